@@ -1,0 +1,94 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+)
+
+// AS3 runtime error ids used by the socket. The texts are the runtime's own
+// (reference/air/runtimeErrors.txt), so code ported from AS3 that compares
+// messages keeps working.
+const (
+	ErrIDNullObject   = 1009 // TypeError: null object reference
+	ErrIDInvalidSock  = 2002 // IOError: operation attempted on invalid socket
+	ErrIDBadPort      = 2003 // SecurityError: invalid socket port number
+	ErrIDBadParam     = 2004 // ArgumentError: one of the parameters is invalid
+	ErrIDRange        = 2006 // RangeError: the supplied index is out of bounds
+	ErrIDNull         = 2007 // TypeError: parameter must be non-null
+	ErrIDBadEnum      = 2008 // ArgumentError: parameter must be one of the accepted values
+	ErrIDEOF          = 2030 // EOFError: end of file was encountered
+	ErrIDSocketError  = 2031 // IOErrorEvent: socket error
+	ErrIDSecurity     = 2048 // SecurityErrorEvent: security sandbox violation
+	ErrIDInvalidState = 2037 // IllegalOperationError: functions called in incorrect sequence
+)
+
+// Error is a failure with the AS3 error id and class name, the runtime's
+// message and, where the runtime says nothing useful, a detail that says why.
+type Error struct {
+	ID     int    // AS3 error id, e.g. 2030
+	Class  string // AS3 error class, e.g. "EOFError"
+	Msg    string // AS3 message text without the "Error #id: " prefix
+	Detail string // why, in words; may be empty
+	Err    error  // the underlying cause, if any
+}
+
+// Error returns the AS3 form "Error #2030: End of file was encountered."
+// followed by the detail in parentheses when there is one.
+func (e *Error) Error() string {
+	s := fmt.Sprintf("Error #%d: %s", e.ID, e.Msg)
+	if e.Detail != "" {
+		s += " (" + e.Detail + ")"
+	}
+	return s
+}
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether target is an *Error with the same id, so callers can
+// write errors.Is(err, core.ErrEOF).
+func (e *Error) Is(target error) bool {
+	var t *Error
+	if errors.As(target, &t) {
+		return t.ID == e.ID && t.Detail == "" && t.Err == nil
+	}
+	return false
+}
+
+// Sentinels for errors.Is. Returned errors are fresh values that may carry a
+// detail; compare with errors.Is, never with ==.
+var (
+	ErrInvalidSocket = &Error{ID: ErrIDInvalidSock, Class: "IOError", Msg: "Operation attempted on invalid socket."}
+	ErrEOF           = &Error{ID: ErrIDEOF, Class: "EOFError", Msg: "End of file was encountered."}
+	ErrRange         = &Error{ID: ErrIDRange, Class: "RangeError", Msg: "The supplied index is out of bounds."}
+	ErrBadPort       = &Error{ID: ErrIDBadPort, Class: "SecurityError", Msg: "Invalid socket port number specified."}
+	ErrBadEnum       = &Error{ID: ErrIDBadEnum, Class: "ArgumentError", Msg: "Parameter %1 must be one of the accepted values."}
+	ErrNull          = &Error{ID: ErrIDNull, Class: "TypeError", Msg: "Parameter %1 must be non-null."}
+	ErrBadParam      = &Error{ID: ErrIDBadParam, Class: "ArgumentError", Msg: "One of the parameters is invalid."}
+)
+
+func newErr(proto *Error, detail string, cause error) *Error {
+	e := *proto
+	e.Detail = detail
+	e.Err = cause
+	return &e
+}
+
+// paramErr fills the runtime's %1 placeholder with the parameter name.
+func paramErr(proto *Error, param string) *Error {
+	e := *proto
+	e.Msg = replace1(e.Msg, param)
+	return &e
+}
+
+func replace1(msg, v string) string {
+	for i := 0; i+1 < len(msg); i++ {
+		if msg[i] == '%' && msg[i+1] == '1' {
+			return msg[:i] + v + msg[i+2:]
+		}
+	}
+	return msg
+}
+
+func errInvalidSocket() error { return newErr(ErrInvalidSocket, "", nil) }
+func errEOF() error           { return newErr(ErrEOF, "", nil) }

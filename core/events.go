@@ -1,0 +1,156 @@
+package core
+
+import (
+	"sync"
+	"time"
+)
+
+// EventType is the AS3 event type string.
+type EventType string
+
+// The socket's events, with the AS3 type strings.
+const (
+	EventConnect        EventType = "connect"        // the handshake and certificate checks passed
+	EventClose          EventType = "close"          // the peer closed the connection (never sent for close())
+	EventSocketData     EventType = "socketData"     // input arrived; BytesLoaded says how much
+	EventIOError        EventType = "ioError"        // connect failed, or the connection broke
+	EventSecurityError  EventType = "securityError"  // refused for a security reason
+	EventOutputProgress EventType = "outputProgress" // flushed bytes moved to the network
+)
+
+// Event is one event record. Which fields are set depends on Type.
+type Event struct {
+	Type         EventType
+	Socket       *Socket
+	Text         string // AS3 text, e.g. "Error #2031: Socket Error. URL: localhost"
+	ErrorID      int    // AS3 error id for ioError and securityError, else 0
+	Detail       string // why, for ioError and securityError
+	BytesLoaded  uint64 // socketData: bytes that arrived since the last socketData
+	BytesPending uint64 // outputProgress: flushed bytes not yet handed to the network
+	BytesTotal   uint64 // outputProgress: bytes handed to the network plus BytesPending
+}
+
+// Sink receives a socket's events. Post is called from the socket's own
+// goroutines and must not block for long and must not call back into the
+// socket. Queue is the sink Go programs use; the C ABI has its own.
+type Sink interface {
+	Post(Event)
+}
+
+// Queue is an unbounded, coalescing event queue that any number of sockets
+// can share. Go programs drain it with Next or Wait, or with Dispatch, which
+// calls the listeners registered with Socket.On. Consecutive socketData
+// events of one socket merge into one (BytesLoaded adds up) while waiting,
+// and a waiting outputProgress is replaced by a newer one of the same socket,
+// so a host that is slow to drain cannot make the queue grow without bound
+// from data traffic alone.
+type Queue struct {
+	mu    sync.Mutex
+	items []Event
+	head  int
+	ready chan struct{} // holds one token while events wait
+}
+
+// NewQueue returns an empty queue.
+func NewQueue() *Queue {
+	return &Queue{ready: make(chan struct{}, 1)}
+}
+
+// Post appends an event, merging it into a waiting one where it can.
+func (q *Queue) Post(e Event) {
+	q.mu.Lock()
+	if e.Type == EventSocketData || e.Type == EventOutputProgress {
+		// Only the newest waiting event of the same socket may absorb it,
+		// so the order of different kinds of events is never changed.
+		for i := len(q.items) - 1; i >= q.head; i-- {
+			w := &q.items[i]
+			if w.Socket != e.Socket {
+				continue
+			}
+			if w.Type == e.Type {
+				if e.Type == EventSocketData {
+					w.BytesLoaded += e.BytesLoaded
+				} else {
+					w.BytesPending, w.BytesTotal = e.BytesPending, e.BytesTotal
+				}
+				q.mu.Unlock()
+				return
+			}
+			break
+		}
+	}
+	q.items = append(q.items, e)
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Len returns the number of waiting events.
+func (q *Queue) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) - q.head
+}
+
+// TryNext removes and returns the oldest event, if any, without waiting.
+func (q *Queue) TryNext() (Event, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.head == len(q.items) {
+		return Event{}, false
+	}
+	e := q.items[q.head]
+	q.items[q.head] = Event{}
+	q.head++
+	if q.head == len(q.items) {
+		q.items, q.head = q.items[:0], 0
+	} else {
+		// Another event waits: keep the token so the next waiter wakes.
+		select {
+		case q.ready <- struct{}{}:
+		default:
+		}
+	}
+	return e, true
+}
+
+// Ready returns a channel that has a value while events may wait. A receive
+// from it is a hint: call TryNext until it reports false.
+func (q *Queue) Ready() <-chan struct{} { return q.ready }
+
+// Wait returns the oldest event, waiting up to timeout for one. A negative
+// timeout waits without limit.
+func (q *Queue) Wait(timeout time.Duration) (Event, bool) {
+	var deadline <-chan time.Time
+	if timeout >= 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for {
+		if e, ok := q.TryNext(); ok {
+			return e, true
+		}
+		select {
+		case <-q.ready:
+		case <-deadline:
+			return q.TryNext()
+		}
+	}
+}
+
+// Dispatch waits up to timeout for events, then delivers every waiting event
+// to the listeners registered on its socket with On, on the calling
+// goroutine. It returns the number of events delivered.
+func (q *Queue) Dispatch(timeout time.Duration) int {
+	e, ok := q.Wait(timeout)
+	n := 0
+	for ok {
+		e.Socket.deliver(e)
+		n++
+		e, ok = q.TryNext()
+	}
+	return n
+}

@@ -1,0 +1,392 @@
+package core
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults and limits of a new Socket.
+const (
+	DefaultTimeout    = 20000    // ms, AS3's default
+	MinTimeout        = 250      // ms, AS3 clamps smaller values up to this
+	DefaultInputLimit = 16 << 20 // bytes of unread input before the reader pauses
+	MinInputLimit     = 1024
+
+	BigEndian    = "bigEndian"
+	LittleEndian = "littleEndian"
+
+	// closeGrace bounds how long close() may spend delivering flushed bytes
+	// and close_notify to a peer that does not read.
+	closeGrace = 10 * time.Second
+)
+
+type state int
+
+const (
+	stateIdle       state = iota // never connected, or closed by close()
+	stateConnecting              // connect() called, handshake running
+	stateOpen                    // connected
+	statePeerClosed              // the peer closed; unread input stays readable
+)
+
+// IsSupported reports whether SecureSocket works on this system. It always
+// does where this package builds; AS3 code tests it, so it is kept.
+func IsSupported() bool { return true }
+
+// Socket is an AS3 SecureSocket: a TLS client that connects only to servers
+// whose certificate is valid and trusted, with an input buffer read by typed
+// reads and an output buffer sent by Flush.
+//
+// All methods are safe to call from any goroutine. Events go to the Sink
+// given to New (or to a private Queue), never to host code directly.
+type Socket struct {
+	sink Sink
+
+	mu    sync.Mutex
+	space *sync.Cond // signalled when unread input shrinks or the link ends
+	st    state
+	gen   uint64 // bumped by every connect and close; older goroutines go quiet
+	link  *link  // the live connection, nil unless open or connecting
+	abort context.CancelFunc
+
+	in       []byte // unread input is in[inR:]
+	inR      int
+	out      []byte // written, not yet flushed
+	inLimit  int
+	bigEnd   bool
+	objEnc   uint
+	timeout  uint32 // ms
+	minVer   uint16
+	status   CertificateStatus
+	detail   string // why the last connect failed, for the C face and tests
+	local    *net.TCPAddr
+	remote   *net.TCPAddr
+	listenMu sync.Mutex
+	listen   map[EventType][]func(Event)
+}
+
+// link is one TLS connection of a Socket and its writer's state. Its fields
+// are guarded by Socket.mu.
+type link struct {
+	tc        *tls.Conn
+	sendq     []byte // flushed, waiting for the writer
+	inflight  int    // bytes the writer is writing now
+	written   uint64 // bytes handed to the network on this link
+	closing   bool   // close() was called: send sendq, then close_notify
+	wake      *sync.Cond
+	host      string
+	generated uint64 // the socket generation this link belongs to
+}
+
+// New returns an unconnected socket that posts its events to sink. A nil
+// sink gives the socket a private Queue, returned by Queue.
+func New(sink Sink) *Socket {
+	if sink == nil {
+		sink = NewQueue()
+	}
+	s := &Socket{
+		sink:    sink,
+		inLimit: DefaultInputLimit,
+		bigEnd:  true,
+		objEnc:  3,
+		timeout: DefaultTimeout,
+		minVer:  tls.VersionTLS12,
+		status:  StatusUnknown,
+	}
+	s.space = sync.NewCond(&s.mu)
+	return s
+}
+
+// Queue returns the socket's sink if it is a *Queue, else nil.
+func (s *Socket) Queue() *Queue {
+	q, _ := s.sink.(*Queue)
+	return q
+}
+
+// On registers a listener that Queue.Dispatch calls for events of type t on
+// this socket, in registration order.
+func (s *Socket) On(t EventType, fn func(Event)) {
+	s.listenMu.Lock()
+	defer s.listenMu.Unlock()
+	if s.listen == nil {
+		s.listen = map[EventType][]func(Event){}
+	}
+	s.listen[t] = append(s.listen[t], fn)
+}
+
+func (s *Socket) deliver(e Event) {
+	s.listenMu.Lock()
+	fns := append([]func(Event){}, s.listen[e.Type]...)
+	s.listenMu.Unlock()
+	for _, fn := range fns {
+		fn(e)
+	}
+}
+
+// post sends an event of the current generation. Callers hold s.mu, which
+// keeps events of one socket in order.
+func (s *Socket) post(e Event) {
+	e.Socket = s
+	s.sink.Post(e)
+}
+
+// Connect starts connecting to host:port and returns at once. A connect
+// event follows when the TLS handshake and the certificate checks pass, an
+// ioError when anything fails; the whole attempt (DNS, TCP, handshake,
+// verification) is bounded by Timeout. A port outside 0..65535 is a
+// SecurityError #2003, returned before anything starts. Connecting while
+// connected or connecting closes the old connection first, silently.
+func (s *Socket) Connect(host string, port int) error {
+	if port < 0 || port > 65535 {
+		return newErr(ErrBadPort, "port "+strconv.Itoa(port), nil)
+	}
+	// The runtime treats the host as a C string.
+	if i := strings.IndexByte(host, 0); i >= 0 {
+		host = host[:i]
+	}
+	if host == "" {
+		return newErr(ErrBadParam, "empty host name", nil)
+	}
+	s.mu.Lock()
+	s.shutdownLocked()
+	s.gen++
+	gen := s.gen
+	s.st = stateConnecting
+	s.status = StatusUnknown
+	s.detail = ""
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.timeout)*time.Millisecond)
+	s.abort = cancel
+	cfg := s.tlsConfigLocked(host)
+	s.mu.Unlock()
+	go s.dial(ctx, cancel, gen, host, port, cfg)
+	return nil
+}
+
+func (s *Socket) tlsConfigLocked(host string) *tls.Config {
+	return &tls.Config{
+		ServerName: strings.TrimSuffix(strings.Trim(host, "[]"), "."),
+		MinVersion: s.minVer,
+	}
+}
+
+func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64, host string, port int, cfg *tls.Config) {
+	defer cancel()
+	var d net.Dialer
+	raw, err := d.DialContext(ctx, "tcp", net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)))
+	var tc *tls.Conn
+	if err == nil {
+		tc = tls.Client(raw, cfg)
+		err = tc.HandshakeContext(ctx)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen != gen {
+		// close() or a newer connect() took over; this attempt stays silent.
+		if raw != nil {
+			raw.Close()
+		}
+		return
+	}
+	s.abort = nil
+	if err != nil {
+		if raw != nil {
+			raw.Close()
+		}
+		status, detail := classifyConnectError(err, time.Now())
+		if ctx.Err() == context.DeadlineExceeded && status == StatusUnknown {
+			detail = "timed out after " + strconv.Itoa(int(s.timeout)) + " ms"
+		}
+		s.st = stateIdle
+		s.status = status
+		s.detail = detail
+		s.post(Event{Type: EventIOError, ErrorID: ErrIDSocketError,
+			Text: "Error #2031: Socket Error. URL: " + host, Detail: detail})
+		return
+	}
+	l := &link{tc: tc, host: host, generated: gen}
+	l.wake = sync.NewCond(&s.mu)
+	s.link = l
+	s.st = stateOpen
+	s.status = StatusTrusted
+	s.local, _ = raw.LocalAddr().(*net.TCPAddr)
+	s.remote, _ = raw.RemoteAddr().(*net.TCPAddr)
+	s.post(Event{Type: EventConnect})
+	go s.readLoop(l)
+	go s.writeLoop(l)
+}
+
+// shutdownLocked ends the current connection or connect attempt without
+// events: flushed bytes still go out, then close_notify (in the background,
+// bounded by closeGrace); unread input and unflushed output are discarded.
+func (s *Socket) shutdownLocked() {
+	if s.abort != nil {
+		s.abort()
+		s.abort = nil
+	}
+	if l := s.link; l != nil {
+		l.closing = true
+		// A peer that does not read cannot hold the writer past this.
+		l.tc.SetWriteDeadline(time.Now().Add(closeGrace))
+		l.wake.Broadcast()
+		s.link = nil
+	}
+	s.gen++
+	s.st = stateIdle
+	s.in, s.inR, s.out = nil, 0, nil
+	s.local, s.remote = nil, nil
+	s.space.Broadcast()
+}
+
+// Close closes the connection: bytes already flushed are delivered, then
+// close_notify; bytes written but not flushed are discarded. No close event
+// follows (AS3 sends close only when the peer closes). Closing while a
+// connect is in progress aborts it silently. Close on a socket that is not
+// open (never connected, already closed, or closed by the peer) is IOError
+// #2002; after a peer close it also discards the unread input.
+// ServerCertificateStatus keeps its value.
+func (s *Socket) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch s.st {
+	case stateOpen, stateConnecting:
+		s.shutdownLocked()
+		return nil
+	case statePeerClosed:
+		s.shutdownLocked()
+	}
+	return errInvalidSocket()
+}
+
+// readLoop moves decrypted input into the socket's buffer, pausing while the
+// unread input is over the limit so TCP pushes back on the server.
+func (s *Socket) readLoop(l *link) {
+	buf := make([]byte, 64<<10)
+	for {
+		s.mu.Lock()
+		for s.link == l && len(s.in)-s.inR >= s.inLimit {
+			s.space.Wait()
+		}
+		if s.link != l {
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+
+		n, err := l.tc.Read(buf)
+
+		s.mu.Lock()
+		if s.link != l {
+			s.mu.Unlock()
+			return
+		}
+		if n > 0 {
+			s.appendInputLocked(buf[:n])
+			s.post(Event{Type: EventSocketData, BytesLoaded: uint64(n)})
+		}
+		if err != nil {
+			s.peerClosedLocked(l, err)
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+	}
+}
+
+func (s *Socket) appendInputLocked(p []byte) {
+	if s.inR > 0 && s.inR == len(s.in) {
+		s.in, s.inR = s.in[:0], 0
+	} else if s.inR > 0 && len(s.in)+len(p) > cap(s.in) && s.inR >= len(s.in)/2 {
+		// Move the unread tail to the front instead of growing.
+		n := copy(s.in, s.in[s.inR:])
+		s.in, s.inR = s.in[:n], 0
+	}
+	s.in = append(s.in, p...)
+}
+
+// peerClosedLocked handles the end of the input stream: a clean close
+// (close_notify or EOF) gives a close event; a broken connection gives an
+// ioError with the reason, then close. Unread input stays readable.
+func (s *Socket) peerClosedLocked(l *link, err error) {
+	if !isCleanEOF(err) {
+		s.post(Event{Type: EventIOError, ErrorID: ErrIDSocketError,
+			Text: "Error #2031: Socket Error. URL: " + l.host, Detail: describeNetError(err)})
+	}
+	l.closing = true
+	l.wake.Broadcast()
+	s.link = nil
+	s.st = statePeerClosed
+	s.out = nil
+	s.post(Event{Type: EventClose})
+}
+
+// writeLoop hands flushed bytes to TLS and reports outputProgress. After
+// close it delivers what was flushed, then close_notify, then closes TCP.
+func (s *Socket) writeLoop(l *link) {
+	defer l.tc.Close()
+	for {
+		s.mu.Lock()
+		for len(l.sendq) == 0 && !l.closing {
+			l.wake.Wait()
+		}
+		if len(l.sendq) == 0 && l.closing {
+			s.mu.Unlock()
+			return // the deferred Close sends close_notify
+		}
+		chunk := l.sendq
+		if len(chunk) > 256<<10 {
+			chunk = chunk[:256<<10]
+		}
+		l.inflight = len(chunk)
+		s.mu.Unlock()
+
+		n, err := l.tc.Write(chunk)
+
+		s.mu.Lock()
+		l.inflight = 0
+		l.sendq = l.sendq[n:]
+		if len(l.sendq) == 0 {
+			l.sendq = nil
+		}
+		l.written += uint64(n)
+		live := s.link == l
+		if live && n > 0 {
+			pending := uint64(len(l.sendq) + len(s.out))
+			s.post(Event{Type: EventOutputProgress, BytesPending: pending, BytesTotal: l.written + pending})
+		}
+		if err != nil {
+			l.sendq = nil
+			if live {
+				s.peerClosedLocked(l, err)
+			}
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+	}
+}
+
+// Flush hands every written byte to the connection. It returns at once;
+// outputProgress events follow as the bytes reach the network.
+func (s *Socket) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st != stateOpen {
+		return errInvalidSocket()
+	}
+	if len(s.out) > 0 {
+		l := s.link
+		if l.sendq == nil {
+			l.sendq, s.out = s.out, nil
+		} else {
+			l.sendq = append(l.sendq, s.out...)
+			s.out = s.out[:0]
+		}
+		l.wake.Broadcast()
+	}
+	return nil
+}

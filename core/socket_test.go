@@ -1,0 +1,448 @@
+package core
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCertificateMatrix(t *testing.T) {
+	cases := []struct {
+		scenario string
+		event    EventType
+		status   CertificateStatus
+		detail   string // substring of the ioError detail
+	}{
+		{"trusted", EventConnect, StatusTrusted, ""},
+		{"expired", EventIOError, StatusExpired, "expired"},
+		{"notYetValid", EventIOError, StatusNotYetValid, "not valid before"},
+		{"wrongHost", EventIOError, StatusPrincipalMismatch, "localhost"},
+		{"selfSigned", EventIOError, StatusUntrustedSigners, "unknown authority"},
+		{"untrustedRoot", EventIOError, StatusUntrustedSigners, "unknown authority"},
+		{"missingIntermediate", EventIOError, StatusUntrustedSigners, "intermediate"},
+		{"expiredIntermediate", EventIOError, StatusInvalidChain, "issuing certificate"},
+		{"wrongKeyUsage", EventIOError, StatusInvalid, "usage"},
+		{"tls10", EventIOError, StatusUnknown, "version"},
+		{"garbage", EventIOError, StatusUnknown, "does not speak TLS"},
+		{"refused", EventIOError, StatusUnknown, "connection refused"},
+	}
+	for _, c := range cases {
+		t.Run(c.scenario, func(t *testing.T) {
+			t.Parallel()
+			q := NewQueue()
+			s := New(q)
+			defer s.Close()
+			if got := s.ServerCertificateStatus(); got != StatusUnknown {
+				t.Fatalf("status before connect = %q", got)
+			}
+			if err := s.Connect("localhost", labPorts[c.scenario]); err != nil {
+				t.Fatal(err)
+			}
+			e, skipped := waitFor(t, q, 10*time.Second, EventConnect, EventIOError)
+			if len(skipped) != 0 {
+				t.Errorf("unexpected events before %s: %s", e.Type, eventTypes(skipped))
+			}
+			if e.Type != c.event {
+				t.Fatalf("event = %s (%s), want %s", e.Type, e.Detail, c.event)
+			}
+			if got := s.ServerCertificateStatus(); got != c.status {
+				t.Fatalf("status = %q, want %q (detail %q)", got, c.status, e.Detail)
+			}
+			if e.Type == EventIOError {
+				if e.ErrorID != 2031 || e.Text != "Error #2031: Socket Error. URL: localhost" {
+					t.Errorf("ioError = %d %q", e.ErrorID, e.Text)
+				}
+				if !strings.Contains(e.Detail, c.detail) {
+					t.Errorf("detail %q does not mention %q", e.Detail, c.detail)
+				}
+				if s.Connected() {
+					t.Error("connected after ioError")
+				}
+				if s.FailureDetail() != e.Detail {
+					t.Errorf("FailureDetail = %q, event detail %q", s.FailureDetail(), e.Detail)
+				}
+				return
+			}
+			if !s.Connected() {
+				t.Fatal("not connected after connect event")
+			}
+			// close() keeps the status.
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got := s.ServerCertificateStatus(); got != StatusTrusted {
+				t.Fatalf("status after close = %q", got)
+			}
+		})
+	}
+}
+
+func TestConnectByIPAddress(t *testing.T) {
+	q := NewQueue()
+	s := New(q)
+	defer s.Close()
+	s.Connect("127.0.0.1", labPorts["trusted"])
+	e, _ := waitFor(t, q, 10*time.Second, EventConnect, EventIOError)
+	if e.Type != EventConnect || s.ServerCertificateStatus() != StatusTrusted {
+		t.Fatalf("%s %s status %s", e.Type, e.Detail, s.ServerCertificateStatus())
+	}
+	if s.RemoteAddress() != "127.0.0.1" || s.RemotePort() != labPorts["trusted"] {
+		t.Errorf("remote = %s:%d", s.RemoteAddress(), s.RemotePort())
+	}
+	if s.LocalAddress() != "127.0.0.1" || s.LocalPort() == 0 {
+		t.Errorf("local = %s:%d", s.LocalAddress(), s.LocalPort())
+	}
+	if v := s.TLSVersion(); v != "TLSv1.3" {
+		t.Errorf("TLS version %q", v)
+	}
+}
+
+func TestTLS10OnlyWhenAllowed(t *testing.T) {
+	q := NewQueue()
+	s := New(q)
+	defer s.Close()
+	if err := s.SetMinTLSVersion(0x0300); !errors.Is(err, ErrBadEnum) {
+		t.Fatalf("SSLv3 accepted: %v", err)
+	}
+	if err := s.SetMinTLSVersion(tls.VersionTLS10); err != nil {
+		t.Fatal(err)
+	}
+	s.Connect("localhost", labPorts["tls10"])
+	e, _ := waitFor(t, q, 10*time.Second, EventConnect, EventIOError)
+	if e.Type != EventConnect {
+		t.Fatalf("%s: %s", e.Type, e.Detail)
+	}
+	if v := s.TLSVersion(); v != "TLSv1.0" {
+		t.Fatalf("version %q", v)
+	}
+}
+
+func TestTimeoutOnSilentServer(t *testing.T) {
+	for _, scenario := range []string{"silent"} {
+		q := NewQueue()
+		s := New(q)
+		s.SetTimeout(100)
+		if s.Timeout() != 250 {
+			t.Fatalf("timeout clamped to %d", s.Timeout())
+		}
+		start := time.Now()
+		s.Connect("localhost", labPorts[scenario])
+		e, _ := waitFor(t, q, 5*time.Second, EventConnect, EventIOError)
+		took := time.Since(start)
+		if e.Type != EventIOError || !strings.Contains(e.Detail, "timed out") {
+			t.Fatalf("%s %q", e.Type, e.Detail)
+		}
+		if took < 240*time.Millisecond || took > 1250*time.Millisecond {
+			t.Fatalf("timed out after %v, want 250ms..1.25s", took)
+		}
+		if s.ServerCertificateStatus() != StatusUnknown {
+			t.Fatalf("status %s", s.ServerCertificateStatus())
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	s := New(nil)
+	if s.Queue() == nil {
+		t.Fatal("no private queue")
+	}
+	if s.Connected() || s.Endian() != "bigEndian" || s.ObjectEncoding() != 3 || s.Timeout() != 20000 ||
+		s.BytesAvailable() != 0 || s.BytesPending() != 0 || s.LocalAddress() != "" || s.RemotePort() != 0 ||
+		s.ServerCertificateStatus() != "unknown" || s.InputLimit() != 16<<20 || s.MinTLSVersion() != tls.VersionTLS12 {
+		t.Fatal("unexpected defaults")
+	}
+	if err := s.SetEndian("middleEndian"); !errors.Is(err, ErrBadEnum) || err.(*Error).ID != 2008 {
+		t.Fatalf("SetEndian: %v", err)
+	}
+	if err := s.SetObjectEncoding(1); !errors.Is(err, ErrBadEnum) {
+		t.Fatalf("SetObjectEncoding: %v", err)
+	}
+	if !IsSupported() {
+		t.Fatal("not supported")
+	}
+}
+
+func TestPortRange(t *testing.T) {
+	s := New(nil)
+	for _, p := range []int{-1, 65536, 70000} {
+		err := s.Connect("localhost", p)
+		var e *Error
+		if !errors.As(err, &e) || e.ID != 2003 || e.Class != "SecurityError" {
+			t.Fatalf("port %d: %v", p, err)
+		}
+	}
+	if s.Queue().Len() != 0 {
+		t.Fatal("events after a refused port")
+	}
+	// Port 0 passes the check and fails asynchronously.
+	if err := s.Connect("localhost", 0); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := waitFor(t, s.Queue(), 5*time.Second, EventConnect, EventIOError)
+	if e.Type != EventIOError {
+		t.Fatalf("port 0 gave %s", e.Type)
+	}
+	if err := s.Connect("", 443); err == nil {
+		t.Fatal("empty host accepted")
+	}
+}
+
+// Every read, write, flush and close on a socket that is not open is
+// IOError #2002, before any EOF check.
+func TestInvalidSocketFirst(t *testing.T) {
+	s := New(nil)
+	calls := map[string]func() error{
+		"readBoolean":       func() error { _, err := s.ReadBoolean(); return err },
+		"readByte":          func() error { _, err := s.ReadInt8(); return err },
+		"readUnsignedByte":  func() error { _, err := s.ReadUnsignedByte(); return err },
+		"readShort":         func() error { _, err := s.ReadShort(); return err },
+		"readUnsignedShort": func() error { _, err := s.ReadUnsignedShort(); return err },
+		"readInt":           func() error { _, err := s.ReadInt(); return err },
+		"readUnsignedInt":   func() error { _, err := s.ReadUnsignedInt(); return err },
+		"readFloat":         func() error { _, err := s.ReadFloat(); return err },
+		"readDouble":        func() error { _, err := s.ReadDouble(); return err },
+		"readBytes":         func() error { _, err := s.ReadBytes(0); return err },
+		"readBytesInto":     func() error { _, err := s.ReadBytesInto(make([]byte, 4), 0); return err },
+		"readUTF":           func() error { _, err := s.ReadUTF(); return err },
+		"readUTFBytes":      func() error { _, err := s.ReadUTFBytes(0); return err },
+		"readMultiByte":     func() error { _, err := s.ReadMultiByte(0, "utf-8"); return err },
+		"writeBoolean":      func() error { return s.WriteBoolean(true) },
+		"writeByte":         func() error { return s.WriteInt8(1) },
+		"writeShort":        func() error { return s.WriteShort(1) },
+		"writeInt":          func() error { return s.WriteInt(1) },
+		"writeUnsignedInt":  func() error { return s.WriteUnsignedInt(1) },
+		"writeFloat":        func() error { return s.WriteFloat(1) },
+		"writeDouble":       func() error { return s.WriteDouble(1) },
+		"writeBytes":        func() error { return s.WriteBytes([]byte{1}, 5, 0) },
+		"writeUTF":          func() error { return s.WriteUTF(strings.Repeat("x", 70000)) },
+		"writeUTFBytes":     func() error { return s.WriteUTFBytes("x") },
+		"writeMultiByte":    func() error { return s.WriteMultiByte("x", "utf-8") },
+		"flush":             func() error { return s.Flush() },
+		"close":             func() error { return s.Close() },
+	}
+	for name, call := range calls {
+		err := call()
+		var e *Error
+		if !errors.As(err, &e) || e.ID != 2002 || e.Class != "IOError" ||
+			e.Error() != "Error #2002: Operation attempted on invalid socket." {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestPeerCloseKeepsUnreadInput(t *testing.T) {
+	s, q := connected(t, "closeAfter")
+	var loaded uint64
+	for {
+		e, _ := waitFor(t, q, 10*time.Second, EventSocketData, EventClose)
+		if e.Type == EventClose {
+			break
+		}
+		loaded += e.BytesLoaded
+	}
+	if loaded != 1000 {
+		t.Fatalf("socketData announced %d bytes, want 1000", loaded)
+	}
+	if s.Connected() {
+		t.Fatal("connected after close event")
+	}
+	if err := s.WriteInt(1); !errors.Is(err, ErrInvalidSocket) {
+		t.Fatalf("write after peer close: %v", err)
+	}
+	if err := s.Flush(); !errors.Is(err, ErrInvalidSocket) {
+		t.Fatalf("flush after peer close: %v", err)
+	}
+	if s.BytesAvailable() != 1000 {
+		t.Fatalf("available %d", s.BytesAvailable())
+	}
+	if _, err := s.ReadBytes(1001); !errors.Is(err, ErrEOF) {
+		t.Fatalf("over-read: %v", err)
+	}
+	b, err := s.ReadBytes(0)
+	if err != nil || len(b) != 1000 {
+		t.Fatalf("read %d: %v", len(b), err)
+	}
+	for i, c := range b {
+		if c != byte(i%251) {
+			t.Fatalf("byte %d = %d", i, c)
+		}
+	}
+	if _, err := s.ReadInt8(); !errors.Is(err, ErrInvalidSocket) {
+		t.Fatalf("read after draining: %v", err)
+	}
+	if err := s.Close(); !errors.Is(err, ErrInvalidSocket) {
+		t.Fatalf("close after peer close: %v", err)
+	}
+}
+
+func TestLocalCloseSendsFlushedThenCloseNotify(t *testing.T) {
+	got := make(chan []byte, 1)
+	port := testServer(t, func(c *tls.Conn) {
+		b, err := io.ReadAll(c)
+		if err != nil {
+			b = append(b, []byte("ERR:"+err.Error())...)
+		}
+		got <- b
+	})
+	q := NewQueue()
+	s := New(q)
+	s.Connect("localhost", port)
+	if e, _ := waitFor(t, q, 10*time.Second, EventConnect, EventIOError); e.Type != EventConnect {
+		t.Fatal(e.Detail)
+	}
+	payload := make([]byte, 3<<20)
+	for i := range payload {
+		payload[i] = byte(i % 253)
+	}
+	s.WriteBytes(payload, 0, 0)
+	s.Flush()
+	s.WriteUTFBytes("never flushed")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s.Connected() {
+		t.Fatal("connected after close")
+	}
+	if err := s.Close(); !errors.Is(err, ErrInvalidSocket) {
+		t.Fatalf("second close: %v", err)
+	}
+	select {
+	case b := <-got:
+		if len(b) != len(payload) || string(b) != string(payload) {
+			t.Fatalf("server got %d bytes, want %d (tail %q)", len(b), len(payload), tail(b))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("server saw no close")
+	}
+	// No close event for a local close, and nothing else either.
+	if e, ok := q.Wait(200 * time.Millisecond); ok && e.Type != EventOutputProgress {
+		t.Fatalf("event after close(): %s", e.Type)
+	}
+}
+
+func tail(b []byte) []byte {
+	if len(b) > 40 {
+		return b[len(b)-40:]
+	}
+	return b
+}
+
+func TestCloseWhileConnectingIsSilent(t *testing.T) {
+	q := NewQueue()
+	s := New(q)
+	s.Connect("localhost", labPorts["silent"])
+	time.Sleep(50 * time.Millisecond)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := q.Wait(500 * time.Millisecond); ok {
+		t.Fatalf("event after aborting: %s %s", e.Type, e.Detail)
+	}
+}
+
+func TestReconnectClosesOldConnection(t *testing.T) {
+	s, q := connected(t, "echo")
+	s.WriteUTFBytes("first")
+	s.Flush()
+	waitAvailable(t, s, q, 5)
+	firstPort := s.LocalPort()
+	s.Connect("localhost", labPorts["echo"])
+	if s.Connected() || s.BytesAvailable() != 0 {
+		t.Fatal("old connection state kept")
+	}
+	e, skipped := waitFor(t, q, 10*time.Second, EventConnect, EventIOError, EventClose)
+	if e.Type != EventConnect {
+		t.Fatalf("%s %s", e.Type, e.Detail)
+	}
+	for _, x := range skipped {
+		if x.Type == EventClose {
+			t.Fatal("close event for the replaced connection")
+		}
+	}
+	if s.LocalPort() == firstPort {
+		t.Fatal("same local port: not a new connection")
+	}
+	s.WriteUTFBytes("second")
+	s.Flush()
+	waitAvailable(t, s, q, 6)
+	if v, _ := s.ReadUTFBytes(6); v != "second" {
+		t.Fatalf("got %q", v)
+	}
+}
+
+func TestOutputProgress(t *testing.T) {
+	s, q := connected(t, "sink")
+	const n = 2 << 20
+	s.WriteUnsignedInt(0)
+	s.WriteUnsignedInt(n)
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = byte(i % 251)
+	}
+	s.WriteBytes(p, 0, 0)
+	if s.BytesPending() != n+8 {
+		t.Fatalf("pending before flush %d", s.BytesPending())
+	}
+	s.Flush()
+	var last Event
+	for last.BytesPending != 0 || last.Type == "" {
+		last, _ = waitFor(t, q, 10*time.Second, EventOutputProgress)
+	}
+	if last.BytesTotal != n+8 {
+		t.Fatalf("bytesTotal %d", last.BytesTotal)
+	}
+	waitAvailable(t, s, q, 9)
+	cnt0, _ := s.ReadUnsignedInt()
+	cnt1, _ := s.ReadUnsignedInt()
+	ok, _ := s.ReadBoolean()
+	if cnt0 != 0 || cnt1 != n || !ok {
+		t.Fatalf("sink reply %d %d %v", cnt0, cnt1, ok)
+	}
+	if s.BytesPending() != 0 {
+		t.Fatal("pending after everything was sent")
+	}
+}
+
+// Unread input stops at the limit (plus one read's worth) while the server
+// keeps sending, and every byte still arrives once the host reads.
+func TestBoundedInput(t *testing.T) {
+	s, q := connected(t, "source")
+	const limit = 64 << 10
+	const total = 8 << 20
+	s.SetInputLimit(limit)
+	s.WriteUnsignedInt(0)
+	s.WriteUnsignedInt(total)
+	s.Flush()
+	waitAvailable(t, s, q, limit)
+	time.Sleep(300 * time.Millisecond)
+	if got := s.BytesAvailable(); got > limit+64<<10 {
+		t.Fatalf("buffered %d bytes past a %d limit", got, limit)
+	}
+	buf := make([]byte, 32<<10)
+	var read int
+	deadline := time.Now().Add(20 * time.Second)
+	for read < total {
+		if time.Now().After(deadline) {
+			t.Fatalf("read %d of %d", read, total)
+		}
+		n, err := s.ReadBytesInto(buf, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			if buf[i] != byte((read+i)%251) {
+				t.Fatalf("byte %d = %d", read+i, buf[i])
+			}
+		}
+		read += n
+		if n == 0 {
+			q.Wait(20 * time.Millisecond)
+		}
+	}
+	if q.Len() > 100 {
+		t.Fatalf("%d events waiting: socketData did not coalesce", q.Len())
+	}
+}

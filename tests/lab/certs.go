@@ -1,0 +1,226 @@
+package lab
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"sync"
+	"time"
+)
+
+// authority is a certificate together with the key that signs what it issues.
+// Roots, intermediates and leaves are all authorities so that a later scenario
+// can issue from any of them (for example an OCSP responder certificate).
+type authority struct {
+	cert *x509.Certificate
+	key  crypto.Signer
+}
+
+// leafSpec describes a leaf certificate. The zero value of a field means the
+// lab default, so scenarios only spell out what makes them special.
+type leafSpec struct {
+	commonName string
+	dnsNames   []string
+	ips        []net.IP
+	extKeyUse  []x509.ExtKeyUsage
+	notBefore  time.Time
+	notAfter   time.Time
+}
+
+// localhostLeaf is the default leaf: every way a client may name the lab host.
+func localhostLeaf(now time.Time) leafSpec {
+	return leafSpec{
+		commonName: "localhost",
+		dnsNames:   []string{"localhost"},
+		ips:        []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		extKeyUse:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		notBefore:  now.Add(-time.Hour),
+		notAfter:   now.Add(30 * 24 * time.Hour),
+	}
+}
+
+// caValidity spans every leaf validity the scenarios use, so that a leaf is
+// never rejected for outliving or predating its issuer: each scenario fails
+// (or passes) for the one reason it is named after.
+func caValidity(now time.Time) (time.Time, time.Time) {
+	return now.Add(-90 * 24 * time.Hour), now.Add(365 * 24 * time.Hour)
+}
+
+func newKey() (crypto.Signer, error) {
+	return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+}
+
+func serialNumber() (*big.Int, error) {
+	return rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+}
+
+// newRoot creates a self-signed CA.
+func newRoot(name string, now time.Time) (*authority, error) {
+	nb, na := caValidity(now)
+	return newCA(name, nb, na, nil)
+}
+
+// newCA creates a CA certificate issued by parent, or a self-signed root when
+// parent is nil. Intermediates get MaxPathLen 0 so that a chain can only be
+// root -> intermediate -> leaf, which is what real public PKI looks like.
+func newCA(name string, notBefore, notAfter time.Time, parent *authority) (*authority, error) {
+	key, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	serial, err := serialNumber()
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: name, Organization: []string{"securesocket lab"}},
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	issuerCert, issuerKey := tmpl, key
+	if parent != nil {
+		tmpl.MaxPathLen = 0
+		tmpl.MaxPathLenZero = true
+		issuerCert, issuerKey = parent.cert, parent.key
+	}
+	cert, err := sign(tmpl, issuerCert, key.Public(), issuerKey)
+	if err != nil {
+		return nil, fmt.Errorf("lab: create CA %q: %w", name, err)
+	}
+	return &authority{cert: cert, key: key}, nil
+}
+
+// issueLeaf creates an end-entity certificate signed by a. A nil a makes the
+// leaf self-signed.
+func (a *authority) issueLeaf(spec leafSpec) (*authority, error) {
+	key, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	serial, err := serialNumber()
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: spec.commonName, Organization: []string{"securesocket lab"}},
+		DNSNames:              spec.dnsNames,
+		IPAddresses:           spec.ips,
+		NotBefore:             spec.notBefore,
+		NotAfter:              spec.notAfter,
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           spec.extKeyUse,
+		BasicConstraintsValid: true,
+	}
+	issuerCert, issuerKey := tmpl, key
+	if a != nil {
+		issuerCert, issuerKey = a.cert, a.key
+	}
+	cert, err := sign(tmpl, issuerCert, key.Public(), issuerKey)
+	if err != nil {
+		return nil, fmt.Errorf("lab: create leaf %q: %w", spec.commonName, err)
+	}
+	return &authority{cert: cert, key: key}, nil
+}
+
+func sign(tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) (*x509.Certificate, error) {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(der)
+}
+
+// serverCert is the tls.Certificate a server presents: the leaf followed by
+// exactly the chain given, so a scenario controls what goes on the wire.
+func serverCert(leaf *authority, chain ...*authority) tls.Certificate {
+	c := tls.Certificate{
+		Certificate: [][]byte{leaf.cert.Raw},
+		PrivateKey:  leaf.key,
+		Leaf:        leaf.cert,
+	}
+	for _, a := range chain {
+		c.Certificate = append(c.Certificate, a.cert.Raw)
+	}
+	return c
+}
+
+func certPEM(c *x509.Certificate) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+}
+
+// The lab root is created once per process and shared by every Lab in it.
+// Go's x509.SystemCertPool reads SSL_CERT_FILE only once per process, so a
+// second Lab with a fresh root would be untrusted by an in-process client that
+// already loaded the first one's CA file. Sharing the root costs nothing: all
+// other certificates are still fresh per Start.
+var (
+	labRootOnce sync.Once
+	labRoot     *authority
+	labRootErr  error
+)
+
+func sharedRoot() (*authority, error) {
+	labRootOnce.Do(func() {
+		labRoot, labRootErr = newRoot("securesocket lab root", time.Now())
+	})
+	return labRoot, labRootErr
+}
+
+// pki holds every authority of a lab run, so scenarios added later (OCSP and
+// CRL responders, client certificates) can issue from the same hierarchy.
+type pki struct {
+	now          time.Time
+	root         *authority // in ca_file
+	intermediate *authority // signs the leaves of the ordinary scenarios
+	expiredInter *authority // expired intermediate for expiredIntermediate
+	otherRoot    *authority // not in ca_file, for untrustedRoot
+	otherInter   *authority
+}
+
+func newPKI(now time.Time) (*pki, error) {
+	p := &pki{now: now}
+	var err error
+	if p.root, err = sharedRoot(); err != nil {
+		return nil, err
+	}
+	nb, na := caValidity(now)
+	if p.intermediate, err = newCA("securesocket lab intermediate", nb, na, p.root); err != nil {
+		return nil, err
+	}
+	// Expired well before now but still after the root's notBefore, so the
+	// only fault in that chain is the intermediate's expiry.
+	if p.expiredInter, err = newCA("securesocket lab expired intermediate",
+		now.Add(-60*24*time.Hour), now.Add(-30*24*time.Hour), p.root); err != nil {
+		return nil, err
+	}
+	if p.otherRoot, err = newRoot("securesocket untrusted root", now); err != nil {
+		return nil, err
+	}
+	if p.otherInter, err = newCA("securesocket untrusted intermediate", nb, na, p.otherRoot); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// leaf issues a localhost leaf from issuer (nil: self-signed) after letting
+// modify adjust the default spec.
+func (p *pki) leaf(issuer *authority, modify func(*leafSpec)) (*authority, error) {
+	spec := localhostLeaf(p.now)
+	if modify != nil {
+		modify(&spec)
+	}
+	return issuer.issueLeaf(spec)
+}
