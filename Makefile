@@ -20,7 +20,7 @@ test-go: vet
 	$(GO) test $(GOFLAGS_TEST) ./...
 
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./core/
+	$(GO) test -run '^$$' -bench Download -count 6 ./core/
 
 demo-go:
 	$(GO) run ./examples/go/securesocketexample
