@@ -20,7 +20,7 @@ test-go: vet
 	$(GO) test $(GOFLAGS_TEST) ./...
 
 bench-go:
-	$(GO) test -run '^$$' -bench Download -count 6 ./core/
+	SECURESOCKET_BENCH=1 $(GO) test -count=1 -run SideBySide -v ./core/ | grep -E 'round|median'
 
 demo-go:
 	$(GO) run ./examples/go/securesocketexample

@@ -38,11 +38,9 @@ func (s *Socket) readableLocked() error {
 }
 
 func (s *Socket) consumedLocked(n int) {
+	// Only the reader goroutine resets or moves s.in (see readLoop).
 	before := len(s.in) - s.inR
 	s.inR += n
-	if s.inR == len(s.in) {
-		s.in, s.inR = s.in[:0], 0
-	}
 	if before >= s.inLimit && before-n < s.inLimit {
 		s.space.Broadcast()
 	}
