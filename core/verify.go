@@ -48,6 +48,9 @@ func classifyConnectError(err error, now time.Time) (CertificateStatus, string) 
 }
 
 func classifyVerifyError(err error, leaf *x509.Certificate, now time.Time) (CertificateStatus, string) {
+	if st, d, ok := classifyPolicyError(err); ok {
+		return st, d
+	}
 	var inv x509.CertificateInvalidError
 	var host x509.HostnameError
 	var ua x509.UnknownAuthorityError
