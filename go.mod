@@ -3,3 +3,8 @@ module github.com/securesocket/securesocket
 go 1.26.8
 
 require golang.org/x/text v0.44.0
+
+require (
+	github.com/mattn/go-pointer v0.0.1 // indirect
+	golang.org/x/crypto v0.59.0
+)

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -33,6 +34,8 @@ type leafSpec struct {
 	extKeyUse  []x509.ExtKeyUsage
 	notBefore  time.Time
 	notAfter   time.Time
+	crlURLs    []string // CRL distribution points
+	ocspURLs   []string // OCSP responders (authority information access)
 }
 
 // localhostLeaf is the default leaf: every way a client may name the lab host.
@@ -65,13 +68,14 @@ func serialNumber() (*big.Int, error) {
 // newRoot creates a self-signed CA.
 func newRoot(name string, now time.Time) (*authority, error) {
 	nb, na := caValidity(now)
-	return newCA(name, nb, na, nil)
+	return newCA(name, nb, na, nil, nil)
 }
 
 // newCA creates a CA certificate issued by parent, or a self-signed root when
 // parent is nil. Intermediates get MaxPathLen 0 so that a chain can only be
 // root -> intermediate -> leaf, which is what real public PKI looks like.
-func newCA(name string, notBefore, notAfter time.Time, parent *authority) (*authority, error) {
+// crlURLs become its CRL distribution points: where its issuer's CRL is.
+func newCA(name string, notBefore, notAfter time.Time, parent *authority, crlURLs []string) (*authority, error) {
 	key, err := newKey()
 	if err != nil {
 		return nil, err
@@ -88,6 +92,7 @@ func newCA(name string, notBefore, notAfter time.Time, parent *authority) (*auth
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
+		CRLDistributionPoints: crlURLs,
 	}
 	issuerCert, issuerKey := tmpl, key
 	if parent != nil {
@@ -123,6 +128,8 @@ func (a *authority) issueLeaf(spec leafSpec) (*authority, error) {
 		KeyUsage:              x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:           spec.extKeyUse,
 		BasicConstraintsValid: true,
+		CRLDistributionPoints: spec.crlURLs,
+		OCSPServer:            spec.ocspURLs,
 	}
 	issuerCert, issuerKey := tmpl, key
 	if a != nil {
@@ -188,28 +195,38 @@ type pki struct {
 	expiredInter *authority // expired intermediate for expiredIntermediate
 	otherRoot    *authority // not in ca_file, for untrustedRoot
 	otherInter   *authority
+
+	// The intermediate's revocation state, which its CRL, its OCSP
+	// responder and the staples publish. Written only while the lab starts
+	// (before Start returns), read by the responders afterwards.
+	mu      sync.Mutex
+	issued  map[string]bool                     // serials the intermediate issued, by serialKey
+	revoked map[string]x509.RevocationListEntry // revoked serials, by serialKey
 }
 
-func newPKI(now time.Time) (*pki, error) {
-	p := &pki{now: now}
+// newPKI creates the lab's hierarchy. rootCRL is the URL of the root's CRL,
+// named in the intermediate so that a revocation checker can judge the
+// intermediate too (the root, a trust anchor, needs no check).
+func newPKI(now time.Time, rootCRL string) (*pki, error) {
+	p := &pki{now: now, issued: map[string]bool{}, revoked: map[string]x509.RevocationListEntry{}}
 	var err error
 	if p.root, err = sharedRoot(); err != nil {
 		return nil, err
 	}
 	nb, na := caValidity(now)
-	if p.intermediate, err = newCA("securesocket lab intermediate", nb, na, p.root); err != nil {
+	if p.intermediate, err = newCA("securesocket lab intermediate", nb, na, p.root, []string{rootCRL}); err != nil {
 		return nil, err
 	}
 	// Expired well before now but still after the root's notBefore, so the
 	// only fault in that chain is the intermediate's expiry.
 	if p.expiredInter, err = newCA("securesocket lab expired intermediate",
-		now.Add(-60*24*time.Hour), now.Add(-30*24*time.Hour), p.root); err != nil {
+		now.Add(-60*24*time.Hour), now.Add(-30*24*time.Hour), p.root, nil); err != nil {
 		return nil, err
 	}
 	if p.otherRoot, err = newRoot("securesocket untrusted root", now); err != nil {
 		return nil, err
 	}
-	if p.otherInter, err = newCA("securesocket untrusted intermediate", nb, na, p.otherRoot); err != nil {
+	if p.otherInter, err = newCA("securesocket untrusted intermediate", nb, na, p.otherRoot, nil); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -222,5 +239,81 @@ func (p *pki) leaf(issuer *authority, modify func(*leafSpec)) (*authority, error
 	if modify != nil {
 		modify(&spec)
 	}
-	return issuer.issueLeaf(spec)
+	leaf, err := issuer.issueLeaf(spec)
+	if err == nil && issuer == p.intermediate {
+		p.mu.Lock()
+		p.issued[serialKey(leaf.cert.SerialNumber)] = true
+		p.mu.Unlock()
+	}
+	return leaf, err
+}
+
+// revokedReason is the CRLReason the lab gives every revocation.
+const revokedReason = 1 // keyCompromise
+
+// revoke marks a certificate of the intermediate revoked, an hour ago, for
+// key compromise.
+func (p *pki) revoke(a *authority) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.revoked[serialKey(a.cert.SerialNumber)] = x509.RevocationListEntry{
+		SerialNumber:   a.cert.SerialNumber,
+		RevocationTime: p.now.Add(-time.Hour).Truncate(time.Second),
+		ReasonCode:     revokedReason,
+	}
+}
+
+// status reports what the intermediate's revocation services say about a
+// serial: issued or not, revoked or not (and when).
+func (p *pki) status(serial *big.Int) (issued bool, revokedAt time.Time, revoked bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k := serialKey(serial)
+	e, revoked := p.revoked[k]
+	return p.issued[k], e.RevocationTime, revoked
+}
+
+// revokedEntries lists the intermediate's revoked certificates for its CRL.
+func (p *pki) revokedEntries() []x509.RevocationListEntry {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	list := make([]x509.RevocationListEntry, 0, len(p.revoked))
+	for _, e := range p.revoked {
+		list = append(list, e)
+	}
+	return list
+}
+
+func serialKey(n *big.Int) string { return n.Text(16) }
+
+// issueOCSPResponder creates a delegated OCSP responder certificate of a
+// (RFC 6960 §4.2.2.2): extended key usage OCSPSigning, and id-pkix-ocsp-nocheck
+// so that clients do not ask about the responder's own revocation.
+func (a *authority) issueOCSPResponder(name string, notBefore, notAfter time.Time) (*authority, error) {
+	key, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	serial, err := serialNumber()
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: name, Organization: []string{"securesocket lab"}},
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning},
+		BasicConstraintsValid: true,
+		ExtraExtensions: []pkix.Extension{{
+			Id:    asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 48, 1, 5}, // id-pkix-ocsp-nocheck
+			Value: []byte{0x05, 0x00},                                   // NULL
+		}},
+	}
+	cert, err := sign(tmpl, a.cert, key.Public(), a.key)
+	if err != nil {
+		return nil, fmt.Errorf("lab: create OCSP responder %q: %w", name, err)
+	}
+	return &authority{cert: cert, key: key}, nil
 }

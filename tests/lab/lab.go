@@ -47,7 +47,8 @@ type Lab struct {
 	Files map[string]string
 
 	pki    *pki
-	ownDir bool // Dir was created by Start and is removed by Close
+	rev    *responders // the CRL and OCSP servers of the revocation scenarios
+	ownDir bool        // Dir was created by Start and is removed by Close
 
 	mu        sync.Mutex
 	closed    bool
@@ -98,7 +99,12 @@ func Start(dir string) (*Lab, error) {
 }
 
 func (l *Lab) start() error {
-	p, err := newPKI(time.Now())
+	// The revocation servers listen first: their URLs go into the
+	// certificates (the intermediate names the root's CRL).
+	if err := l.startResponders(); err != nil {
+		return err
+	}
+	p, err := newPKI(time.Now(), l.rev.url(PathRootCRL))
 	if err != nil {
 		return err
 	}

@@ -554,7 +554,9 @@ func TestWriteJSON(t *testing.T) {
 	}
 	names := []string{Trusted, Expired, NotYetValid, WrongHost, SelfSigned, UntrustedRoot,
 		MissingIntermediate, ExpiredIntermediate, WrongKeyUsage, TLS10, Silent, Garbage,
-		Refused, CloseAfter, Echo, Typed, Source, Sink}
+		Refused, CloseAfter, Echo, Typed, Source, Sink,
+		RevokedStaple, GoodStaple, RevokedCRL, GoodCRL, RevokedOCSP, GoodOCSP, HangingResponder,
+		StaleOCSP, BadSignatureOCSP, EndlessResponder, RevocationHTTP, HangingHTTP}
 	if len(got.Ports) != len(names) {
 		t.Errorf("%d ports, want %d: %v", len(got.Ports), len(names), got.Ports)
 	}

@@ -129,5 +129,5 @@ func (l *Lab) startScenarios() error {
 	}
 	l.onClose(release)
 	l.Ports[Refused] = port
-	return nil
+	return l.startRevocationScenarios()
 }
