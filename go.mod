@@ -4,6 +4,8 @@ go 1.26.8
 
 require golang.org/x/text v0.44.0
 
+require github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78 // indirect
+
 require (
 	github.com/mattn/go-pointer v0.0.1 // indirect
 	golang.org/x/crypto v0.59.0

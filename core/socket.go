@@ -3,6 +3,8 @@ package core
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"net"
 	"strconv"
 	"strings"
@@ -54,20 +56,24 @@ type Socket struct {
 	link  *link  // the live connection, nil unless open or connecting
 	abort context.CancelFunc
 
-	in       []byte // unread input is in[inR:]
-	inR      int
-	out      []byte // written, not yet flushed
-	inLimit  int
-	bigEnd   bool
-	objEnc   uint
-	timeout  uint32 // ms
-	minVer   uint16
-	status   CertificateStatus
-	detail   string // why the last connect failed, for the C face and tests
-	local    *net.TCPAddr
-	remote   *net.TCPAddr
-	listenMu sync.Mutex
-	listen   map[EventType][]func(Event)
+	in        []byte // unread input is in[inR:]
+	inR       int
+	out       []byte // written, not yet flushed
+	inLimit   int
+	bigEnd    bool
+	objEnc    uint
+	timeout   uint32 // ms
+	minVer    uint16
+	status    CertificateStatus
+	detail    string // why the last connect failed, for the C face and tests
+	local     *net.TCPAddr
+	remote    *net.TCPAddr
+	trust     trustSettings
+	revStatus RevocationResult
+	revDetail string
+	peerChain []*x509.Certificate // the verified chain of the last connect, leaf first
+	listenMu  sync.Mutex
+	listen    map[EventType][]func(Event)
 }
 
 // link is one TLS connection of a Socket and its writer's state. Its fields
@@ -90,13 +96,14 @@ func New(sink Sink) *Socket {
 		sink = NewQueue()
 	}
 	s := &Socket{
-		sink:    sink,
-		inLimit: DefaultInputLimit,
-		bigEnd:  true,
-		objEnc:  3,
-		timeout: DefaultTimeout,
-		minVer:  tls.VersionTLS12,
-		status:  StatusUnknown,
+		sink:      sink,
+		inLimit:   DefaultInputLimit,
+		bigEnd:    true,
+		objEnc:    3,
+		timeout:   DefaultTimeout,
+		minVer:    tls.VersionTLS12,
+		status:    StatusUnknown,
+		revStatus: RevocationNotChecked,
 	}
 	s.space = sync.NewCond(&s.mu)
 	return s
@@ -159,22 +166,18 @@ func (s *Socket) Connect(host string, port int) error {
 	s.st = stateConnecting
 	s.status = StatusUnknown
 	s.detail = ""
+	s.revStatus, s.revDetail, s.peerChain = RevocationNotChecked, "", nil
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.timeout)*time.Millisecond)
 	s.abort = cancel
-	cfg := s.tlsConfigLocked(host)
+	at := &attempt{}
+	serverName := strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	cfg := clientTLSConfig(ctx, serverName, s.minVer, s.trust.clone(), at)
 	s.mu.Unlock()
-	go s.dial(ctx, cancel, gen, host, port, cfg)
+	go s.dial(ctx, cancel, gen, host, port, cfg, at)
 	return nil
 }
 
-func (s *Socket) tlsConfigLocked(host string) *tls.Config {
-	return &tls.Config{
-		ServerName: strings.TrimSuffix(strings.Trim(host, "[]"), "."),
-		MinVersion: s.minVer,
-	}
-}
-
-func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64, host string, port int, cfg *tls.Config) {
+func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64, host string, port int, cfg *tls.Config, at *attempt) {
 	defer cancel()
 	var d net.Dialer
 	raw, err := d.DialContext(ctx, "tcp", net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)))
@@ -197,9 +200,25 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		if raw != nil {
 			raw.Close()
 		}
-		status, detail := classifyConnectError(err, time.Now())
-		if ctx.Err() == context.DeadlineExceeded && status == StatusUnknown {
-			detail = "timed out after " + strconv.Itoa(int(s.timeout)) + " ms"
+		var status CertificateStatus
+		var detail string
+		var refusal *connectRefusal
+		switch {
+		case errors.As(err, &refusal):
+			status, detail = refusal.status, refusal.detail
+		case at.verified:
+			// The server's certificate passed; the handshake failed after,
+			// typically because the server refused our client certificate.
+			status, detail = StatusTrusted, "the server ended the handshake after its certificate was accepted: "+describeNetError(err)
+		default:
+			status, detail = classifyConnectError(err, time.Now())
+			if ctx.Err() == context.DeadlineExceeded && status == StatusUnknown {
+				detail = "timed out after " + strconv.Itoa(int(s.timeout)) + " ms"
+			}
+		}
+		s.revStatus, s.revDetail = at.revocation, at.revDetail
+		if s.revStatus == "" {
+			s.revStatus = RevocationNotChecked
 		}
 		s.st = stateIdle
 		s.status = status
@@ -213,6 +232,7 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 	s.link = l
 	s.st = stateOpen
 	s.status = StatusTrusted
+	s.revStatus, s.revDetail, s.peerChain = at.revocation, at.revDetail, at.chain
 	s.local, _ = raw.LocalAddr().(*net.TCPAddr)
 	s.remote, _ = raw.RemoteAddr().(*net.TCPAddr)
 	s.post(Event{Type: EventConnect})

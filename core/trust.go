@@ -1,0 +1,408 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/youmark/pkcs8"
+)
+
+// Trust beyond the platform store, all of it opt-in and none of it able to
+// accept a certificate the checks refuse: extra anchors and intermediates
+// (AIR 3's addBinaryChainBuildingCertificate), public-key pins, revocation
+// modes, and a client certificate for servers that ask for one.
+
+// trustSettings are a socket's trust choices; Connect takes a copy.
+type trustSettings struct {
+	anchors       []*x509.Certificate
+	intermediates []*x509.Certificate
+	pins          [][sha256.Size]byte
+	client        *tls.Certificate
+	revocation    RevocationMode
+}
+
+func (t trustSettings) clone() trustSettings {
+	t.anchors = append([]*x509.Certificate(nil), t.anchors...)
+	t.intermediates = append([]*x509.Certificate(nil), t.intermediates...)
+	t.pins = append([][sha256.Size]byte(nil), t.pins...)
+	return t
+}
+
+// AddBinaryChainBuildingCertificate adds a DER-encoded X.509 certificate for
+// this socket's chain building, from the next Connect on: a trust anchor if
+// trusted is true, else an intermediate that can complete a chain to an
+// anchor (it grants no trust by itself). It lasts for the life of the
+// socket. Bytes that are not one DER certificate are ArgumentError #2004;
+// nil is TypeError #2007.
+func (s *Socket) AddBinaryChainBuildingCertificate(der []byte, trusted bool) error {
+	if der == nil {
+		return paramErr(ErrNull, "certificate")
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return newErr(ErrBadParam, "not a DER X.509 certificate: "+err.Error(), err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if trusted {
+		s.trust.anchors = append(s.trust.anchors, c)
+	} else {
+		s.trust.intermediates = append(s.trust.intermediates, c)
+	}
+	return nil
+}
+
+// AddPublicKeyPin pins the SHA-256 hash of a SubjectPublicKeyInfo (the
+// value of an HPKP "pin-sha256", decoded). Once any pin is set, a server is
+// accepted only if its verified chain holds a pinned key, on top of every
+// other check: a pin never makes an untrusted chain acceptable. Anything
+// but 32 bytes is ArgumentError #2004.
+func (s *Socket) AddPublicKeyPin(sha256Hash []byte) error {
+	if sha256Hash == nil {
+		return paramErr(ErrNull, "pin")
+	}
+	if len(sha256Hash) != sha256.Size {
+		return newErr(ErrBadParam, fmt.Sprintf("a pin is a 32-byte SHA-256 hash, got %d bytes", len(sha256Hash)), nil)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.trust.pins = append(s.trust.pins, [sha256.Size]byte(sha256Hash))
+	return nil
+}
+
+// ClearPublicKeyPins removes every pin.
+func (s *Socket) ClearPublicKeyPins() {
+	s.mu.Lock()
+	s.trust.pins = nil
+	s.mu.Unlock()
+}
+
+// PublicKeyPin returns the pin of a certificate: the SHA-256 of its
+// SubjectPublicKeyInfo.
+func PublicKeyPin(c *x509.Certificate) []byte {
+	h := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+	return h[:]
+}
+
+// SetRevocationMode chooses how revocation is checked from the next
+// Connect: RevocationSoftFail (the default), RevocationHardFail,
+// RevocationStapleOnly or RevocationOff. Any other value is ArgumentError
+// #2008.
+func (s *Socket) SetRevocationMode(m RevocationMode) error {
+	if !m.valid() {
+		return paramErr(ErrBadEnum, "revocationMode")
+	}
+	s.mu.Lock()
+	s.trust.revocation = m
+	s.mu.Unlock()
+	return nil
+}
+
+// RevocationMode returns the revocation mode.
+func (s *Socket) RevocationMode() RevocationMode {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.trust.revocation
+}
+
+// RevocationStatus says how the last connect's revocation check came out:
+// "good", "revoked", "unknown" (soft-fail accepted it; see RevocationDetail)
+// or "notChecked" (mode off, or no certificate was checked).
+func (s *Socket) RevocationStatus() RevocationResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.revStatus
+}
+
+// RevocationDetail says, certificate by certificate, where the revocation
+// verdict came from or why there was none.
+func (s *Socket) RevocationDetail() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.revDetail
+}
+
+// SetClientCertificate sets the certificate (chain) and private key this
+// socket presents when a server asks for one, from the next Connect. Both
+// may be PEM or DER. The key may be PKCS#8, PKCS#1 (RSA) or SEC 1 (EC), and
+// encrypted (PKCS#8 "ENCRYPTED PRIVATE KEY", or a legacy PEM with
+// Proc-Type: 4,ENCRYPTED) with password. A key that does not match the
+// certificate, a wrong password or unreadable bytes are ArgumentError #2004.
+//
+// In TLS 1.3 the client's handshake ends before the server has judged the
+// client certificate, so a refusal arrives after the connect event, as an
+// ioError; in TLS 1.2 it is the connect attempt's ioError.
+func (s *Socket) SetClientCertificate(cert, key []byte, password string) error {
+	if cert == nil {
+		return paramErr(ErrNull, "certificate")
+	}
+	if key == nil {
+		return paramErr(ErrNull, "key")
+	}
+	tc, err := parseClientCertificate(cert, key, password)
+	if err != nil {
+		return newErr(ErrBadParam, err.Error(), err)
+	}
+	s.mu.Lock()
+	s.trust.client = tc
+	s.mu.Unlock()
+	return nil
+}
+
+// ClearClientCertificate stops presenting a client certificate.
+func (s *Socket) ClearClientCertificate() {
+	s.mu.Lock()
+	s.trust.client = nil
+	s.mu.Unlock()
+}
+
+func parseClientCertificate(certBytes, keyBytes []byte, password string) (*tls.Certificate, error) {
+	var chain [][]byte
+	if bytes.Contains(certBytes, []byte("-----BEGIN")) {
+		rest := certBytes
+		for {
+			var b *pem.Block
+			b, rest = pem.Decode(rest)
+			if b == nil {
+				break
+			}
+			if b.Type == "CERTIFICATE" {
+				chain = append(chain, b.Bytes)
+			}
+		}
+	} else {
+		chain = [][]byte{certBytes}
+	}
+	if len(chain) == 0 {
+		return nil, errors.New("no certificate in the certificate bytes")
+	}
+	leaf, err := x509.ParseCertificate(chain[0])
+	if err != nil {
+		return nil, fmt.Errorf("client certificate: %w", err)
+	}
+	key, err := parsePrivateKey(keyBytes, password)
+	if err != nil {
+		return nil, err
+	}
+	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
+	if !ok || !pub.Equal(leaf.PublicKey) {
+		return nil, errors.New("the private key does not match the client certificate")
+	}
+	return &tls.Certificate{Certificate: chain, PrivateKey: key, Leaf: leaf}, nil
+}
+
+func parsePrivateKey(b []byte, password string) (crypto.Signer, error) {
+	der := b
+	if bytes.Contains(b, []byte("-----BEGIN")) {
+		var block *pem.Block
+		for rest := b; ; {
+			if block, rest = pem.Decode(rest); block == nil || isKeyBlock(block.Type) {
+				break
+			}
+		}
+		if block == nil {
+			return nil, errors.New("no private key in the key bytes")
+		}
+		der = block.Bytes
+		// Legacy encrypted PEM is deprecated for good reasons, but it is what
+		// many users' key files are; reading it is better than refusing.
+		if x509.IsEncryptedPEMBlock(block) { //nolint:staticcheck
+			if password == "" {
+				return nil, errors.New("the private key is encrypted and no password was given")
+			}
+			var err error
+			if der, err = x509.DecryptPEMBlock(block, []byte(password)); err != nil { //nolint:staticcheck
+				return nil, fmt.Errorf("decrypting the private key (wrong password?): %w", err)
+			}
+		}
+		if block.Type == "ENCRYPTED PRIVATE KEY" {
+			return parseEncryptedPKCS8(der, password)
+		}
+	}
+	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
+		return asSigner(k)
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(der); err == nil {
+		return k, nil
+	}
+	if k, err := x509.ParseECPrivateKey(der); err == nil {
+		return k, nil
+	}
+	if password != "" {
+		// DER of an encrypted PKCS#8 key.
+		return parseEncryptedPKCS8(der, password)
+	}
+	return nil, errors.New("the key bytes hold no PKCS#8, PKCS#1 or SEC 1 private key (an encrypted key needs its password)")
+}
+
+func parseEncryptedPKCS8(der []byte, password string) (crypto.Signer, error) {
+	if password == "" {
+		return nil, errors.New("the private key is encrypted and no password was given")
+	}
+	k, err := pkcs8.ParsePKCS8PrivateKey(der, []byte(password))
+	if err != nil {
+		return nil, fmt.Errorf("decrypting the private key (wrong password?): %w", err)
+	}
+	return asSigner(k)
+}
+
+func asSigner(k any) (crypto.Signer, error) {
+	switch k := k.(type) {
+	case *rsa.PrivateKey:
+		return k, nil
+	case *ecdsa.PrivateKey:
+		return k, nil
+	case ed25519.PrivateKey:
+		return k, nil
+	}
+	return nil, fmt.Errorf("unsupported private key type %T", k)
+}
+
+func isKeyBlock(t string) bool {
+	switch t {
+	case "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY":
+		return true
+	}
+	return false
+}
+
+// connectRefusal is the handshake error of a certificate this library
+// refused after Go's own checks passed (policy, pins, revocation), or of an
+// extra-anchor verification; it carries the AS3 status.
+type connectRefusal struct {
+	status CertificateStatus
+	detail string
+}
+
+func (e *connectRefusal) Error() string { return e.detail }
+
+// attempt records what one connect's verification learned, for dial to
+// publish when the handshake is over.
+type attempt struct {
+	verified   bool
+	chain      []*x509.Certificate
+	revocation RevocationResult
+	revDetail  string
+}
+
+// clientTLSConfig builds the handshake's configuration. Go's verifier runs
+// first (it is never switched off); VerifyConnection then runs the
+// authoritative verification with this socket's anchors and intermediates
+// and the policy layer, the pins and revocation, and refuses the handshake
+// (with a bad_certificate alert to the server) if any of them fails.
+func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSettings, at *attempt) *tls.Config {
+	cfg := &tls.Config{ServerName: host, MinVersion: minVer}
+	var roots, inter *x509.CertPool
+	if len(t.anchors) > 0 || len(t.intermediates) > 0 {
+		var err error
+		if roots, err = x509.SystemCertPool(); err != nil || roots == nil {
+			roots = x509.NewCertPool()
+		}
+		for _, a := range t.anchors {
+			roots.AddCert(a)
+		}
+		inter = x509.NewCertPool()
+		for _, c := range t.intermediates {
+			inter.AddCert(c)
+		}
+		// Go's own verifier cannot take extra intermediates, so the pool it
+		// sees also holds each extra intermediate that itself chains to a
+		// trusted anchor now. That only lets the first pass through; the
+		// authoritative verification below walks the chain to the real
+		// anchor, with every constraint of the issuers above it.
+		gate := roots.Clone()
+		now := time.Now()
+		for _, c := range t.intermediates {
+			if _, err := c.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
+				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil && c.IsCA {
+				gate.AddCert(c)
+			}
+		}
+		cfg.RootCAs = gate
+	}
+	if t.client != nil {
+		client := t.client
+		// Always offer the configured certificate, even when the server's
+		// list of acceptable CAs does not name its issuer: the user chose
+		// it, and the server's refusal then says so clearly.
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			return client, nil
+		}
+	}
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		now := time.Now()
+		chains, err := verifyServerChain(cs.PeerCertificates, host, now, roots, inter)
+		if err != nil {
+			var leaf *x509.Certificate
+			if len(cs.PeerCertificates) > 0 {
+				leaf = cs.PeerCertificates[0]
+			}
+			st, d := classifyVerifyError(err, leaf, now)
+			return &connectRefusal{status: st, detail: d}
+		}
+		chain := chains[0]
+		if len(t.pins) > 0 {
+			chain = pinnedChain(chains, t.pins)
+			if chain == nil {
+				return &connectRefusal{status: StatusUntrustedSigners,
+					detail: "public key pin mismatch: no key in the verified chain matches a pinned SHA-256"}
+			}
+		}
+		res, detail := SharedRevocationChecker().Check(revocationContext(ctx), chain, cs.OCSPResponse, t.revocation)
+		at.chain, at.revocation, at.revDetail = chain, res, detail
+		if res.Refuses(t.revocation) {
+			st := StatusRevoked
+			if res != RevocationRevoked {
+				st = StatusInvalid
+				detail = "revocation could not be checked (hard-fail): " + detail
+			}
+			return &connectRefusal{status: st, detail: detail}
+		}
+		at.verified = true
+		return nil
+	}
+	return cfg
+}
+
+// revocationContext bounds the revocation check inside the connect timeout,
+// leaving a quarter of what remains (at most 2 s) for the rest of the
+// handshake, so a responder that hangs costs a soft-fail connect time but
+// never the connection.
+func revocationContext(ctx context.Context) context.Context {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return ctx
+	}
+	reserve := min(time.Until(deadline)/4, 2*time.Second)
+	c, cancel := context.WithDeadline(ctx, deadline.Add(-reserve))
+	// The check's own fetches end with it; cancel is dropped with the
+	// handshake's context, which ends when dial returns.
+	context.AfterFunc(ctx, cancel)
+	return c
+}
+
+// pinnedChain returns the first verified chain that holds a pinned key.
+func pinnedChain(chains [][]*x509.Certificate, pins [][sha256.Size]byte) []*x509.Certificate {
+	for _, chain := range chains {
+		for _, c := range chain {
+			h := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+			for _, p := range pins {
+				if h == p {
+					return chain
+				}
+			}
+		}
+	}
+	return nil
+}
