@@ -4,7 +4,7 @@ go 1.26.8
 
 require golang.org/x/text v0.44.0
 
-require github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78 // indirect
+require github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78
 
 require (
 	github.com/mattn/go-pointer v0.0.1 // indirect

@@ -218,3 +218,84 @@ func TestServerCertificate(t *testing.T) {
 		t.Fatal("close() dropped the certificate")
 	}
 }
+
+func TestClientCertificates(t *testing.T) {
+	cert, key := labFile(t, lab.FileClientCertPEM), labFile(t, lab.FileClientKeyPEM)
+	keyForms := map[string]struct {
+		cert, key []byte
+		password  string
+	}{
+		"PEM":                  {cert, key, ""},
+		"DER":                  {labFile(t, lab.FileClientCertDER), labFile(t, lab.FileClientKeyDER), ""},
+		"SEC 1 PEM":            {cert, labFile(t, lab.FileClientKeyECPEM), ""},
+		"encrypted PKCS#8":     {cert, labFile(t, lab.FileClientKeyEncryptedPEM), lab.ClientKeyPassword},
+		"legacy encrypted PEM": {cert, labFile(t, lab.FileClientKeyLegacyEncryptedPEM), lab.ClientKeyPassword},
+	}
+	for name, f := range keyForms {
+		for _, scenario := range []string{lab.ClientCert, lab.ClientCertTLS12} {
+			t.Run(name+"/"+scenario, func(t *testing.T) {
+				s := New(nil)
+				s.SetRevocationMode(RevocationOff)
+				if err := s.SetClientCertificate(f.cert, f.key, f.password); err != nil {
+					t.Fatal(err)
+				}
+				if e := connectTo(t, s, scenario); e.Type != EventConnect {
+					t.Fatalf("%s (%s)", e.Type, e.Detail)
+				}
+				s.WriteUTFBytes("ping")
+				s.Flush()
+				waitAvailable(t, s, s.Queue(), 4)
+			})
+		}
+	}
+
+	// Refusals: wrong password, a key that is not the certificate's.
+	s := New(nil)
+	for _, bad := range []struct {
+		cert, key []byte
+		pw        string
+	}{
+		{cert, labFile(t, lab.FileClientKeyEncryptedPEM), "wrong"},
+		{cert, labFile(t, lab.FileClientKeyEncryptedPEM), ""},
+		{cert, labFile(t, lab.FileWrongClientKeyPEM), ""},
+		{[]byte("junk"), key, ""},
+	} {
+		if err := s.SetClientCertificate(bad.cert, bad.key, bad.pw); err == nil || err.(*Error).ID != 2004 {
+			t.Fatalf("accepted a bad client certificate: %v", err)
+		}
+	}
+
+	// Missing and wrong-CA client certificates: TLS 1.2 fails the connect;
+	// TLS 1.3 connects first, then the server's alert is an ioError.
+	wrongCert, wrongKey := labFile(t, lab.FileWrongClientCertPEM), labFile(t, lab.FileWrongClientKeyPEM)
+	for _, withWrong := range []bool{false, true} {
+		for _, scenario := range []string{lab.ClientCertTLS12, lab.ClientCert} {
+			s := New(nil)
+			s.SetRevocationMode(RevocationOff)
+			if withWrong {
+				if err := s.SetClientCertificate(wrongCert, wrongKey, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e := connectTo(t, s, scenario)
+			if scenario == lab.ClientCert {
+				if e.Type != EventConnect {
+					t.Fatalf("TLS 1.3 wrong=%v: %s (%s)", withWrong, e.Type, e.Detail)
+				}
+				e, _ = waitFor(t, s.Queue(), 10*time.Second, EventIOError)
+			}
+			if e.Type != EventIOError || s.ServerCertificateStatus() != StatusTrusted {
+				t.Fatalf("%s wrong=%v: %s status %s", scenario, withWrong, e.Type, s.ServerCertificateStatus())
+			}
+			want := "certificate required"
+			if withWrong {
+				want = "unknown certificate authority"
+			} else if scenario == lab.ClientCertTLS12 {
+				want = "handshake failure"
+			}
+			if !strings.Contains(e.Detail, want) {
+				t.Fatalf("%s wrong=%v: detail %q, want %q", scenario, withWrong, e.Detail, want)
+			}
+		}
+	}
+}

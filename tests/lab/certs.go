@@ -196,6 +196,13 @@ type pki struct {
 	otherRoot    *authority // not in ca_file, for untrustedRoot
 	otherInter   *authority
 
+	// Client certificates (clientcert.go). Both are roots of their own,
+	// never trusted for servers and never in ca_file: clientCA is the
+	// only CA the client-certificate scenarios accept, wrongClientCA one
+	// they do not know.
+	clientCA      *authority
+	wrongClientCA *authority
+
 	// The intermediate's revocation state, which its CRL, its OCSP
 	// responder and the staples publish. Written only while the lab starts
 	// (before Start returns), read by the responders afterwards.
@@ -227,6 +234,12 @@ func newPKI(now time.Time, rootCRL string) (*pki, error) {
 		return nil, err
 	}
 	if p.otherInter, err = newCA("securesocket untrusted intermediate", nb, na, p.otherRoot, nil); err != nil {
+		return nil, err
+	}
+	if p.clientCA, err = newRoot("securesocket lab client CA", now); err != nil {
+		return nil, err
+	}
+	if p.wrongClientCA, err = newRoot("securesocket lab wrong client CA", now); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -125,7 +125,10 @@ func (l *Lab) start() error {
 			return err
 		}
 	}
-	return l.startScenarios()
+	if err := l.startScenarios(); err != nil {
+		return err
+	}
+	return l.startClientCertScenarios()
 }
 
 func (l *Lab) writeFile(name string, data []byte) (string, error) {

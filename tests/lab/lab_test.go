@@ -556,7 +556,8 @@ func TestWriteJSON(t *testing.T) {
 		MissingIntermediate, ExpiredIntermediate, WrongKeyUsage, TLS10, Silent, Garbage,
 		Refused, CloseAfter, Echo, Typed, Source, Sink,
 		RevokedStaple, GoodStaple, RevokedCRL, GoodCRL, RevokedOCSP, GoodOCSP, HangingResponder,
-		StaleOCSP, BadSignatureOCSP, EndlessResponder, RevocationHTTP, HangingHTTP}
+		StaleOCSP, BadSignatureOCSP, EndlessResponder, RevocationHTTP, HangingHTTP,
+		ClientCert, ClientCertTLS12, ClientCertOptional}
 	if len(got.Ports) != len(names) {
 		t.Errorf("%d ports, want %d: %v", len(got.Ports), len(names), got.Ports)
 	}
@@ -568,8 +569,17 @@ func TestWriteJSON(t *testing.T) {
 		}
 		seen[p] = true
 	}
-	if got.Files[FileUntrustedRootDER] != shared.Files[FileUntrustedRootDER] {
-		t.Errorf("files: %v", got.Files)
+	files := []string{FileRootDER, FileIntermediateDER, FileUntrustedRootDER, FileUntrustedRootPEM,
+		FileSelfSignedDER, FileClientCertPEM, FileClientKeyPEM, FileClientCertDER, FileClientKeyDER,
+		FileClientKeyEncryptedPEM, FileClientKeyECPEM, FileClientKeyLegacyEncryptedPEM,
+		FileWrongClientCertPEM, FileWrongClientKeyPEM, FileClientCAPEM}
+	if len(got.Files) != len(files) {
+		t.Errorf("%d files, want %d: %v", len(got.Files), len(files), got.Files)
+	}
+	for _, key := range files {
+		if got.Files[key] == "" || got.Files[key] != shared.Files[key] {
+			t.Errorf("files[%q] = %q, want %q", key, got.Files[key], shared.Files[key])
+		}
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
 		t.Errorf("temporary files left behind: %v", entries)

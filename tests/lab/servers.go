@@ -28,6 +28,23 @@ func serverTLSConfig(cert tls.Certificate) *tls.Config {
 // not sent one). Later scenarios (client certificates, OCSP stapling,
 // hostile servers) are added by calling this from Start or from a test.
 func (l *Lab) serveTLS(name string, cfg *tls.Config, h func(*tls.Conn)) error {
+	return l.serveTLSLinger(name, cfg, h, 0)
+}
+
+// failLinger bounds how long a server of serveTLSLinger drains a client
+// after refusing its handshake.
+const failLinger = 2 * time.Second
+
+// serveTLSLinger is serveTLS for scenarios where the server is the one that
+// refuses the handshake (client certificates). A linger above zero makes
+// the server, after its alert, half-close TCP and read what the client still
+// sends for up to linger (or until the client closes) before it closes the
+// socket. Closing at once with unread input (the rest of a TLS 1.2 client's
+// flight, or the first data of a TLS 1.3 client that already considers the
+// handshake done) would make the kernel send an RST, which can overtake and
+// destroy the alert: the client would see "connection reset" instead of the
+// reason it was refused.
+func (l *Lab) serveTLSLinger(name string, cfg *tls.Config, h func(*tls.Conn), linger time.Duration) error {
 	return l.serveTCP(name, func(c net.Conn) {
 		tc := tls.Server(c, cfg)
 		defer tc.Close()
@@ -37,6 +54,13 @@ func (l *Lab) serveTLS(name string, cfg *tls.Config, h func(*tls.Conn)) error {
 		if err := tc.Handshake(); err != nil {
 			// The client refused the certificate or spoke something else:
 			// that is the expected outcome of most scenarios, not an error.
+			if linger > 0 {
+				if tcp, ok := c.(*net.TCPConn); ok {
+					_ = tcp.CloseWrite()
+				}
+				_ = c.SetDeadline(time.Now().Add(linger))
+				discard(c)
+			}
 			return
 		}
 		if err := c.SetDeadline(time.Time{}); err != nil {
