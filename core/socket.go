@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/securesocket/securesocket/core/amf"
 )
 
 // Defaults and limits of a new Socket.
@@ -68,6 +70,8 @@ type Socket struct {
 	detail    string // why the last connect failed, for the C face and tests
 	local     *net.TCPAddr
 	remote    *net.TCPAddr
+	amfOpts   *amf.Options
+	objNeed   int // ReadObject's lower bound on the unread input it needs; 0 after any consumption
 	trust     trustSettings
 	revStatus RevocationResult
 	revDetail string
@@ -258,6 +262,7 @@ func (s *Socket) shutdownLocked() {
 	s.gen++
 	s.st = stateIdle
 	s.in, s.inR, s.out = nil, 0, nil
+	s.objNeed = 0
 	s.local, s.remote = nil, nil
 	s.space.Broadcast()
 }

@@ -41,6 +41,7 @@ func (s *Socket) consumedLocked(n int) {
 	// Only the reader goroutine resets or moves s.in (see readLoop).
 	before := len(s.in) - s.inR
 	s.inR += n
+	s.objNeed = 0
 	if before >= s.inLimit && before-n < s.inLimit {
 		s.space.Broadcast()
 	}

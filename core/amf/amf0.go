@@ -1,0 +1,560 @@
+package amf
+
+import (
+	"encoding/binary"
+	"math"
+	"reflect"
+	"strconv"
+	"time"
+)
+
+// AMF0 type markers.
+const (
+	m0Number      = 0x00
+	m0Boolean     = 0x01
+	m0String      = 0x02
+	m0Object      = 0x03
+	m0MovieClip   = 0x04
+	m0Null        = 0x05
+	m0Undefined   = 0x06
+	m0Reference   = 0x07
+	m0ECMAArray   = 0x08
+	m0ObjectEnd   = 0x09
+	m0StrictArray = 0x0A
+	m0Date        = 0x0B
+	m0LongString  = 0x0C
+	m0Unsupported = 0x0D
+	m0RecordSet   = 0x0E
+	m0XMLDocument = 0x0F
+	m0TypedObject = 0x10
+	m0AVMPlus     = 0x11
+)
+
+// value0 reads one AMF0 value.
+//
+// Reference slots (0x07) are taken by objects, typed objects, ECMA arrays
+// and strict arrays, as in BlazeDS; not by dates or XML (Red5 and PyAMF give
+// dates a slot, which no encoder references).
+func (d *decoder) value0() (Value, error) {
+	start := d.pos
+	m, err := d.u8()
+	if err != nil {
+		return nil, err
+	}
+	if m == m0AVMPlus {
+		// The AMF3 value counts as the node.
+		return d.value3()
+	}
+	if err := d.node(start); err != nil {
+		return nil, err
+	}
+	switch m {
+	case m0Number:
+		return d.f64()
+	case m0Boolean:
+		b, err := d.u8()
+		return b != 0, err
+	case m0String:
+		n, err := d.u16()
+		if err != nil {
+			return nil, err
+		}
+		return d.text(start, uint64(n))
+	case m0LongString:
+		n, err := d.u32()
+		if err != nil {
+			return nil, err
+		}
+		return d.text(start, uint64(n))
+	case m0XMLDocument:
+		n, err := d.u32()
+		if err != nil {
+			return nil, err
+		}
+		s, err := d.text(start, uint64(n))
+		if err != nil {
+			return nil, err
+		}
+		return &XML{Text: s, Document: true}, nil
+	case m0Null:
+		return nil, nil
+	case m0Undefined, m0Unsupported:
+		// PyAMF reads "unsupported" as None, BlazeDS rejects it; undefined
+		// is the closest AS3 value for "could not be sent".
+		return Undefined{}, nil
+	case m0Date:
+		ms, err := d.f64()
+		if err != nil {
+			return nil, err
+		}
+		// A time-zone field follows; every reader ignores it.
+		if _, err := d.u16(); err != nil {
+			return nil, err
+		}
+		return &Date{Ms: ms}, nil
+	case m0Reference:
+		i, err := d.u16()
+		if err != nil {
+			return nil, err
+		}
+		if int(i) >= len(d.objs0) {
+			return nil, d.syntax(start, "reference %d out of range (%d objects so far)", i, len(d.objs0))
+		}
+		return d.objs0[i], nil
+	case m0Object, m0TypedObject:
+		class := ""
+		if m == m0TypedObject {
+			n, err := d.u16()
+			if err != nil {
+				return nil, err
+			}
+			if class, err = d.text(start, uint64(n)); err != nil {
+				return nil, err
+			}
+			if ci := d.lim.reg.class(class); ci != nil {
+				return d.struct0(start, ci)
+			}
+		}
+		o := &Object{Class: class}
+		d.objs0 = append(d.objs0, o)
+		if err := d.enter(start); err != nil {
+			return nil, err
+		}
+		if err := d.members0(func(k string, v Value) error {
+			o.Dynamic = append(o.Dynamic, Member{k, v})
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		d.leave()
+		return o, nil
+	case m0ECMAArray:
+		// The count is only a hint (PyAMF ignores it, BlazeDS sizes a map).
+		hint, err := d.u32()
+		if err != nil {
+			return nil, err
+		}
+		a := &Array{}
+		d.objs0 = append(d.objs0, a)
+		if err := d.enter(start); err != nil {
+			return nil, err
+		}
+		if err := d.members0(func(k string, v Value) error {
+			a.Assoc = append(a.Assoc, Member{k, v})
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		d.leave()
+		splitDense(a, hint)
+		return a, nil
+	case m0StrictArray:
+		n, err := d.u32()
+		if err != nil {
+			return nil, err
+		}
+		a := &Array{}
+		d.objs0 = append(d.objs0, a)
+		if err := d.enter(start); err != nil {
+			return nil, err
+		}
+		cnt, err := d.count(start, uint64(n), 1, true)
+		if err != nil {
+			return nil, err
+		}
+		if cnt > 0 {
+			a.Dense = make([]Value, cnt)
+			for i := range a.Dense {
+				if a.Dense[i], err = d.value0(); err != nil {
+					return nil, err
+				}
+			}
+		}
+		d.leave()
+		return a, nil
+	case m0ObjectEnd:
+		return nil, d.syntax(start, "object-end marker outside an object")
+	case m0MovieClip, m0RecordSet:
+		return nil, d.syntax(start, "AMF0 type marker 0x%02x (movieclip/recordset) is reserved and not supported", m)
+	}
+	return nil, d.syntax(start, "unknown AMF0 type marker 0x%02x", m)
+}
+
+// splitDense moves the leading keys "0".."n-1" of an ECMA array to its
+// dense part when n is the array's count and named keys follow: the form in
+// which Flash writes an Array with both parts (and this encoder too).
+// Anything else stays associative.
+func splitDense(a *Array, count uint32) {
+	n := int(count)
+	if n == 0 || n >= len(a.Assoc) {
+		return
+	}
+	for i := range n {
+		if a.Assoc[i].Name != strconv.Itoa(i) {
+			return
+		}
+	}
+	a.Dense = make([]Value, n)
+	for i := range n {
+		a.Dense[i] = a.Assoc[i].Value
+	}
+	a.Assoc = a.Assoc[n:]
+}
+
+// members0 reads key/value pairs up to the end marker 00 00 09.
+func (d *decoder) members0(put func(string, Value) error) error {
+	for {
+		off := d.pos
+		n, err := d.u16()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			end := d.pos
+			m, err := d.u8()
+			if err != nil {
+				return err
+			}
+			if m != m0ObjectEnd {
+				return d.syntax(end, "empty member name not followed by the object-end marker (0x%02x)", m)
+			}
+			return nil
+		}
+		k, err := d.text(off, uint64(n))
+		if err != nil {
+			return err
+		}
+		vo := d.pos
+		v, err := d.value0()
+		if err != nil {
+			return err
+		}
+		if err := put(k, v); err != nil {
+			return d.syntax(vo, "%v", err)
+		}
+	}
+}
+
+// struct0 reads an AMF0 typed object whose class the Registry maps to a Go
+// struct.
+func (d *decoder) struct0(start int, ci *classInfo) (Value, error) {
+	if ci.external {
+		return nil, d.syntax(start, "class %q is registered as externalizable but sent as an AMF0 typed object", ci.alias)
+	}
+	p := reflect.New(ci.typ)
+	d.objs0 = append(d.objs0, p.Interface())
+	if err := d.enter(start); err != nil {
+		return nil, err
+	}
+	if err := d.members0(func(k string, v Value) error {
+		return ci.setMember(p.Elem(), k, v, d.lim.maxDepth)
+	}); err != nil {
+		return nil, err
+	}
+	d.leave()
+	return p.Interface(), nil
+}
+
+// encoder side
+
+// value0 writes one AMF0 value. Types AMF0 cannot carry (ByteArray, vectors,
+// Dictionary, externalizables) switch to AMF3 with the 0x11 marker; all such
+// sections of one top-level value share one set of AMF3 tables, as BlazeDS
+// and PyAMF read them.
+func (e *encoder) value0(v Value) error {
+	switch x := v.(type) {
+	case *ByteArray, []byte, *VectorInt, *VectorUint, *VectorDouble, *VectorObject, *Dictionary, builtin:
+		if !reflect.ValueOf(x).IsNil() {
+			e.buf = append(e.buf, m0AVMPlus)
+			return e.value3(x)
+		}
+		v = nil
+	}
+	if err := e.node(); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case nil:
+		e.buf = append(e.buf, m0Null)
+	case Undefined:
+		e.buf = append(e.buf, m0Undefined)
+	case bool:
+		if x {
+			e.buf = append(e.buf, m0Boolean, 1)
+		} else {
+			e.buf = append(e.buf, m0Boolean, 0)
+		}
+	case float64:
+		e.number0(x)
+	case int32:
+		e.number0(float64(x))
+	case int:
+		e.number0(float64(x))
+	case int64:
+		e.number0(float64(x))
+	case int8:
+		e.number0(float64(x))
+	case int16:
+		e.number0(float64(x))
+	case uint8:
+		e.number0(float64(x))
+	case uint16:
+		e.number0(float64(x))
+	case uint32:
+		e.number0(float64(x))
+	case uint:
+		e.number0(float64(x))
+	case uint64:
+		e.number0(float64(x))
+	case float32:
+		e.number0(float64(x))
+	case string:
+		if len(x) <= math.MaxUint16 {
+			e.buf = append(e.buf, m0String)
+			e.buf = binary.BigEndian.AppendUint16(e.buf, uint16(len(x)))
+		} else {
+			if err := e.long0(m0LongString, len(x)); err != nil {
+				return err
+			}
+		}
+		e.buf = append(e.buf, x...)
+	case *XML:
+		if x == nil {
+			e.buf = append(e.buf, m0Null)
+			return nil
+		}
+		if err := e.long0(m0XMLDocument, len(x.Text)); err != nil {
+			return err
+		}
+		e.buf = append(e.buf, x.Text...)
+	case *Date:
+		if x == nil {
+			e.buf = append(e.buf, m0Null)
+			return nil
+		}
+		e.buf = appendF64(append(e.buf, m0Date), x.Ms)
+		e.buf = append(e.buf, 0, 0)
+	case time.Time:
+		e.buf = appendF64(append(e.buf, m0Date), float64(x.UnixMilli()))
+		e.buf = append(e.buf, 0, 0)
+	case *Array:
+		if x == nil {
+			e.buf = append(e.buf, m0Null)
+			return nil
+		}
+		if !fits0(x.Assoc) {
+			return e.switch3(x)
+		}
+		if e.ref0(x) {
+			return nil
+		}
+		return e.array0(x.Dense, x.Assoc)
+	case []Value:
+		if x == nil {
+			e.buf = append(e.buf, m0Null)
+			return nil
+		}
+		e.ref0(nil)
+		return e.array0(x, nil)
+	case *Object:
+		if x == nil {
+			e.buf = append(e.buf, m0Null)
+			return nil
+		}
+		if len(x.Class) > math.MaxUint16 || !fits0(x.Sealed) || !fits0(x.Dynamic) {
+			return e.switch3(x)
+		}
+		if e.ref0(x) {
+			return nil
+		}
+		return e.object0(x)
+	case map[string]Value:
+		if x == nil {
+			e.buf = append(e.buf, m0Null)
+			return nil
+		}
+		o := mapObject(x)
+		if !fits0(o.Dynamic) {
+			return e.switch3(o)
+		}
+		e.ref0(nil)
+		return e.object0(o)
+	default:
+		return e.other0(v)
+	}
+	return nil
+}
+
+// fits0 reports whether AMF0 can carry these member names: a name longer
+// than 65535 bytes needs AMF3. (An empty name fits neither.)
+func fits0(ms []Member) bool {
+	for _, m := range ms {
+		if len(m.Name) > math.MaxUint16 {
+			return false
+		}
+	}
+	return true
+}
+
+// switch3 writes v as an AMF3 value after the 0x11 marker. The node was
+// counted by value0.
+func (e *encoder) switch3(v Value) error {
+	e.buf = append(e.buf, m0AVMPlus)
+	return e.value3Body(v)
+}
+
+func (e *encoder) number0(f float64) {
+	e.buf = appendF64(append(e.buf, m0Number), f)
+}
+
+// long0 writes marker m and a U32 length.
+func (e *encoder) long0(m byte, n int) error {
+	if uint64(n) > math.MaxUint32 {
+		return &EncodeError{Msg: "text longer than 2^32-1 bytes"}
+	}
+	e.buf = append(e.buf, m)
+	e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(n))
+	return nil
+}
+
+// ref0 writes a reference when key was written before, reporting true;
+// otherwise it gives key the next slot (nil: a slot nothing refers to).
+// Indexes past 65535 cannot be referenced, so such objects are repeated.
+func (e *encoder) ref0(key any) bool {
+	if key != nil {
+		if i, ok := e.objs0[key]; ok {
+			e.buf = append(e.buf, m0Reference)
+			e.buf = binary.BigEndian.AppendUint16(e.buf, uint16(i))
+			return true
+		}
+		if e.nobjs0 <= math.MaxUint16 {
+			if e.objs0 == nil {
+				e.objs0 = make(map[any]int)
+			}
+			e.objs0[key] = e.nobjs0
+		}
+	}
+	e.nobjs0++
+	return false
+}
+
+// key0 writes a member name.
+func (e *encoder) key0(k string) error {
+	if k == "" {
+		return atMember(&EncodeError{Msg: `AMF0 cannot carry the member name ""`}, k)
+	}
+	if len(k) > math.MaxUint16 {
+		return atMember(&EncodeError{Msg: "AMF0 member name longer than 65535 bytes"}, k[:32]+"...")
+	}
+	e.buf = binary.BigEndian.AppendUint16(e.buf, uint16(len(k)))
+	e.buf = append(e.buf, k...)
+	return nil
+}
+
+// array0 writes a strict array, or an ECMA array when there are named keys
+// (the dense elements then go first, under keys "0".."n-1", and the count is
+// the dense length, as Flash writes it).
+func (e *encoder) array0(dense []Value, assoc []Member) error {
+	if uint64(len(dense)) > math.MaxUint32 {
+		return &EncodeError{Msg: "array longer than 2^32-1"}
+	}
+	if err := e.enter(); err != nil {
+		return err
+	}
+	if len(assoc) == 0 {
+		e.buf = append(e.buf, m0StrictArray)
+		e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(len(dense)))
+		for i, v := range dense {
+			if err := e.value0(v); err != nil {
+				return atIndex(err, i)
+			}
+		}
+		e.leave()
+		return nil
+	}
+	e.buf = append(e.buf, m0ECMAArray)
+	e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(len(dense)))
+	for i, v := range dense {
+		if err := e.key0(strconv.Itoa(i)); err != nil {
+			return err
+		}
+		if err := e.value0(v); err != nil {
+			return atIndex(err, i)
+		}
+	}
+	if err := e.members0(assoc); err != nil {
+		return err
+	}
+	e.buf = append(e.buf, 0, 0, m0ObjectEnd)
+	e.leave()
+	return nil
+}
+
+func (e *encoder) members0(ms []Member) error {
+	for _, m := range ms {
+		if err := e.key0(m.Name); err != nil {
+			return err
+		}
+		if err := e.value0(m.Value); err != nil {
+			return atMember(err, m.Name)
+		}
+	}
+	return nil
+}
+
+func (e *encoder) object0(o *Object) error {
+	if o.Class == "" {
+		e.buf = append(e.buf, m0Object)
+	} else {
+		if len(o.Class) > math.MaxUint16 {
+			return &EncodeError{Msg: "AMF0 class name longer than 65535 bytes"}
+		}
+		e.buf = append(e.buf, m0TypedObject)
+		e.buf = binary.BigEndian.AppendUint16(e.buf, uint16(len(o.Class)))
+		e.buf = append(e.buf, o.Class...)
+	}
+	if err := e.enter(); err != nil {
+		return err
+	}
+	if err := e.members0(o.Sealed); err != nil {
+		return err
+	}
+	if err := e.members0(o.Dynamic); err != nil {
+		return err
+	}
+	e.buf = append(e.buf, 0, 0, m0ObjectEnd)
+	e.leave()
+	return nil
+}
+
+// other0 writes what value0's switch does not know.
+func (e *encoder) other0(v Value) error {
+	k, key, alias, x, o, plain, err := e.classify(v)
+	if err != nil {
+		return err
+	}
+	switch k {
+	case kindNull:
+		e.buf = append(e.buf, m0Null)
+		return nil
+	case kindExternal:
+		e.buf = append(e.buf, m0AVMPlus)
+		return e.external3(key, alias, x)
+	case kindStruct:
+		if len(o.Class) > math.MaxUint16 || !fits0(o.Sealed) || !fits0(o.Dynamic) {
+			e.buf = append(e.buf, m0AVMPlus)
+			return e.object3(key, o)
+		}
+		if e.ref0(key) {
+			return nil
+		}
+		return e.object0(o)
+	}
+	if err := e.enter(); err != nil {
+		return err
+	}
+	e.nodes-- // value0 counts plain again
+	err = e.value0(plain)
+	e.leave()
+	return err
+}
