@@ -6,7 +6,7 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all lib demo test test-go vet bench bench-go clean
+.PHONY: all lib demo demo-go demo-c test test-go test-c vet bench bench-go bench-c clean
 
 all: lib
 
@@ -26,15 +26,41 @@ demo-go:
 	$(GO) run ./examples/go/securesocketexample
 
 ## ---- C ABI (libsecuresocket.so) ------------------------------------------
+#
+# lib      build/libsecuresocket.so.0 (+ .so symlink, build/securesocket_cgo.h),
+#          then the header checks (capi/build.sh: C99, C++, against cgo's header)
+# test-c   CMake build in build/cmake, then ctest: starts the lab, runs the C
+#          tests, the same under valgrind memcheck, the exported-symbols check,
+#          the example, and the installed-package consumer test
+# demo-c   the SecureSocketExample in C against the lab
+# bench-c  the C benchmark against the lab, next to plain Go crypto/tls
+
+CC      ?= cc
+CMAKE   ?= cmake
+CTEST   ?= ctest
+CBUILD  ?= $(BUILD)/cmake
+JOBS    ?= 2
 
 lib:
-	@echo "lib: C ABI not built yet"
+	GO=$(GO) CC=$(CC) capi/build.sh $(BUILD)
 
 test-c:
-	@true
+	$(CMAKE) -S . -B $(CBUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=$(CC)
+	$(CMAKE) --build $(CBUILD) -j $(JOBS)
+	cd $(CBUILD) && $(CTEST) --output-on-failure -j $(JOBS)
 
-demo-c:
-	@true
+demo-c: lib
+	$(CC) -std=c99 -Wall -Wextra -O2 -Iinclude -o $(BUILD)/securesocket_example \
+		examples/c/securesocket_example.c -L$(BUILD) -lsecuresocket -Wl,-rpath,'$$ORIGIN'
+	tests/c/lab.sh run $(BUILD)/lab-demo sh -c \
+		'$(BUILD)/securesocket_example localhost $$(tests/c/lab.sh ports $(BUILD)/lab-demo trusted expired wrongHost)'
+
+bench-c: lib
+	GO=$(GO) CC=$(CC) capi/build.sh $(BUILD)/debug --debug
+	$(GO) build -trimpath -o $(BUILD)/gotls ./tests/c/gotls
+	$(CC) -std=c11 -O2 -Wall -Wextra -Iinclude -o $(BUILD)/bench_c tests/c/bench.c tests/c/testutil.c \
+		-L$(BUILD)/debug -lsecuresocket -lpthread -Wl,-rpath,'$$ORIGIN/debug'
+	tests/c/lab.sh run $(BUILD)/lab-bench $(BUILD)/bench_c $(BUILD)/gotls
 
 ## ---- everything ------------------------------------------------------------
 
@@ -42,7 +68,7 @@ demo: demo-go demo-c
 
 test: test-go test-c
 
-bench: bench-go
+bench: bench-go bench-c
 
 clean:
 	rm -rf $(BUILD)

@@ -7,6 +7,6 @@ require golang.org/x/text v0.44.0
 require github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78
 
 require (
-	github.com/mattn/go-pointer v0.0.1 // indirect
+	github.com/mattn/go-pointer v0.0.1
 	golang.org/x/crypto v0.59.0
 )

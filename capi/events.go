@@ -1,0 +1,52 @@
+package main
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	"github.com/securesocket/securesocket/core"
+)
+
+// sink is a socket's core.Sink: it hands each event to the C queue
+// (queue.c), which copies the strings, coalesces data events and wakes the
+// host's fd. Post runs on the socket's goroutines, often under the socket's
+// lock; ssi_push only takes the queue's own lock briefly and never calls
+// back, so it cannot deadlock with anything. Events of a freed handle are
+// dropped by ssi_push, which looks the handle up under that lock.
+type sink struct {
+	h unsafe.Pointer // the handle: C memory owned by go-pointer, never freed
+}
+
+// eventType maps the AS3 type string to the header's SS_EVENT_* number; 0
+// for a type newer than this file (C then keeps its name).
+func eventType(t core.EventType) C.int {
+	switch t {
+	case core.EventConnect:
+		return C.SS_EVENT_CONNECT
+	case core.EventClose:
+		return C.SS_EVENT_CLOSE
+	case core.EventSocketData:
+		return C.SS_EVENT_SOCKET_DATA
+	case core.EventIOError:
+		return C.SS_EVENT_IO_ERROR
+	case core.EventSecurityError:
+		return C.SS_EVENT_SECURITY_ERROR
+	case core.EventOutputProgress:
+		return C.SS_EVENT_OUTPUT_PROGRESS
+	}
+	return 0
+}
+
+func (k *sink) Post(e core.Event) {
+	name := string(e.Type)
+	C.ssi_push(k.h, eventType(e.Type),
+		cstr(name), C.size_t(len(name)),
+		cstr(e.Text), C.size_t(len(e.Text)),
+		cstr(e.Detail), C.size_t(len(e.Detail)),
+		C.int32_t(e.ErrorID),
+		C.uint64_t(e.BytesLoaded), C.uint64_t(e.BytesPending), C.uint64_t(e.BytesTotal))
+}

@@ -1,0 +1,292 @@
+package main
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import "math"
+
+func cbool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+//export ss_get_connected
+func ss_get_connected(h *C.ss_socket, out *C.int) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	store(out, cbool(s.Connected()))
+	return codeOK
+}
+
+//export ss_get_bytes_available
+func ss_get_bytes_available(h *C.ss_socket, out *C.uint64_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	store(out, C.uint64_t(s.BytesAvailable()))
+	return codeOK
+}
+
+//export ss_get_bytes_pending
+func ss_get_bytes_pending(h *C.ss_socket, out *C.uint64_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	store(out, C.uint64_t(s.BytesPending()))
+	return codeOK
+}
+
+//export ss_get_endian
+func ss_get_endian(h *C.ss_socket, out **C.ssi_cchar) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	return staticString(h, s.Endian(), out)
+}
+
+//export ss_set_endian
+func ss_set_endian(h *C.ss_socket, endian *C.ssi_cchar, n C.size_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if endian == nil {
+		return nullArg(h, "endian")
+	}
+	v, rc := inString(h, endian, n, "endian")
+	if rc != codeOK {
+		return rc
+	}
+	return result(h, s.SetEndian(v))
+}
+
+//export ss_get_object_encoding
+func ss_get_object_encoding(h *C.ss_socket, out *C.uint32_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	store(out, C.uint32_t(s.ObjectEncoding()))
+	return codeOK
+}
+
+//export ss_set_object_encoding
+func ss_set_object_encoding(h *C.ss_socket, v C.uint32_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	return result(h, s.SetObjectEncoding(uint(v)))
+}
+
+//export ss_get_timeout
+func ss_get_timeout(h *C.ss_socket, out *C.uint32_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	store(out, C.uint32_t(s.Timeout()))
+	return codeOK
+}
+
+//export ss_set_timeout
+func ss_set_timeout(h *C.ss_socket, ms C.uint32_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	s.SetTimeout(uint32(ms))
+	return codeOK
+}
+
+//export ss_get_local_address
+func ss_get_local_address(h *C.ss_socket, out **C.char, outLen *C.size_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	if outLen == nil {
+		return nullArg(h, "out_len")
+	}
+	return outString(h, s.LocalAddress(), out, outLen)
+}
+
+//export ss_get_remote_address
+func ss_get_remote_address(h *C.ss_socket, out **C.char, outLen *C.size_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	if outLen == nil {
+		return nullArg(h, "out_len")
+	}
+	return outString(h, s.RemoteAddress(), out, outLen)
+}
+
+//export ss_get_local_port
+func ss_get_local_port(h *C.ss_socket, out *C.int) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	store(out, C.int(s.LocalPort()))
+	return codeOK
+}
+
+//export ss_get_remote_port
+func ss_get_remote_port(h *C.ss_socket, out *C.int) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	store(out, C.int(s.RemotePort()))
+	return codeOK
+}
+
+//export ss_get_server_certificate_status
+func ss_get_server_certificate_status(h *C.ss_socket, out **C.ssi_cchar) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	return staticString(h, string(s.ServerCertificateStatus()), out)
+}
+
+//export ss_get_failure_detail
+func ss_get_failure_detail(h *C.ss_socket, out **C.char, outLen *C.size_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	if outLen == nil {
+		return nullArg(h, "out_len")
+	}
+	return outString(h, s.FailureDetail(), out, outLen)
+}
+
+//export ss_get_input_limit
+func ss_get_input_limit(h *C.ss_socket, out *C.uint64_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	store(out, C.uint64_t(s.InputLimit()))
+	return codeOK
+}
+
+//export ss_set_input_limit
+func ss_set_input_limit(h *C.ss_socket, n C.uint64_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	// Beyond MaxInt means "no practical limit"; core takes an int.
+	s.SetInputLimit(int(min(uint64(n), math.MaxInt)))
+	return codeOK
+}
+
+//export ss_get_min_tls_version
+func ss_get_min_tls_version(h *C.ss_socket, out *C.int) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	store(out, C.int(s.MinTLSVersion()))
+	return codeOK
+}
+
+//export ss_set_min_tls_version
+func ss_set_min_tls_version(h *C.ss_socket, v C.int) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if v < 0 || v > math.MaxUint16 {
+		// Out of uint16 range: let core reject a value it can see.
+		v = 0
+	}
+	return result(h, s.SetMinTLSVersion(uint16(v)))
+}
+
+//export ss_get_tls_version
+func ss_get_tls_version(h *C.ss_socket, out **C.ssi_cchar) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	return staticString(h, s.TLSVersion(), out)
+}

@@ -1,0 +1,617 @@
+/*
+ * queue.c - the event queue and the per-handle records, in plain C.
+ *
+ * Why C: the host's hot path (waiting, taking events, running callbacks,
+ * reading the last error) must not enter the Go runtime. Entering Go costs
+ * ~50 ns from an ordinary thread and, without the stack wrap in stackwrap.c,
+ * ~50 us from Node's main thread (reference/ffi.md section 0). Go reaches
+ * this file only through ssi_push / ssi_set_error / ssi_register /
+ * ssi_unregister (Go -> C is ~25 ns).
+ *
+ * One mutex guards everything here: the record table, the queue, the node
+ * pool and the state of both eventfds. It is never held while host code runs
+ * or while Go code runs, so callbacks may call anything and Go may push from
+ * inside the socket's own lock.
+ *
+ * The eventfd is kept readable exactly while the queue is non-empty: it is
+ * written on the empty -> non-empty transition and drained on the
+ * non-empty -> empty one, both under the mutex. No wake-up can be lost and a
+ * level-triggered poller never spins on an empty queue.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capi.h"
+
+typedef struct ssi_rec ssi_rec;
+typedef struct ssi_node ssi_node;
+
+/* A queued event. Strings are owned by the node. */
+struct ssi_node {
+  ssi_node *next;
+  ssi_rec *rec; /* valid while queued: unregister purges a record's nodes */
+  void *sock;
+  int32_t type;
+  int32_t error_id;
+  const char *type_name; /* static or interned */
+  char *text;
+  size_t text_len;
+  char *detail;
+  size_t detail_len;
+  uint64_t loaded, pending, total;
+};
+
+/* The C side of a live handle. */
+struct ssi_rec {
+  void *key;
+  ss_callback cb;
+  void *user;
+  int err_id;
+  char *err_msg;
+  size_t err_len;
+  /* The socket's waiting socketData / outputProgress that later ones of the
+   * same kind merge into; cleared by the socket's other events, so merging
+   * never moves data across a connect, close or error. */
+  ssi_node *pend_data;
+  ssi_node *pend_progress;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Open-addressing table of live records, linear probing, backward-shift
+ * deletion (no tombstones, so it never fills with dead slots). */
+static ssi_rec **tab;
+static size_t tab_cap; /* power of two, or 0 */
+static size_t tab_len;
+
+static ssi_node *q_head, *q_tail;
+static size_t q_len;
+
+/* Recycled nodes: a busy queue allocates nothing per event. */
+#define POOL_MAX 4096
+static ssi_node *pool;
+static size_t pool_len;
+
+static int efd = -1;    /* readable while q_len > 0 */
+static int wfd = -1;    /* readable while wakes > 0; private to ss_dispatch */
+static unsigned wakes;  /* pending ss_wake() calls */
+static int fd_err;      /* errno of a failed eventfd() */
+static pthread_once_t fd_once = PTHREAD_ONCE_INIT;
+
+static const char *const type_names[] = {
+    "", "connect", "close", "socketData", "ioError", "securityError",
+    "outputProgress",
+};
+
+/* ---- eventfds ----------------------------------------------------------- */
+
+static void fd_init(void) {
+  efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (efd < 0 || wfd < 0) {
+    fd_err = errno;
+    if (efd >= 0) close(efd);
+    if (wfd >= 0) close(wfd);
+    efd = wfd = -1;
+  }
+}
+
+static int fds_ready(void) {
+  pthread_once(&fd_once, fd_init);
+  return efd >= 0;
+}
+
+static void fd_signal(int fd) {
+  uint64_t one = 1;
+  /* EAGAIN only if the counter would overflow: it is readable then anyway. */
+  while (write(fd, &one, sizeof one) < 0 && errno == EINTR) {
+  }
+}
+
+static void fd_drain(int fd) {
+  uint64_t v;
+  while (read(fd, &v, sizeof v) < 0 && errno == EINTR) {
+  }
+}
+
+/* ---- record table (callers hold mu) -------------------------------------- */
+
+static size_t slot_of(const void *key, size_t cap) {
+  uint64_t x = (uint64_t)(uintptr_t)key;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  return (size_t)x & (cap - 1);
+}
+
+static ssi_rec *rec_find(const void *key) {
+  if (tab_cap == 0 || key == NULL) return NULL;
+  for (size_t i = slot_of(key, tab_cap);; i = (i + 1) & (tab_cap - 1)) {
+    ssi_rec *r = tab[i];
+    if (r == NULL) return NULL;
+    if (r->key == key) return r;
+  }
+}
+
+static int tab_grow(void) {
+  size_t ncap = tab_cap ? tab_cap * 2 : 64;
+  ssi_rec **nt = calloc(ncap, sizeof *nt);
+  if (nt == NULL) return -1;
+  for (size_t i = 0; i < tab_cap; i++) {
+    ssi_rec *r = tab[i];
+    if (r == NULL) continue;
+    size_t j = slot_of(r->key, ncap);
+    while (nt[j] != NULL) j = (j + 1) & (ncap - 1);
+    nt[j] = r;
+  }
+  free(tab);
+  tab = nt;
+  tab_cap = ncap;
+  return 0;
+}
+
+static void rec_remove(const void *key) {
+  if (tab_cap == 0) return;
+  size_t i = slot_of(key, tab_cap);
+  while (tab[i] != NULL && tab[i]->key != key) i = (i + 1) & (tab_cap - 1);
+  if (tab[i] == NULL) return;
+  tab[i] = NULL;
+  tab_len--;
+  /* Shift later members of the probe run back so lookups never stop early. */
+  for (size_t j = (i + 1) & (tab_cap - 1); tab[j] != NULL;
+       j = (j + 1) & (tab_cap - 1)) {
+    size_t home = slot_of(tab[j]->key, tab_cap);
+    /* Move tab[j] to the hole i if i lies cyclically in [home, j). */
+    if (((j - home) & (tab_cap - 1)) >= ((j - i) & (tab_cap - 1))) {
+      tab[i] = tab[j];
+      tab[j] = NULL;
+      i = j;
+    }
+  }
+}
+
+/* ---- nodes --------------------------------------------------------------- */
+
+static ssi_node *node_get_locked(void) {
+  ssi_node *n = pool;
+  if (n != NULL) {
+    pool = n->next;
+    pool_len--;
+    return n;
+  }
+  return malloc(sizeof *n);
+}
+
+/* Frees a node's strings; no lock needed, the node belongs to the caller. */
+static void node_clear(ssi_node *n) {
+  free(n->text);
+  free(n->detail);
+  n->text = n->detail = NULL;
+}
+
+static void node_put_locked(ssi_node *n) {
+  if (pool_len < POOL_MAX) {
+    n->next = pool;
+    pool = n;
+    pool_len++;
+  } else {
+    free(n);
+  }
+}
+
+static void queue_append_locked(ssi_node *n) {
+  n->next = NULL;
+  if (q_tail != NULL)
+    q_tail->next = n;
+  else
+    q_head = n;
+  q_tail = n;
+  if (q_len++ == 0) fd_signal(efd);
+}
+
+static void after_remove_locked(ssi_node *n) {
+  if (n->rec->pend_data == n) n->rec->pend_data = NULL;
+  if (n->rec->pend_progress == n) n->rec->pend_progress = NULL;
+  if (--q_len == 0) fd_drain(efd);
+}
+
+static ssi_node *queue_pop_locked(void) {
+  ssi_node *n = q_head;
+  if (n == NULL) return NULL;
+  q_head = n->next;
+  if (q_head == NULL) q_tail = NULL;
+  after_remove_locked(n);
+  return n;
+}
+
+/* Removes every waiting event of rec; their nodes go to *freed. */
+static void queue_purge_locked(ssi_rec *rec, ssi_node **freed) {
+  ssi_node **pp = &q_head, *prev = NULL;
+  while (*pp != NULL) {
+    ssi_node *n = *pp;
+    if (n->rec == rec) {
+      *pp = n->next;
+      if (q_tail == n) q_tail = prev;
+      after_remove_locked(n);
+      n->next = *freed;
+      *freed = n;
+    } else {
+      prev = n;
+      pp = &n->next;
+    }
+  }
+}
+
+static void fill_event(ss_event *ev, const ssi_node *n) {
+  memset(ev, 0, sizeof *ev);
+  ev->type = n->type;
+  ev->error_id = n->error_id;
+  ev->socket = (ss_socket *)n->sock;
+  ev->type_name = n->type_name;
+  ev->text = n->text != NULL ? n->text : "";
+  ev->text_len = n->text_len;
+  ev->detail = n->detail != NULL ? n->detail : "";
+  ev->detail_len = n->detail_len;
+  ev->bytes_loaded = n->loaded;
+  ev->bytes_pending = n->pending;
+  ev->bytes_total = n->total;
+}
+
+/* ---- per-thread state ---------------------------------------------------- */
+
+/* What a thread holds between calls: the event last returned by
+ * ss_next_event and the copy of the last ss_error_message. Freed at thread
+ * exit by the key's destructor. */
+typedef struct ssi_tls {
+  ssi_node *cur;
+  char *msg;
+  size_t msg_cap;
+} ssi_tls;
+
+static pthread_key_t tls_key;
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+static int tls_ok;
+
+static void tls_free(void *p) {
+  ssi_tls *t = p;
+  if (t->cur != NULL) {
+    node_clear(t->cur);
+    free(t->cur);
+  }
+  free(t->msg);
+  free(t);
+}
+
+static void tls_init(void) { tls_ok = pthread_key_create(&tls_key, tls_free) == 0; }
+
+static ssi_tls *tls_get(void) {
+  pthread_once(&tls_once, tls_init);
+  if (!tls_ok) return NULL;
+  ssi_tls *t = pthread_getspecific(tls_key);
+  if (t == NULL) {
+    t = calloc(1, sizeof *t);
+    if (t == NULL) return NULL;
+    if (pthread_setspecific(tls_key, t) != 0) {
+      free(t);
+      return NULL;
+    }
+  }
+  return t;
+}
+
+/* ---- internal interface (capi.h) ------------------------------------------ */
+
+int ssi_register(void *h) {
+  SSI_GO_ARG(h);
+  ssi_rec *r = calloc(1, sizeof *r);
+  if (r == NULL) return -1;
+  r->key = h;
+  pthread_mutex_lock(&mu);
+  if ((tab_len + 1) * 4 > tab_cap * 3 && tab_grow() != 0) {
+    pthread_mutex_unlock(&mu);
+    free(r);
+    return -1;
+  }
+  size_t i = slot_of(h, tab_cap);
+  while (tab[i] != NULL) i = (i + 1) & (tab_cap - 1);
+  tab[i] = r;
+  tab_len++;
+  pthread_mutex_unlock(&mu);
+  return 0;
+}
+
+void ssi_unregister(void *h) {
+  SSI_GO_ARG(h);
+  ssi_node *freed = NULL;
+  pthread_mutex_lock(&mu);
+  ssi_rec *r = rec_find(h);
+  if (r != NULL) {
+    queue_purge_locked(r, &freed);
+    rec_remove(h);
+  }
+  pthread_mutex_unlock(&mu);
+  if (r == NULL) return;
+  free(r->err_msg);
+  free(r);
+  while (freed != NULL) {
+    ssi_node *n = freed;
+    freed = n->next;
+    node_clear(n);
+    free(n);
+  }
+}
+
+void ssi_set_error(void *h, int id, const char *msg, size_t len) {
+  SSI_GO_ARG(h);
+  SSI_GO_ARG(id);
+  SSI_GO_ARG(msg);
+  SSI_GO_ARG(len);
+  char *copy = ssi_dup(msg, len); /* outside the lock; NULL keeps "" */
+  pthread_mutex_lock(&mu);
+  ssi_rec *r = rec_find(h);
+  char *old = NULL;
+  if (r != NULL) {
+    old = r->err_msg;
+    r->err_msg = copy;
+    r->err_len = copy != NULL ? len : 0;
+    r->err_id = id;
+    copy = NULL;
+  }
+  pthread_mutex_unlock(&mu);
+  free(old);
+  free(copy);
+}
+
+void ssi_push(void *h, int type, const char *name, size_t name_len,
+              const char *text, size_t text_len, const char *detail,
+              size_t detail_len, int32_t error_id, uint64_t loaded,
+              uint64_t pending, uint64_t total) {
+  SSI_GO_ARG(h);
+  SSI_GO_ARG(type);
+  SSI_GO_ARG(name);
+  SSI_GO_ARG(name_len);
+  SSI_GO_ARG(text);
+  SSI_GO_ARG(text_len);
+  SSI_GO_ARG(detail);
+  SSI_GO_ARG(detail_len);
+  SSI_GO_ARG(error_id);
+  SSI_GO_ARG(loaded);
+  SSI_GO_ARG(pending);
+  SSI_GO_ARG(total);
+  if (!fds_ready()) return; /* nobody could ever be told about it */
+  const char *tname;
+  if (type >= SS_EVENT_CONNECT && type <= SS_EVENT_OUTPUT_PROGRESS) {
+    tname = type_names[type];
+  } else {
+    /* An event type newer than this file: pass its AS3 name through. */
+    tname = ssi_intern(name, name_len);
+    type = 0;
+    if (tname == NULL) return;
+  }
+  /* Copy strings before taking the lock; data events have none. */
+  char *t = NULL, *d = NULL;
+  if (text_len > 0 && (t = ssi_dup(text, text_len)) == NULL) return;
+  if (detail_len > 0 && (d = ssi_dup(detail, detail_len)) == NULL) {
+    free(t);
+    return;
+  }
+
+  pthread_mutex_lock(&mu);
+  ssi_rec *r = rec_find(h);
+  if (r == NULL) { /* freed: its events are never delivered */
+    pthread_mutex_unlock(&mu);
+    free(t);
+    free(d);
+    return;
+  }
+  if (type == SS_EVENT_SOCKET_DATA && r->pend_data != NULL) {
+    r->pend_data->loaded += loaded;
+    pthread_mutex_unlock(&mu);
+    return;
+  }
+  if (type == SS_EVENT_OUTPUT_PROGRESS && r->pend_progress != NULL) {
+    r->pend_progress->pending = pending;
+    r->pend_progress->total = total;
+    pthread_mutex_unlock(&mu);
+    return;
+  }
+  ssi_node *n = node_get_locked();
+  if (n == NULL) { /* out of memory: the event is lost, nothing else */
+    pthread_mutex_unlock(&mu);
+    free(t);
+    free(d);
+    return;
+  }
+  n->rec = r;
+  n->sock = h;
+  n->type = type;
+  n->error_id = error_id;
+  n->type_name = tname;
+  n->text = t;
+  n->text_len = t != NULL ? text_len : 0;
+  n->detail = d;
+  n->detail_len = d != NULL ? detail_len : 0;
+  n->loaded = loaded;
+  n->pending = pending;
+  n->total = total;
+  if (type == SS_EVENT_SOCKET_DATA) {
+    r->pend_data = n;
+  } else if (type == SS_EVENT_OUTPUT_PROGRESS) {
+    r->pend_progress = n;
+  } else {
+    r->pend_data = r->pend_progress = NULL;
+  }
+  queue_append_locked(n);
+  pthread_mutex_unlock(&mu);
+}
+
+/* ---- public: errors ------------------------------------------------------ */
+
+static const char msg_bad_handle[] =
+    "securesocket: invalid handle (NULL, freed, or not from ss_socket_new)";
+static const char msg_forked[] =
+    "securesocket: unusable in a child created by fork()";
+static const char msg_nomem[] = "securesocket: out of memory";
+
+const char *ss_error_message(const ss_socket *s) {
+  if (ssi_forked) return msg_forked;
+  if (s == NULL) return msg_bad_handle;
+  ssi_tls *t = tls_get();
+  if (t == NULL) return msg_nomem;
+  const char *res = msg_bad_handle;
+  pthread_mutex_lock(&mu);
+  ssi_rec *r = rec_find(s);
+  if (r != NULL) {
+    size_t n = r->err_len;
+    if (n + 1 > t->msg_cap) {
+      char *nb = realloc(t->msg, n + 1);
+      if (nb == NULL) {
+        pthread_mutex_unlock(&mu);
+        return msg_nomem;
+      }
+      t->msg = nb;
+      t->msg_cap = n + 1;
+    }
+    if (n > 0) memcpy(t->msg, r->err_msg, n);
+    t->msg[n] = 0;
+    res = t->msg;
+  }
+  pthread_mutex_unlock(&mu);
+  return res;
+}
+
+int ss_error_id(const ss_socket *s) {
+  if (ssi_forked || s == NULL) return 0;
+  pthread_mutex_lock(&mu);
+  ssi_rec *r = rec_find(s);
+  int id = r != NULL ? r->err_id : 0;
+  pthread_mutex_unlock(&mu);
+  return id;
+}
+
+/* ---- public: events ------------------------------------------------------ */
+
+int ss_set_callback(ss_socket *s, ss_callback cb, void *user) {
+  if (ssi_forked) return SS_ERR_FORKED;
+  pthread_mutex_lock(&mu);
+  ssi_rec *r = rec_find(s);
+  if (r != NULL) {
+    r->cb = cb;
+    r->user = user;
+  }
+  pthread_mutex_unlock(&mu);
+  return r != NULL ? SS_OK : SS_ERR_HANDLE;
+}
+
+int ss_event_fd(void) {
+  if (ssi_forked) return SS_ERR_FORKED;
+  return fds_ready() ? efd : SS_ERR_NOMEM;
+}
+
+int ss_next_event(ss_event *out) {
+  if (ssi_forked) return SS_ERR_FORKED;
+  if (out == NULL) return SS_ERR_NULL;
+  if (!fds_ready()) return SS_ERR_NOMEM;
+  ssi_tls *t = tls_get();
+  if (t == NULL) return SS_ERR_NOMEM;
+  ssi_node *old = t->cur;
+  t->cur = NULL;
+  if (old != NULL) node_clear(old);
+  pthread_mutex_lock(&mu);
+  if (old != NULL) node_put_locked(old);
+  ssi_node *n = queue_pop_locked();
+  pthread_mutex_unlock(&mu);
+  if (n == NULL) return 0;
+  fill_event(out, n);
+  t->cur = n; /* its strings live until this thread's next call */
+  return 1;
+}
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until events wait (1), or a wake, timeout or signal ends the wait (0),
+ * or poll fails (<0). */
+static int wait_events(int timeout_ms) {
+  int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+  for (;;) {
+    pthread_mutex_lock(&mu);
+    if (q_len > 0) {
+      pthread_mutex_unlock(&mu);
+      return 1;
+    }
+    if (timeout_ms == 0) {
+      pthread_mutex_unlock(&mu);
+      return 0;
+    }
+    if (wakes > 0) {
+      if (--wakes == 0) fd_drain(wfd);
+      pthread_mutex_unlock(&mu);
+      return 0;
+    }
+    pthread_mutex_unlock(&mu);
+
+    int left = -1;
+    if (timeout_ms > 0) {
+      int64_t d = deadline - now_ms();
+      if (d <= 0) return 0;
+      left = d > 0x7fffffff ? 0x7fffffff : (int)d;
+    }
+    struct pollfd p[2] = {{efd, POLLIN, 0}, {wfd, POLLIN, 0}};
+    int rc = poll(p, 2, left);
+    if (rc < 0) return errno == EINTR ? 0 : -1;
+    if (rc == 0) return 0;
+    /* Readable: loop and look under the lock, which decides. */
+  }
+}
+
+int ss_dispatch(int timeout_ms) {
+  if (ssi_forked) return SS_ERR_FORKED;
+  if (!fds_ready()) return SS_ERR_NOMEM;
+  int w = wait_events(timeout_ms);
+  if (w <= 0) return w < 0 ? SS_ERR_INTERNAL : 0;
+
+  int ran = 0;
+  ssi_node *done = NULL;
+  pthread_mutex_lock(&mu);
+  /* Only what waits now: a socket that keeps sending cannot keep this call
+   * running. Merged and purged events only make the queue shorter. */
+  for (size_t budget = q_len; budget > 0; budget--) {
+    if (done != NULL) node_put_locked(done);
+    done = queue_pop_locked();
+    if (done == NULL) break;
+    ss_callback cb = done->rec->cb;
+    void *user = done->rec->user;
+    pthread_mutex_unlock(&mu);
+    if (cb != NULL) {
+      ss_event ev;
+      fill_event(&ev, done);
+      cb(&ev, user); /* no lock held: it may call anything */
+      ran++;
+    }
+    node_clear(done);
+    pthread_mutex_lock(&mu);
+  }
+  if (done != NULL) node_put_locked(done);
+  pthread_mutex_unlock(&mu);
+  return ran;
+}
+
+int ss_wake(void) {
+  if (ssi_forked) return SS_ERR_FORKED;
+  if (!fds_ready()) return SS_ERR_NOMEM;
+  pthread_mutex_lock(&mu);
+  if (wakes < 0xffffffffu && wakes++ == 0) fd_signal(wfd);
+  pthread_mutex_unlock(&mu);
+  return SS_OK;
+}

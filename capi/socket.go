@@ -1,0 +1,109 @@
+package main
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import "github.com/securesocket/securesocket/core"
+
+// enter is the common start of every export on a socket: the fork guard and
+// the handle.
+func enter(h *C.ss_socket) (*core.Socket, C.int) {
+	if forked() {
+		return nil, codeForked
+	}
+	if s := lookup(h); s != nil {
+		return s, codeOK
+	}
+	return nil, codeHandle
+}
+
+// result turns a core error into the export's return code.
+func result(h *C.ss_socket, err error) C.int {
+	if err != nil {
+		return fail(h, err)
+	}
+	return codeOK
+}
+
+//export ss_is_supported
+func ss_is_supported() (ok C.int) {
+	defer func() {
+		if recover() != nil {
+			ok = 0
+		}
+	}()
+	if !forked() && core.IsSupported() {
+		return 1
+	}
+	return 0
+}
+
+//export ss_socket_new
+func ss_socket_new() (h *C.ss_socket) {
+	defer func() {
+		if recover() != nil {
+			h = nil
+		}
+	}()
+	if forked() || !core.IsSupported() {
+		return nil
+	}
+	return newHandle()
+}
+
+//export ss_socket_free
+func ss_socket_free(h *C.ss_socket) (rc C.int) {
+	defer guard(h, &rc)
+	if forked() {
+		return codeForked
+	}
+	if h == nil {
+		return codeOK
+	}
+	s := freeHandle(h)
+	if s == nil {
+		return codeHandle
+	}
+	// Not open is fine here: freeing an idle socket is normal.
+	_ = s.Close()
+	return codeOK
+}
+
+//export ss_connect
+func ss_connect(h *C.ss_socket, host *C.ssi_cchar, n C.size_t, port C.int) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if host == nil {
+		return nullArg(h, "host")
+	}
+	name, rc := inStringCopy(h, host, n, "host")
+	if rc != codeOK {
+		return rc
+	}
+	return result(h, s.Connect(name, int(port)))
+}
+
+//export ss_close
+func ss_close(h *C.ss_socket) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	return result(h, s.Close())
+}
+
+//export ss_flush
+func ss_flush(h *C.ss_socket) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	return result(h, s.Flush())
+}

@@ -1,0 +1,125 @@
+package main
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	"github.com/securesocket/securesocket/core"
+)
+
+// writeNum is the shape of every numeric write.
+func writeNum[T any](h *C.ss_socket, v T, write func(*core.Socket, T) error) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	return result(h, write(s, v))
+}
+
+//export ss_write_boolean
+func ss_write_boolean(h *C.ss_socket, v C.int) C.int {
+	return writeNum(h, v != 0, (*core.Socket).WriteBoolean)
+}
+
+//export ss_write_byte
+func ss_write_byte(h *C.ss_socket, v C.int32_t) C.int {
+	return writeNum(h, int32(v), (*core.Socket).WriteInt8)
+}
+
+//export ss_write_short
+func ss_write_short(h *C.ss_socket, v C.int32_t) C.int {
+	return writeNum(h, int32(v), (*core.Socket).WriteShort)
+}
+
+//export ss_write_int
+func ss_write_int(h *C.ss_socket, v C.int32_t) C.int {
+	return writeNum(h, int32(v), (*core.Socket).WriteInt)
+}
+
+//export ss_write_unsigned_int
+func ss_write_unsigned_int(h *C.ss_socket, v C.uint32_t) C.int {
+	return writeNum(h, uint32(v), (*core.Socket).WriteUnsignedInt)
+}
+
+//export ss_write_float
+func ss_write_float(h *C.ss_socket, v C.double) C.int {
+	return writeNum(h, float64(v), (*core.Socket).WriteFloat)
+}
+
+//export ss_write_double
+func ss_write_double(h *C.ss_socket, v C.double) C.int {
+	return writeNum(h, float64(v), (*core.Socket).WriteDouble)
+}
+
+//export ss_write_bytes
+func ss_write_bytes(h *C.ss_socket, bytes *C.ssi_cvoid, size C.size_t, offset, length C.uint32_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if bytes == nil && size != 0 {
+		return nullArg(h, "bytes")
+	}
+	if size > maxIn {
+		return rangeErr(h, "bytes longer than 2 GiB")
+	}
+	// A view of the caller's memory for this call only: core copies the
+	// selected range into the output buffer.
+	var p []byte
+	if bytes != nil {
+		p = unsafe.Slice((*byte)(unsafe.Pointer(bytes)), int(size))
+	}
+	return result(h, s.WriteBytes(p, uint32(offset), uint32(length)))
+}
+
+// writeString is the shape of the string writes. The string is a view of
+// the caller's memory for this call only; core copies its bytes.
+func writeString(h *C.ss_socket, p *C.ssi_cchar, n C.size_t, write func(*core.Socket, string) error) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	v, rc := inString(h, p, n, "utf8")
+	if rc != codeOK {
+		return rc
+	}
+	return result(h, write(s, v))
+}
+
+//export ss_write_utf
+func ss_write_utf(h *C.ss_socket, utf8 *C.ssi_cchar, n C.size_t) C.int {
+	return writeString(h, utf8, n, (*core.Socket).WriteUTF)
+}
+
+//export ss_write_utf_bytes
+func ss_write_utf_bytes(h *C.ss_socket, utf8 *C.ssi_cchar, n C.size_t) C.int {
+	return writeString(h, utf8, n, (*core.Socket).WriteUTFBytes)
+}
+
+//export ss_write_multi_byte
+func ss_write_multi_byte(h *C.ss_socket, utf8 *C.ssi_cchar, n C.size_t, charset *C.ssi_cchar, charsetLen C.size_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if charset == nil {
+		return nullArg(h, "charset")
+	}
+	v, rc := inString(h, utf8, n, "utf8")
+	if rc != codeOK {
+		return rc
+	}
+	cs, rc := inString(h, charset, charsetLen, "charset")
+	if rc != codeOK {
+		return rc
+	}
+	return result(h, s.WriteMultiByte(v, cs))
+}

@@ -1,0 +1,627 @@
+/*
+ * securesocket.h - ActionScript 3's flash.net.SecureSocket as a C library.
+ *
+ * A SecureSocket is a TLS client that connects only to servers whose
+ * certificate is valid and trusted for the host name, says why it refused
+ * one (ss_get_server_certificate_status), and reads and writes typed values
+ * exactly as the AS3 runtime does. There is no switch that connects in spite
+ * of a certificate problem.
+ *
+ *     ss_socket *s = ss_socket_new();
+ *     ss_set_callback(s, on_event, NULL);          // runs inside ss_dispatch
+ *     ss_connect(s, "example.net", SS_NTS, 443);   // returns at once
+ *     while (running) ss_dispatch(-1);             // or poll ss_event_fd()
+ *     ss_socket_free(s);
+ *
+ * CONVENTIONS (they hold for every function unless its comment says otherwise)
+ *
+ *   Return codes.  Functions return SS_OK (0) on success and a negative SS_ERR_*
+ *   code on failure. Failures that AS3 reports with a runtime error have the
+ *   code -(AS3 error id), e.g. SS_ERR_EOF == -2030; the few that have no AS3
+ *   counterpart (SS_ERR_HANDLE, SS_ERR_PANIC, ...) are small negative numbers.
+ *   A failure on a valid handle also records the AS3 error id and the message on
+ *   that handle: read them with ss_error_id() and ss_error_message(). There is
+ *   no global errno.
+ *
+ *   Handles.  An ss_socket* is opaque. NULL, a freed handle and a pointer that
+ *   never came from ss_socket_new() are all rejected with SS_ERR_HANDLE; a freed
+ *   handle never reaches another socket, because handle values are never reused
+ *   in the life of the process (see ss_socket_free for the cost).
+ *
+ *   Strings and bytes in.  UTF-8 with an explicit byte length; a length of
+ *   SS_NTS means "NUL-terminated, measure it". Where the value is data (text
+ *   or bytes to write, a password), NULL with length 0 is the empty value;
+ *   any other NULL is SS_ERR_NULL. The library copies what it keeps: the
+ *   caller's memory may be reused as soon as the call returns.
+ *
+ *   Strings out.  Two kinds, told apart by their type:
+ *     char **out        the library allocates a NUL-terminated copy; the caller
+ *                       frees it with ss_free() (never with free(): on some
+ *                       platforms the library and the host use different C
+ *                       runtimes). *out_len is its length without the NUL.
+ *     const char **out  a static string owned by the library, valid for the
+ *                       life of the process; never free it.
+ *   On failure nothing is allocated and *out is left unchanged.
+ *
+ *   Pointer arguments.  Every pointer argument must be non-NULL unless its
+ *   comment says otherwise; NULL gives SS_ERR_NULL (AS3 #2007, "Parameter
+ *   <name> must be non-null.") and changes nothing.
+ *
+ *   Threads.  Every function may be called from any thread, concurrently, on
+ *   the same or different sockets. Calls on one socket are serialised inside
+ *   the library; the order of calls made concurrently on one socket from
+ *   different threads is whatever order they reach it in. Event callbacks run
+ *   only inside ss_dispatch(), on the thread that called it, with no library
+ *   lock held: a callback may call any ss_* function, including
+ *   ss_socket_free() on its own socket and ss_dispatch().
+ *
+ *   No function blocks on the network. Only ss_dispatch() waits, and only as
+ *   long as its timeout says.
+ *
+ * HOST FACTS (from the Go runtime inside the library; reference/ffi.md)
+ *
+ *   - fork() after the library is loaded is unsafe: the child has none of the
+ *     runtime's threads. In a forked child every function fails with
+ *     SS_ERR_FORKED (ss_socket_new returns NULL) instead of hanging. Python:
+ *     use the "spawn" or "forkserver" start method of multiprocessing.
+ *   - The library installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGPIPE and
+ *     SIGURG when it is loaded and chains to handlers installed before. A crash
+ *     handler installed after loading (Python's faulthandler.enable(), crash
+ *     reporters) breaks the runtime's own signal handling: install it before
+ *     loading the library, or not at all. Handlers the host installs later for
+ *     other signals must use SA_ONSTACK.
+ *   - The library cannot be unloaded: dlclose() leaves it mapped. Load it once
+ *     per process and keep it.
+ *   - Trust comes from the platform store. On Linux SSL_CERT_FILE and
+ *     SSL_CERT_DIR are honoured; they are read from the environment the process
+ *     had when the library was loaded, once, before the first verification.
+ *   - One Go runtime per process: do not load this library together with
+ *     another Go c-shared library.
+ */
+#ifndef SECURESOCKET_H
+#define SECURESOCKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------------------
+ * Version
+ * ------------------------------------------------------------------------- */
+
+#define SS_VERSION_MAJOR 0
+#define SS_VERSION_MINOR 1
+#define SS_VERSION_PATCH 0
+#define SS_VERSION "0.1.0"
+/* MAJOR*1000000 + MINOR*1000 + PATCH: compare with ss_version_number(). */
+#define SS_VERSION_NUMBER 1000
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define SS_API __attribute__((visibility("default")))
+#else
+#define SS_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------
+ * Return codes
+ * ------------------------------------------------------------------------- */
+
+#define SS_OK 0
+/* Not from the AS3 runtime: */
+#define SS_ERR_HANDLE (-1)   /* NULL, freed, or not from ss_socket_new() */
+#define SS_ERR_PANIC (-2)    /* internal error caught (a bug: please report the
+                                message); the socket may be unusable */
+#define SS_ERR_NOMEM (-3)    /* out of memory */
+#define SS_ERR_FORKED (-4)   /* called in a child created by fork() */
+#define SS_ERR_INTERNAL (-5) /* a failure without an AS3 error id */
+/* -(AS3 error id), with the AS3 error class: */
+#define SS_ERR_NULL_OBJECT (-1009)    /* TypeError */
+#define SS_ERR_INVALID_SOCKET (-2002) /* IOError: socket not open */
+#define SS_ERR_BAD_PORT (-2003)       /* SecurityError: port outside 0..65535 */
+#define SS_ERR_BAD_PARAM (-2004)      /* ArgumentError, e.g. empty host */
+#define SS_ERR_RANGE (-2006)          /* RangeError */
+#define SS_ERR_NULL (-2007)           /* TypeError: NULL pointer argument */
+#define SS_ERR_BAD_ENUM (-2008)       /* ArgumentError: not an accepted value */
+#define SS_ERR_EOF (-2030)            /* EOFError: not enough input */
+#define SS_ERR_SOCKET (-2031)         /* socket error (events carry it) */
+#define SS_ERR_ILLEGAL_STATE (-2037)  /* IllegalOperationError */
+#define SS_ERR_SECURITY (-2048)       /* security error (events carry it) */
+/* Any other code <= -1000 is -(AS3 error id) of an error this header does not
+ * name yet; ss_error_message() has its text. */
+
+/* Length argument meaning "NUL-terminated". */
+#define SS_NTS ((size_t)-1)
+
+/* ---------------------------------------------------------------------------
+ * Library
+ * ------------------------------------------------------------------------- */
+
+/* The library's version string, e.g. "0.1.0". Static. */
+SS_API const char *ss_version(void);
+
+/* The library's SS_VERSION_NUMBER. Compare it with the header's to detect a
+ * header/library mismatch at run time. */
+SS_API int ss_version_number(void);
+
+/* 1 if secure sockets work on this system (AS3 SecureSocket.isSupported),
+ * else 0. 0 in a forked child. */
+SS_API int ss_is_supported(void);
+
+/* Frees memory the library returned through a char** or void** out-parameter.
+ * NULL is a no-op. Safe to call in a forked child. */
+SS_API void ss_free(void *p);
+
+/* ---------------------------------------------------------------------------
+ * Lifecycle
+ * ------------------------------------------------------------------------- */
+
+typedef struct ss_socket ss_socket;
+
+/* Creates an unconnected socket: endian "bigEndian", objectEncoding 3, timeout
+ * 20000 ms, input limit 16 MiB, minimum TLS 1.2, certificate status "unknown".
+ * Returns NULL when out of memory, in a forked child, or if !ss_is_supported().
+ * Free it with ss_socket_free(). */
+SS_API ss_socket *ss_socket_new(void);
+
+/* Closes the socket as ss_close() does (flushed bytes are still delivered in
+ * the background, unflushed bytes are discarded), drops its waiting events and
+ * its callback, and invalidates the handle: every later call with it returns
+ * SS_ERR_HANDLE. No event of s is returned by ss_next_event() or dispatched by
+ * ss_dispatch() once this returns (an event another thread has already taken
+ * may still be running in that thread's callback). May be called from s's own
+ * callback.
+ *
+ * Handle values are never reused, so a stale copy of s can never reach a
+ * newer socket. The price is about 120 bytes per freed socket that stay
+ * allocated for the life of the process (the socket itself is released).
+ *
+ * Returns SS_OK; SS_OK for NULL (like free(NULL)); SS_ERR_HANDLE for a handle
+ * that was already freed or never was one. */
+SS_API int ss_socket_free(ss_socket *s);
+
+/* ---------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------- */
+
+/* The message of the last failure recorded on s, in AS3 form with a detail:
+ * "Error #2030: End of file was encountered." or "Error #2006: The supplied
+ * index is out of bounds. (length exceeds the destination)". "" if no call on
+ * s has failed yet. Successful calls do not clear it: look at it only after a
+ * call returned a failure.
+ *
+ * Never NULL. For NULL or a freed handle it returns a fixed text saying so.
+ * The string is a copy owned by the calling thread: it stays valid until this
+ * thread calls ss_error_message() again or exits, whatever other threads do. */
+SS_API const char *ss_error_message(const ss_socket *s);
+
+/* The AS3 error id of the last failure recorded on s (2030, 2002, ...), or 0 if
+ * there is none, the failure has no AS3 id (SS_ERR_PANIC, SS_ERR_NOMEM, ...), or
+ * s is NULL or freed. */
+SS_API int ss_error_id(const ss_socket *s);
+
+/* ---------------------------------------------------------------------------
+ * Connecting
+ * ------------------------------------------------------------------------- */
+
+/* Starts connecting to host:port over TLS and returns at once. Later exactly
+ * one of these events follows: SS_EVENT_CONNECT once the handshake and the
+ * certificate checks passed, or SS_EVENT_IO_ERROR (AS3 #2031, with the reason
+ * in the event's detail and in ss_get_failure_detail()). The whole attempt -
+ * DNS, TCP, handshake, certificate checks - is bounded by the timeout.
+ *
+ * host is a name or an IP literal (IPv6 with or without brackets), len bytes
+ * or SS_NTS; it is cut at the first NUL, as the AS3 runtime does. Connecting
+ * while connected or connecting closes the old connection first, silently.
+ *
+ * Returns SS_OK, or before anything starts: SS_ERR_BAD_PORT for a port
+ * outside 0..65535, SS_ERR_BAD_PARAM for an empty host, SS_ERR_NULL for a
+ * NULL host (whatever len), SS_ERR_HANDLE. */
+SS_API int ss_connect(ss_socket *s, const char *host, size_t len, int port);
+
+/* Closes the connection: bytes already flushed are still delivered, then a TLS
+ * close_notify; bytes written but not flushed are discarded. Closing while
+ * connecting aborts the attempt silently. No SS_EVENT_CLOSE follows (AS3 sends
+ * close only when the server closes). The certificate status keeps its value.
+ * Returns SS_OK, or SS_ERR_INVALID_SOCKET if the socket is not open (never
+ * connected, already closed, or closed by the server - then unread input is
+ * discarded). */
+SS_API int ss_close(ss_socket *s);
+
+/* Hands every written byte to the connection and returns at once;
+ * SS_EVENT_OUTPUT_PROGRESS events follow as the bytes reach the network.
+ * Nothing is sent without flush. Returns SS_OK or SS_ERR_INVALID_SOCKET. */
+SS_API int ss_flush(ss_socket *s);
+
+/* ---------------------------------------------------------------------------
+ * Properties (AS3 Socket and SecureSocket)
+ *
+ * Getters write *out and return SS_OK, or SS_ERR_HANDLE / SS_ERR_NULL.
+ * ------------------------------------------------------------------------- */
+
+/* AS3 Endian values. */
+#define SS_BIG_ENDIAN "bigEndian"
+#define SS_LITTLE_ENDIAN "littleEndian"
+
+/* AS3 ObjectEncoding values. */
+#define SS_AMF0 0u
+#define SS_AMF3 3u
+
+/* TLS protocol numbers for ss_set_min_tls_version. */
+#define SS_TLS1_0 0x0301
+#define SS_TLS1_1 0x0302
+#define SS_TLS1_2 0x0303
+#define SS_TLS1_3 0x0304
+
+/* AS3 CertificateStatus values of ss_get_server_certificate_status. */
+#define SS_CERT_TRUSTED "trusted"
+#define SS_CERT_UNKNOWN "unknown"
+#define SS_CERT_EXPIRED "expired"
+#define SS_CERT_NOT_YET_VALID "notYetValid"
+#define SS_CERT_INVALID "invalid"
+#define SS_CERT_INVALID_CHAIN "invalidChain"
+#define SS_CERT_PRINCIPAL_MISMATCH "principalMismatch"
+#define SS_CERT_REVOKED "revoked"
+#define SS_CERT_UNTRUSTED_SIGNERS "untrustedSigners"
+
+/* 1 while connected (after SS_EVENT_CONNECT), else 0: 0 right after
+ * ss_connect(), after ss_close() and after the server closed. */
+SS_API int ss_get_connected(ss_socket *s, int *out);
+
+/* Unread input bytes. After the server closed it still counts the input not
+ * yet read (which stays readable); 0 on a socket that is not open. */
+SS_API int ss_get_bytes_available(ss_socket *s, uint64_t *out);
+
+/* Written bytes not yet handed to the network (unflushed plus flushed but not
+ * yet sent). */
+SS_API int ss_get_bytes_pending(ss_socket *s, uint64_t *out);
+
+/* Byte order of multi-byte reads and writes, including the length prefix of
+ * ss_read_utf/ss_write_utf: SS_BIG_ENDIAN (the default) or SS_LITTLE_ENDIAN.
+ * *out is static. */
+SS_API int ss_get_endian(ss_socket *s, const char **out);
+
+/* Sets the byte order: exactly "bigEndian" or "littleEndian" (len bytes or
+ * SS_NTS); anything else is SS_ERR_BAD_ENUM and changes nothing. */
+SS_API int ss_set_endian(ss_socket *s, const char *endian, size_t len);
+
+/* AMF version of the future object reads and writes: SS_AMF3 (default) or
+ * SS_AMF0. Setting any other value is SS_ERR_BAD_ENUM. */
+SS_API int ss_get_object_encoding(ss_socket *s, uint32_t *out);
+SS_API int ss_set_object_encoding(ss_socket *s, uint32_t encoding);
+
+/* Connect timeout in milliseconds, default 20000. Values under 250 are raised
+ * to 250, as in AS3. Applies to the next ss_connect(). */
+SS_API int ss_get_timeout(ss_socket *s, uint32_t *out);
+SS_API int ss_set_timeout(ss_socket *s, uint32_t ms);
+
+/* Local and remote IP address of the connection, as text ("127.0.0.1",
+ * "::1"); "" when not connected. Free *out with ss_free(). */
+SS_API int ss_get_local_address(ss_socket *s, char **out, size_t *out_len);
+SS_API int ss_get_remote_address(ss_socket *s, char **out, size_t *out_len);
+
+/* Local and remote port; 0 when not connected. */
+SS_API int ss_get_local_port(ss_socket *s, int *out);
+SS_API int ss_get_remote_port(ss_socket *s, int *out);
+
+/* The AS3 certificate status (SS_CERT_*): "unknown" before a certificate was
+ * judged (also after a failure that happened before one was received:
+ * refused, timed out, not TLS), "trusted" after every SS_EVENT_CONNECT, else
+ * why the last connect was refused. ss_close() keeps it; ss_connect() resets
+ * it to "unknown". *out is static. */
+SS_API int ss_get_server_certificate_status(ss_socket *s, const char **out);
+
+/* Why the last connect failed, in words (the detail of its ioError event);
+ * "" after a successful connect. Free *out with ss_free(). */
+SS_API int ss_get_failure_detail(ss_socket *s, char **out, size_t *out_len);
+
+/* Unread input, in bytes, at which the socket stops reading from the network
+ * until the host reads (TCP then pushes back on the server; nothing is
+ * dropped). Default 16 MiB; values under 1024 are raised to 1024. */
+SS_API int ss_get_input_limit(ss_socket *s, uint64_t *out);
+SS_API int ss_set_input_limit(ss_socket *s, uint64_t bytes);
+
+/* Lowest TLS version the next ss_connect() accepts, as the protocol number
+ * (SS_TLS1_2 by default). Only SS_TLS1_0..SS_TLS1_3 are accepted; anything
+ * else (SSL 3.0 included) is SS_ERR_BAD_ENUM. */
+SS_API int ss_get_min_tls_version(ss_socket *s, int *out);
+SS_API int ss_set_min_tls_version(ss_socket *s, int version);
+
+/* Negotiated TLS version as text ("TLSv1.3") while connected, else "".
+ * *out is static. */
+SS_API int ss_get_tls_version(ss_socket *s, const char **out);
+
+/* ---------------------------------------------------------------------------
+ * Typed reads (AS3 IDataInput)
+ *
+ * Every read checks, in this order: the handle, the pointer arguments, that
+ * the socket is open or, after the server closed, still has unread input
+ * (else SS_ERR_INVALID_SOCKET), and that enough input is buffered (else
+ * SS_ERR_EOF, and nothing is consumed). Multi-byte values use the socket's
+ * endian.
+ * ------------------------------------------------------------------------- */
+
+/* One byte; any non-zero byte is true (1). */
+SS_API int ss_read_boolean(ss_socket *s, int *out);
+/* A signed byte (AS3 readByte). */
+SS_API int ss_read_byte(ss_socket *s, int8_t *out);
+SS_API int ss_read_unsigned_byte(ss_socket *s, uint8_t *out);
+SS_API int ss_read_short(ss_socket *s, int16_t *out);
+SS_API int ss_read_unsigned_short(ss_socket *s, uint16_t *out);
+SS_API int ss_read_int(ss_socket *s, int32_t *out);
+SS_API int ss_read_unsigned_int(ss_socket *s, uint32_t *out);
+/* An IEEE-754 single, widened exactly as AS3 does (76.65f reads back as
+ * 76.6500015258789). */
+SS_API int ss_read_float(ss_socket *s, double *out);
+SS_API int ss_read_double(ss_socket *s, double *out);
+
+/* Copies length unread bytes into buf, which holds cap bytes, and sets *out_n
+ * to the number copied. length 0 means everything available that fits in
+ * cap (possibly nothing: SS_OK with *out_n 0). length > cap is SS_ERR_RANGE;
+ * length > available is SS_ERR_EOF; in both cases nothing is consumed. buf
+ * may be NULL only when cap is 0. */
+SS_API int ss_read_bytes(ss_socket *s, void *buf, size_t cap, size_t length,
+                         size_t *out_n);
+
+/* A 16-bit length (socket endian), then that many bytes of UTF-8 decoded as
+ * ss_read_utf_bytes does. If the body is not all there yet, SS_ERR_EOF and the
+ * length is not consumed either. Free *out with ss_free(). */
+SS_API int ss_read_utf(ss_socket *s, char **out, size_t *out_len);
+
+/* length bytes decoded as the AS3 runtime does: a leading UTF-8 BOM is
+ * skipped, the text ends at the first NUL (all length bytes are consumed
+ * anyway), bytes that are not valid UTF-8 become U+0080..U+00FF of the same
+ * value. *out is UTF-8. Free it with ss_free(). */
+SS_API int ss_read_utf_bytes(ss_socket *s, uint32_t length, char **out,
+                             size_t *out_len);
+
+/* length bytes decoded from the named charset (any label or alias of the AS3
+ * runtime's table, case-insensitive; unknown names read as UTF-8); the text
+ * ends at the first NUL. *out is UTF-8. Free it with ss_free(). */
+SS_API int ss_read_multi_byte(ss_socket *s, uint32_t length,
+                              const char *charset, size_t charset_len,
+                              char **out, size_t *out_len);
+
+/* ---------------------------------------------------------------------------
+ * Typed writes (AS3 IDataOutput)
+ *
+ * Writes append to the output buffer; nothing is sent until ss_flush(). Every
+ * write checks the handle, the pointer arguments, then that the socket is
+ * open (else SS_ERR_INVALID_SOCKET). A failed write writes nothing.
+ * ------------------------------------------------------------------------- */
+
+/* 1 for any non-zero v, else 0. */
+SS_API int ss_write_boolean(ss_socket *s, int v);
+/* The low 8 bits of v (AS3 writeByte: 256 writes 00). */
+SS_API int ss_write_byte(ss_socket *s, int32_t v);
+/* The low 16 bits of v (65535 writes FF FF). */
+SS_API int ss_write_short(ss_socket *s, int32_t v);
+SS_API int ss_write_int(ss_socket *s, int32_t v);
+SS_API int ss_write_unsigned_int(ss_socket *s, uint32_t v);
+/* v rounded to an IEEE-754 single. */
+SS_API int ss_write_float(ss_socket *s, double v);
+SS_API int ss_write_double(ss_socket *s, double v);
+
+/* Writes bytes[offset .. offset+length) of the size-byte buffer, as AS3
+ * writeBytes(bytes, offset, length): length 0 writes from offset to the end.
+ * offset > size or offset+length > size is SS_ERR_RANGE. bytes may be NULL
+ * only when size is 0. */
+SS_API int ss_write_bytes(ss_socket *s, const void *bytes, size_t size,
+                          uint32_t offset, uint32_t length);
+
+/* A 16-bit byte length (socket endian), then the len bytes of utf8. Over
+ * 65535 bytes is SS_ERR_RANGE. */
+SS_API int ss_write_utf(ss_socket *s, const char *utf8, size_t len);
+
+/* The bytes of utf8, without length or terminator. */
+SS_API int ss_write_utf_bytes(ss_socket *s, const char *utf8, size_t len);
+
+/* utf8 encoded in the named charset (unknown names write UTF-8); characters
+ * the charset cannot hold become its replacement character. */
+SS_API int ss_write_multi_byte(ss_socket *s, const char *utf8, size_t len,
+                               const char *charset, size_t charset_len);
+
+/* ---------------------------------------------------------------------------
+ * Trust
+ *
+ * Ways to trust more than the platform store, none of which can make the
+ * socket accept a certificate that fails its checks (there is no insecure
+ * switch), and ways to demand more: public-key pins, revocation checking,
+ * and a client certificate for servers that ask for one. Settings apply from
+ * the next ss_connect() and last for the life of the socket.
+ * ------------------------------------------------------------------------- */
+
+/* AS3 addBinaryChainBuildingCertificate: adds the DER certificate der[0..len)
+ * for chain building - a trust anchor if trusted is non-zero, else an
+ * intermediate that can complete a chain to an anchor (it grants no trust by
+ * itself). SS_ERR_NULL for a NULL der, SS_ERR_BAD_PARAM for bytes that are
+ * not one DER certificate. */
+SS_API int ss_add_binary_chain_building_certificate(ss_socket *s,
+                                                    const void *der,
+                                                    size_t len, int trusted);
+
+/* Pins the SHA-256 hash (32 bytes) of a SubjectPublicKeyInfo, the value of
+ * an HPKP "pin-sha256" decoded. Once any pin is set, a server is accepted
+ * only if its verified chain holds a pinned key, on top of every other check;
+ * a mismatch is an ioError with status "untrustedSigners". SS_ERR_NULL for
+ * NULL, SS_ERR_BAD_PARAM unless len is 32. */
+SS_API int ss_add_public_key_pin(ss_socket *s, const void *sha256, size_t len);
+
+/* Removes every pin. */
+SS_API int ss_clear_public_key_pins(ss_socket *s);
+
+/* Computes the pin of the DER certificate der[0..len) - the SHA-256 of its
+ * SubjectPublicKeyInfo - into out[0..32). No socket, so nothing records a
+ * message: SS_OK, SS_ERR_NULL, SS_ERR_BAD_PARAM (not a DER certificate). */
+SS_API int ss_public_key_pin(const void *der, size_t len, uint8_t *out);
+
+/* Presents a client certificate (chain) and its private key when a server
+ * asks for one. Both may be PEM or DER; the key PKCS#8, PKCS#1 or SEC 1, and
+ * encrypted (PKCS#8, or legacy PEM) with password (len bytes or SS_NTS; NULL
+ * with 0 for none). The library keeps its own parsed copy. SS_ERR_NULL for a
+ * NULL cert or key; SS_ERR_BAD_PARAM for a key that does not match, a wrong
+ * password, or unreadable bytes. In TLS 1.3 a server's refusal of the
+ * certificate arrives after SS_EVENT_CONNECT, as an ioError. */
+SS_API int ss_set_client_certificate(ss_socket *s, const void *cert,
+                                     size_t cert_len, const void *key,
+                                     size_t key_len, const char *password,
+                                     size_t password_len);
+
+/* Stops presenting a client certificate. */
+SS_API int ss_clear_client_certificate(ss_socket *s);
+
+/* Revocation modes (ss_set_revocation_mode):
+ *   SOFT_FAIL    the default: the server's staple, then CRLs, then OCSP; when
+ *                no answer can be had, connect (result "unknown")
+ *   HARD_FAIL    refuse unless every certificate is known good
+ *   STAPLE_ONLY  the server's staple only; no requests of the library's own
+ *   OFF          no checking (result "notChecked") */
+#define SS_REVOCATION_SOFT_FAIL "softFail"
+#define SS_REVOCATION_HARD_FAIL "hardFail"
+#define SS_REVOCATION_STAPLE_ONLY "stapleOnly"
+#define SS_REVOCATION_OFF "off"
+
+/* Revocation results (ss_get_revocation_status). */
+#define SS_REVOCATION_GOOD "good"
+#define SS_REVOCATION_REVOKED "revoked"
+#define SS_REVOCATION_UNKNOWN "unknown"
+#define SS_REVOCATION_NOT_CHECKED "notChecked"
+
+/* Sets the revocation mode by name (len bytes or SS_NTS): one of
+ * SS_REVOCATION_SOFT_FAIL, _HARD_FAIL, _STAPLE_ONLY, _OFF; anything else is
+ * SS_ERR_BAD_ENUM. A revoked certificate is always refused (an ioError with
+ * status "revoked"). */
+SS_API int ss_set_revocation_mode(ss_socket *s, const char *mode, size_t len);
+SS_API int ss_get_revocation_mode(ss_socket *s, const char **out);
+
+/* How the last connect's revocation check came out: SS_REVOCATION_GOOD,
+ * _REVOKED, _UNKNOWN (soft-fail accepted it) or _NOT_CHECKED. *out is
+ * static. */
+SS_API int ss_get_revocation_status(ss_socket *s, const char **out);
+
+/* Where the last verdict came from, or why there was none, certificate by
+ * certificate. Free *out with ss_free(). */
+SS_API int ss_get_revocation_detail(ss_socket *s, char **out, size_t *out_len);
+
+/* The verified chain of the last successful connect, server certificate
+ * first, as a JSON array of AS3 X509Certificate objects: version,
+ * serialNumber (hex), signatureAlgorithmOID, signatureAlgorithmParams (base64
+ * or null), issuer and subject (commonName, countryName, localityName,
+ * organizationName, organizationalUnitName, stateOrProvinceName, dn),
+ * issuerUniqueID, subjectUniqueID, subjectPublicKey (hex),
+ * subjectPublicKeyAlgorithmOID, validNotBefore and validNotAfter (RFC 3339,
+ * UTC), encoded (the DER, base64). "[]" if there was none. Kept after
+ * ss_close(), replaced by the next connect. Free *out with ss_free(). */
+SS_API int ss_get_server_certificate_chain(ss_socket *s, char **out,
+                                           size_t *out_len);
+
+/* The DER of certificate index of that chain (0: the server's own) in
+ * memory the caller frees with ss_free(). SS_ERR_RANGE past the end. */
+SS_API int ss_get_server_certificate_der(ss_socket *s, size_t index,
+                                         void **out, size_t *out_len);
+
+/* ---------------------------------------------------------------------------
+ * Objects (AMF)
+ *
+ * Reserved: ss_read_object / ss_write_object will carry AMF values as tagged
+ * JSON (char **json out, freed with ss_free; const char *json in), in the
+ * encoding set by ss_set_object_encoding().
+ * ------------------------------------------------------------------------- */
+
+/* ---------------------------------------------------------------------------
+ * Events
+ *
+ * The library never calls the host from its own threads. Events wait in one
+ * process-wide queue, in the order they happened per socket, until the host
+ * takes them:
+ *
+ *   - ss_dispatch(timeout) waits for events and runs each socket's callback
+ *     (ss_set_callback) on the calling thread; or
+ *   - ss_next_event() hands out event records one by one.
+ *
+ * ss_event_fd() is readable exactly while events wait, for every socket
+ * together: give it to poll/epoll/libuv/asyncio and call ss_dispatch(0) or
+ * ss_next_event() when it is readable. None of these functions enter the Go
+ * runtime: they are cheap from any thread, including Node's main thread.
+ *
+ * Coalescing: while waiting, SS_EVENT_SOCKET_DATA events of a socket merge
+ * into one (bytes_loaded adds up) and a waiting SS_EVENT_OUTPUT_PROGRESS is
+ * updated in place, so data traffic alone cannot make the queue grow. They
+ * never move across the socket's other events (connect, close, ioError,
+ * securityError); between two such events a socket has at most one waiting
+ * socketData and one waiting outputProgress.
+ * ------------------------------------------------------------------------- */
+
+/* Event types, with the AS3 type string in ss_event.type_name. */
+#define SS_EVENT_CONNECT 1         /* "connect": handshake and checks passed */
+#define SS_EVENT_CLOSE 2           /* "close": the server closed (never for
+                                      ss_close) */
+#define SS_EVENT_SOCKET_DATA 3     /* "socketData": input arrived */
+#define SS_EVENT_IO_ERROR 4        /* "ioError": connect failed or the
+                                      connection broke (error_id 2031) */
+#define SS_EVENT_SECURITY_ERROR 5  /* "securityError" (error_id 2048) */
+#define SS_EVENT_OUTPUT_PROGRESS 6 /* "outputProgress": flushed bytes moved */
+/* An event type newer than this header arrives with type 0 and its AS3 name
+ * in type_name; ignore it or pass the name on. */
+
+/* One event. String fields are never NULL ("" when absent), NUL-terminated,
+ * and owned by the library: from ss_next_event() they stay valid until the
+ * next ss_next_event() on the same thread (or the thread's exit); in a
+ * callback, until it returns. */
+typedef struct ss_event {
+  int32_t type;          /* SS_EVENT_* */
+  int32_t error_id;      /* AS3 id: 2031 ioError, 2048 securityError, else 0 */
+  ss_socket *socket;     /* the socket it belongs to */
+  const char *type_name; /* AS3 type string: "connect", "socketData", ... */
+  const char *text;      /* AS3 text: "Error #2031: Socket Error. URL: host" */
+  size_t text_len;
+  const char *detail; /* why, in words, for ioError and securityError */
+  size_t detail_len;
+  uint64_t bytes_loaded;  /* socketData: bytes arrived since the last one */
+  uint64_t bytes_pending; /* outputProgress: flushed bytes not yet sent */
+  uint64_t bytes_total;   /* outputProgress: sent plus pending */
+  uint64_t reserved[4];   /* zero; room for later fields */
+} ss_event;
+
+/* A socket's event callback. ev and its strings are valid only until the
+ * callback returns. */
+typedef void (*ss_callback)(const ss_event *ev, void *user);
+
+/* Sets (or with cb NULL, removes) s's callback and the user pointer passed to
+ * it. Takes effect for events dispatched after it returns. ss_dispatch()
+ * discards the events of a socket without a callback. Returns SS_OK or
+ * SS_ERR_HANDLE. */
+SS_API int ss_set_callback(ss_socket *s, ss_callback cb, void *user);
+
+/* A file descriptor that is readable exactly while events wait. Wait on it
+ * for reading only; never read, write or close it. The same descriptor for
+ * the life of the process (it has FD_CLOEXEC). Returns it, or SS_ERR_NOMEM if
+ * it could not be created, SS_ERR_FORKED in a forked child. */
+SS_API int ss_event_fd(void);
+
+/* Takes the oldest waiting event into *out without waiting. Returns 1 if it
+ * did, 0 if none waits, SS_ERR_NULL, SS_ERR_FORKED. */
+SS_API int ss_next_event(ss_event *out);
+
+/* Waits up to timeout_ms (0: do not wait, negative: no limit) until events
+ * wait, then runs the callbacks of the events that were waiting when it
+ * started (not those that arrive meanwhile, so a busy socket cannot keep it
+ * running), on the calling thread. Returns the number of callbacks run, 0 if
+ * it timed out, was woken by ss_wake(), or a signal interrupted the wait (so a
+ * host can handle it: Python's KeyboardInterrupt); SS_ERR_FORKED, or
+ * SS_ERR_INTERNAL if waiting failed. Safe to call from several threads: each
+ * event goes to one of them. */
+SS_API int ss_dispatch(int timeout_ms);
+
+/* Makes one ss_dispatch() call that waits (or, if none waits now, the next
+ * one that would wait) return early. Each call wakes one wait. Does not make
+ * ss_event_fd() readable. Returns SS_OK or SS_ERR_FORKED. */
+SS_API int ss_wake(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SECURESOCKET_H */

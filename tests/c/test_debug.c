@@ -1,0 +1,166 @@
+/*
+ * test_debug.c - paths the network cannot drive on demand, through the
+ * ss_debug_* hooks of the ssdebug build (capi/debug.go): coalescing, a Go
+ * panic turned into SS_ERR_PANIC, the dispatch budget, purging on free, and
+ * event types newer than the header.
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <string.h>
+
+#include "testutil.h"
+
+/* Only in the ssdebug build of the library. */
+int ss_debug_post(ss_socket *s, int type, uint32_t count);
+int ss_debug_panic(ss_socket *s);
+
+static int take_all(ss_event *evs, int cap) {
+  int n = 0;
+  while (n < cap && ss_next_event(&evs[n]) == 1) {
+    /* Keep nothing that points into the library across calls. */
+    evs[n].text = evs[n].detail = NULL;
+    n++;
+  }
+  return n;
+}
+
+static void test_coalescing(void) {
+  ss_socket *s = ss_socket_new();
+  ss_event ev[16];
+  /* A burst of socketData becomes one event; bytes_loaded adds up. */
+  CHECK_OK(s, ss_debug_post(s, SS_EVENT_SOCKET_DATA, 1000));
+  int n = take_all(ev, 16);
+  CHECK(n == 1 && ev[0].type == SS_EVENT_SOCKET_DATA && ev[0].bytes_loaded == 1000);
+  /* outputProgress is updated in place. */
+  CHECK_OK(s, ss_debug_post(s, SS_EVENT_OUTPUT_PROGRESS, 50));
+  n = take_all(ev, 16);
+  CHECK(n == 1 && ev[0].bytes_pending == 2 && ev[0].bytes_total == 3);
+  /* Interleaved data and progress: one of each. */
+  for (int i = 0; i < 100; i++) {
+    ss_debug_post(s, SS_EVENT_SOCKET_DATA, 1);
+    ss_debug_post(s, SS_EVENT_OUTPUT_PROGRESS, 1);
+  }
+  n = take_all(ev, 16);
+  CHECK(n == 2 && ev[0].type == SS_EVENT_SOCKET_DATA && ev[0].bytes_loaded == 100 &&
+        ev[1].type == SS_EVENT_OUTPUT_PROGRESS);
+  /* Never across another event: data, connect, data stays three events. */
+  ss_debug_post(s, SS_EVENT_SOCKET_DATA, 3);
+  ss_debug_post(s, SS_EVENT_CONNECT, 1);
+  ss_debug_post(s, SS_EVENT_SOCKET_DATA, 4);
+  n = take_all(ev, 16);
+  CHECK(n == 3 && ev[0].type == SS_EVENT_SOCKET_DATA && ev[0].bytes_loaded == 3 &&
+        ev[1].type == SS_EVENT_CONNECT && ev[2].bytes_loaded == 4);
+  /* Per socket: another socket's data does not merge. */
+  ss_socket *t = ss_socket_new();
+  ss_debug_post(s, SS_EVENT_SOCKET_DATA, 2);
+  ss_debug_post(t, SS_EVENT_SOCKET_DATA, 5);
+  ss_debug_post(s, SS_EVENT_SOCKET_DATA, 2);
+  n = take_all(ev, 16);
+  CHECK(n == 2 && ev[0].socket == s && ev[0].bytes_loaded == 4 && ev[1].socket == t &&
+        ev[1].bytes_loaded == 5);
+  /* Connect events are never merged. */
+  ss_debug_post(s, SS_EVENT_CONNECT, 5);
+  CHECK(take_all(ev, 16) == 5);
+  ss_socket_free(t);
+  ss_socket_free(s);
+}
+
+static void test_event_strings(void) {
+  ss_socket *s = ss_socket_new();
+  ss_debug_post(s, SS_EVENT_IO_ERROR, 1);
+  ss_event ev;
+  CHECK(ss_next_event(&ev) == 1);
+  CHECK(ev.type == SS_EVENT_IO_ERROR && ev.error_id == 2031);
+  CHECK(strcmp(ev.type_name, "ioError") == 0);
+  CHECK(strcmp(ev.text, "Error #2031: Socket Error. URL: debug") == 0 && ev.text_len == strlen(ev.text));
+  CHECK(strcmp(ev.detail, "posted by ss_debug_post") == 0 && ev.detail_len == strlen(ev.detail));
+  for (int i = 0; i < 4; i++) CHECK(ev.reserved[i] == 0);
+  /* An event type newer than the header: type 0, the AS3 name kept. */
+  ss_debug_post(s, 99, 1);
+  CHECK(ss_next_event(&ev) == 1);
+  CHECK(ev.type == 0 && strcmp(ev.type_name, "futureEvent") == 0);
+  CHECK(ev.text != NULL && ev.text[0] == 0 && ev.detail != NULL && ev.detail[0] == 0);
+  ss_socket_free(s);
+}
+
+static void test_panic_recovered(void) {
+  ss_socket *s = ss_socket_new();
+  CHECK_RC(s, ss_debug_panic(s), SS_ERR_PANIC);
+  CHECK(ss_error_id(s) == 0);
+  CHECK(strstr(ss_error_message(s), "panic") != NULL);
+  /* The process and the socket carry on. */
+  uint32_t t = 0;
+  CHECK_OK(s, ss_get_timeout(s, &t));
+  CHECK(t == 20000);
+  ss_socket_free(s);
+}
+
+static void test_free_purges(void) {
+  ss_socket *s = ss_socket_new(), *t = ss_socket_new();
+  ss_debug_post(s, SS_EVENT_CONNECT, 10);
+  ss_debug_post(t, SS_EVENT_CONNECT, 1);
+  ss_debug_post(s, SS_EVENT_IO_ERROR, 3);
+  ss_socket_free(s);
+  ss_event ev;
+  CHECK(ss_next_event(&ev) == 1 && ev.socket == t);
+  CHECK(ss_next_event(&ev) == 0);
+  struct pollfd p = {ss_event_fd(), POLLIN, 0};
+  CHECK(poll(&p, 1, 0) == 0);
+  /* Posting to a freed handle queues nothing. */
+  CHECK(ss_debug_post(s, SS_EVENT_CONNECT, 1) == SS_ERR_HANDLE);
+  ss_socket_free(t);
+}
+
+typedef struct {
+  ss_socket *s;
+  int calls;
+} budget_state;
+
+static void repost_cb(const ss_event *ev, void *user) {
+  budget_state *st = user;
+  st->calls++;
+  ss_debug_post(ev->socket, SS_EVENT_CONNECT, 2); /* more than it took */
+}
+
+/* ss_dispatch runs only what waited when it started, so a callback that
+ * keeps producing events cannot keep it running. */
+static void test_dispatch_budget(void) {
+  budget_state st = {0};
+  st.s = ss_socket_new();
+  ss_set_callback(st.s, repost_cb, &st);
+  ss_debug_post(st.s, SS_EVENT_CONNECT, 3);
+  CHECK(ss_dispatch(0) == 3);
+  CHECK(st.calls == 3);
+  CHECK(ss_dispatch(0) == 6);
+  ss_set_callback(st.s, NULL, NULL);
+  ss_socket_free(st.s);
+  CHECK(ss_dispatch(0) == 0);
+}
+
+static void self_free_cb(const ss_event *ev, void *user) {
+  int *calls = user;
+  (*calls)++;
+  ss_socket_free(ev->socket);
+}
+
+static void test_free_in_callback_with_queue(void) {
+  ss_socket *s = ss_socket_new();
+  int calls = 0;
+  ss_set_callback(s, self_free_cb, &calls);
+  ss_debug_post(s, SS_EVENT_CONNECT, 5);
+  CHECK(ss_dispatch(0) == 1);
+  CHECK(calls == 1);
+  CHECK(ss_dispatch(0) == 0);
+}
+
+static const tu_test tests[] = {
+    {"coalescing", test_coalescing},
+    {"event_strings", test_event_strings},
+    {"panic_recovered", test_panic_recovered},
+    {"free_purges", test_free_purges},
+    {"dispatch_budget", test_dispatch_budget},
+    {"free_in_callback_with_queue", test_free_in_callback_with_queue},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv) { return tu_main(argc, argv, tests); }

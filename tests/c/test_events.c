@@ -1,0 +1,217 @@
+/*
+ * test_events.c - event delivery: the fd is readable exactly while events
+ * wait (poll), one fd for every socket, callbacks on the dispatching thread
+ * with the user pointer, re-entrant callbacks, freeing a socket inside its
+ * own callback, and no event of a freed socket ever delivered.
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static int fd_readable(int timeout_ms) {
+  struct pollfd p = {ss_event_fd(), POLLIN, 0};
+  return poll(&p, 1, timeout_ms) == 1 && (p.revents & POLLIN);
+}
+
+static void test_fd_level(void) {
+  CHECK(!fd_readable(0));
+  ss_socket *s = ss_socket_new();
+  CHECK_OK(s, ss_connect(s, lab_host(), SS_NTS, lab_port("typed")));
+  CHECK(fd_readable(10000)); /* connect */
+  ss_event ev;
+  int types[8], n = 0;
+  int64_t deadline = tu_now_ms() + 10000;
+  /* Take events until connect and the payload's socketData arrived. */
+  while (tu_now_ms() < deadline && n < 2) {
+    if (!fd_readable(1000)) continue;
+    while (n < 8 && ss_next_event(&ev) == 1) {
+      CHECK(ev.socket == s);
+      types[n++] = ev.type;
+    }
+    /* Drained: the fd is no longer readable. */
+    CHECK(ss_next_event(&ev) == 0);
+    CHECK(!fd_readable(0));
+  }
+  CHECK(n >= 2 && types[0] == SS_EVENT_CONNECT && types[1] == SS_EVENT_SOCKET_DATA);
+  ss_socket_free(s);
+}
+
+/* One fd and one loop serve every socket. */
+static void test_many_sockets(void) {
+  enum { N = 6 };
+  ss_socket *s[N];
+  for (int i = 0; i < N; i++) {
+    s[i] = ss_socket_new();
+    CHECK_OK(s[i], ss_connect(s[i], lab_host(), SS_NTS, lab_port(i % 2 ? "echo" : "expired")));
+  }
+  int seen[N] = {0};
+  int total = 0;
+  int64_t deadline = tu_now_ms() + 30000;
+  while (total < N && tu_now_ms() < deadline) {
+    if (!fd_readable(1000)) continue;
+    ss_event ev;
+    while (ss_next_event(&ev) == 1) {
+      for (int i = 0; i < N; i++) {
+        if (ev.socket == s[i]) {
+          int want = i % 2 ? SS_EVENT_CONNECT : SS_EVENT_IO_ERROR;
+          CHECK(ev.type == want);
+          seen[i]++;
+          total++;
+        }
+      }
+    }
+  }
+  for (int i = 0; i < N; i++) CHECK(seen[i] == 1);
+  for (int i = 0; i < N; i++) ss_socket_free(s[i]);
+}
+
+typedef struct {
+  ss_socket *s;
+  int connects, data, progress, errors;
+  int32_t echoed;
+  int reentered;
+  int order_ok;
+} echo_state;
+
+static void echo_cb(const ss_event *ev, void *user) {
+  echo_state *st = user;
+  if (ev->socket != st->s) st->order_ok = 0;
+  switch (ev->type) {
+  case SS_EVENT_CONNECT:
+    if (st->data || st->progress) st->order_ok = 0;
+    st->connects++;
+    ss_write_int(ev->socket, 424242);
+    ss_flush(ev->socket);
+    /* Callbacks may re-enter: nothing else is waiting for this socket. */
+    if (ss_dispatch(0) >= 0) st->reentered++;
+    break;
+  case SS_EVENT_SOCKET_DATA: {
+    st->data++;
+    uint64_t av = 0;
+    ss_get_bytes_available(ev->socket, &av);
+    if (av >= 4) ss_read_int(ev->socket, &st->echoed);
+    break;
+  }
+  case SS_EVENT_OUTPUT_PROGRESS:
+    st->progress++;
+    break;
+  default:
+    st->errors++;
+  }
+}
+
+static void test_dispatch_callbacks(void) {
+  echo_state st = {0};
+  st.order_ok = 1;
+  st.s = ss_socket_new();
+  CHECK_OK(st.s, ss_set_callback(st.s, echo_cb, &st));
+  CHECK_OK(st.s, ss_connect(st.s, lab_host(), SS_NTS, lab_port("echo")));
+  int64_t deadline = tu_now_ms() + 10000;
+  while (st.echoed == 0 && tu_now_ms() < deadline) CHECK(ss_dispatch(1000) >= 0);
+  CHECK(st.connects == 1 && st.echoed == 424242 && st.errors == 0 && st.order_ok);
+  CHECK(st.reentered == 1);
+  ss_socket_free(st.s);
+}
+
+/* A socket without a callback: ss_dispatch discards its events. */
+static void test_no_callback_discards(void) {
+  ss_socket *s = ss_socket_new();
+  CHECK_OK(s, ss_connect(s, lab_host(), SS_NTS, lab_port("echo")));
+  CHECK(fd_readable(10000));
+  CHECK(ss_dispatch(0) == 0); /* consumed, no callback ran */
+  CHECK(!fd_readable(0));
+  ss_socket_free(s);
+}
+
+typedef struct {
+  ss_socket *s;
+  ss_socket *other;
+  int calls;
+  int after_free_rc;
+} free_state;
+
+static void free_self_cb(const ss_event *ev, void *user) {
+  free_state *st = user;
+  st->calls++;
+  if (ss_socket_free(ev->socket) != SS_OK) st->after_free_rc = 1;
+  /* The event record stays valid until the callback returns. */
+  if (ev->type_name == NULL || strlen(ev->type_name) == 0) st->after_free_rc = 2;
+  int c;
+  if (st->after_free_rc == 0) st->after_free_rc = ss_get_connected(ev->socket, &c);
+  if (st->other != NULL) {
+    ss_socket_free(st->other);
+    st->other = NULL;
+  }
+}
+
+/* Waits, without taking events, until s has n unread bytes. */
+static void wait_queued(ss_socket *s, uint64_t n) {
+  uint64_t av = 0;
+  for (int64_t deadline = tu_now_ms() + 10000; av < n && tu_now_ms() < deadline;) {
+    usleep(10 * 1000);
+    ss_get_bytes_available(s, &av);
+  }
+  CHECK(av >= n);
+}
+
+/* A callback frees its own socket and another one that has events waiting:
+ * neither delivers another event. */
+static void test_free_in_own_callback(void) {
+  free_state st = {0}, vst = {0};
+  st.s = ss_socket_new();
+  ss_socket *victim = ss_socket_new();
+  st.other = victim;
+  CHECK_OK(st.s, ss_set_callback(st.s, free_self_cb, &st));
+  CHECK_OK(victim, ss_set_callback(victim, free_self_cb, &vst));
+  /* The typed server sends at once, so connect and socketData queue up:
+   * first st.s's, then the victim's. */
+  CHECK_OK(st.s, ss_connect(st.s, lab_host(), SS_NTS, lab_port("typed")));
+  wait_queued(st.s, 96);
+  CHECK_OK(victim, ss_connect(victim, lab_host(), SS_NTS, lab_port("typed")));
+  wait_queued(victim, 96);
+  int ran = 0;
+  for (int i = 0; i < 3; i++) ran += ss_dispatch(100);
+  CHECK(ran == 1);
+  CHECK(st.calls == 1);  /* freed itself on its first event */
+  CHECK(vst.calls == 0); /* freed by the other callback: its events dropped */
+  CHECK(st.after_free_rc == SS_ERR_HANDLE);
+  CHECK(ss_socket_free(st.s) == SS_ERR_HANDLE);
+  CHECK(ss_socket_free(victim) == SS_ERR_HANDLE);
+  CHECK(!fd_readable(0));
+}
+
+/* Freeing a socket drops its waiting events at once, and a connect in
+ * flight never reports. */
+static void test_free_drops_events(void) {
+  ss_socket *s = ss_socket_new();
+  CHECK_OK(s, ss_connect(s, lab_host(), SS_NTS, lab_port("trusted")));
+  CHECK(fd_readable(10000));
+  ss_socket_free(s);
+  ss_event ev;
+  CHECK(ss_next_event(&ev) == 0);
+  CHECK(!fd_readable(0));
+
+  s = ss_socket_new();
+  CHECK_OK(s, ss_connect(s, lab_host(), SS_NTS, lab_port("trusted")));
+  ss_socket_free(s); /* before the handshake ends */
+  CHECK(!fd_readable(500));
+  CHECK(ss_next_event(&ev) == 0);
+}
+
+static const tu_test tests[] = {
+    {"fd_level", test_fd_level},
+    {"many_sockets", test_many_sockets},
+    {"dispatch_callbacks", test_dispatch_callbacks},
+    {"no_callback_discards", test_no_callback_discards},
+    {"free_in_own_callback", test_free_in_own_callback},
+    {"free_drops_events", test_free_drops_events},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv) {
+  lab_require();
+  return tu_main(argc, argv, tests);
+}

@@ -1,0 +1,533 @@
+/*
+ * test_net.c - the ABI against the lab's servers: the certificate matrix,
+ * the typed payload, typed round trips through the echo server in both
+ * endians, EOF and invalid-socket codes, the peer's close, bulk transfer and
+ * input back-pressure. Events are taken through the event fd with poll().
+ */
+#define _GNU_SOURCE
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static const char *status_of(ss_socket *s) {
+  const char *st = "?";
+  ss_get_server_certificate_status(s, &st);
+  return st;
+}
+
+static void test_cert_matrix(void) {
+  static const struct {
+    const char *scenario;
+    int connects;
+    const char *status;
+    const char *detail_has; /* a word the detail must contain, or NULL */
+  } cases[] = {
+      {"trusted", 1, SS_CERT_TRUSTED, NULL},
+      {"expired", 0, SS_CERT_EXPIRED, "expired"},
+      {"notYetValid", 0, SS_CERT_NOT_YET_VALID, "not valid before"},
+      {"wrongHost", 0, SS_CERT_PRINCIPAL_MISMATCH, NULL},
+      {"selfSigned", 0, SS_CERT_UNTRUSTED_SIGNERS, NULL},
+      {"untrustedRoot", 0, SS_CERT_UNTRUSTED_SIGNERS, NULL},
+      {"missingIntermediate", 0, SS_CERT_UNTRUSTED_SIGNERS, NULL},
+      {"expiredIntermediate", 0, SS_CERT_INVALID_CHAIN, NULL},
+      {"wrongKeyUsage", 0, SS_CERT_INVALID, NULL},
+      /* No certificate was judged: "unknown", with the reason in the detail. */
+      {"tls10", 0, SS_CERT_UNKNOWN, NULL},
+      {"silent", 0, SS_CERT_UNKNOWN, "timed out"},
+      {"garbage", 0, SS_CERT_UNKNOWN, NULL},
+      {"refused", 0, SS_CERT_UNKNOWN, "refused"},
+  };
+  char want_text[300];
+  snprintf(want_text, sizeof want_text, "Error #2031: Socket Error. URL: %s", lab_host());
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ss_socket *s = ss_socket_new();
+    if (strcmp(cases[i].scenario, "silent") == 0) ss_set_timeout(s, 1000);
+    CHECK_OK(s, ss_connect(s, lab_host(), SS_NTS, lab_port(cases[i].scenario)));
+    int c = -1;
+    ss_get_connected(s, &c);
+    CHECK(c == 0); /* never synchronously */
+    tu_event e;
+    if (!tu_wait_event(s, 0, 30000, &e)) {
+      fprintf(stderr, "%s: no event\n", cases[i].scenario);
+      tu_failures++;
+      ss_socket_free(s);
+      continue;
+    }
+    const char *st = status_of(s);
+    char *detail = NULL;
+    size_t dlen = 0;
+    CHECK_OK(s, ss_get_failure_detail(s, &detail, &dlen));
+    if (cases[i].connects) {
+      CHECK(e.type == SS_EVENT_CONNECT && strcmp(e.type_name, "connect") == 0);
+      CHECK(dlen == 0);
+      ss_get_connected(s, &c);
+      CHECK(c == 1);
+    } else {
+      int ok = e.type == SS_EVENT_IO_ERROR && e.error_id == 2031 &&
+               strcmp(e.type_name, "ioError") == 0 && strcmp(e.text, want_text) == 0 &&
+               e.detail[0] != 0 && strcmp(e.detail, detail) == 0 &&
+               (cases[i].detail_has == NULL || strstr(e.detail, cases[i].detail_has) != NULL);
+      if (!ok) {
+        fprintf(stderr, "%s: event %s %d text=%s detail=%s (failure_detail %s)\n", cases[i].scenario,
+                e.type_name, e.error_id, e.text, e.detail, detail);
+        tu_failures++;
+      }
+      ss_get_connected(s, &c);
+      CHECK(c == 0);
+    }
+    if (strcmp(st, cases[i].status) != 0) {
+      fprintf(stderr, "%s: status %s, want %s (detail: %s)\n", cases[i].scenario, st,
+              cases[i].status, e.detail);
+      tu_failures++;
+    }
+    ss_free(detail);
+    /* Exactly one event per attempt. */
+    CHECK(!tu_wait_event(s, 0, cases[i].connects ? 0 : 50, &e));
+    ss_socket_free(s);
+  }
+}
+
+/* TLS 1.0 only when the application lowers the minimum. */
+static void test_tls10_opt_in(void) {
+  ss_socket *s = ss_socket_new();
+  CHECK_OK(s, ss_set_min_tls_version(s, SS_TLS1_0));
+  CHECK(tu_connect(s, "tls10"));
+  const char *v = "";
+  CHECK_OK(s, ss_get_tls_version(s, &v));
+  CHECK(strcmp(v, "TLSv1.0") == 0);
+  CHECK(strcmp(status_of(s), SS_CERT_TRUSTED) == 0);
+  ss_socket_free(s);
+}
+
+static void test_connection_properties(void) {
+  ss_socket *s = ss_socket_new();
+  CHECK(tu_connect(s, "echo"));
+  char *a = NULL;
+  size_t n = 0;
+  int port = 0;
+  CHECK_OK(s, ss_get_remote_address(s, &a, &n));
+  CHECK(a != NULL && strcmp(a, "127.0.0.1") == 0 && n == 9);
+  ss_free(a);
+  CHECK_OK(s, ss_get_local_address(s, &a, &n));
+  CHECK(a != NULL && strcmp(a, "127.0.0.1") == 0);
+  ss_free(a);
+  CHECK_OK(s, ss_get_remote_port(s, &port));
+  CHECK(port == lab_port("echo"));
+  CHECK_OK(s, ss_get_local_port(s, &port));
+  CHECK(port > 0 && port < 65536);
+  const char *v = "";
+  CHECK_OK(s, ss_get_tls_version(s, &v));
+  CHECK(strcmp(v, "TLSv1.3") == 0 || strcmp(v, "TLSv1.2") == 0);
+
+  /* close: no close event, status kept, second close is #2002. */
+  CHECK_OK(s, ss_close(s));
+  int c = 1;
+  ss_get_connected(s, &c);
+  CHECK(c == 0);
+  CHECK(strcmp(status_of(s), SS_CERT_TRUSTED) == 0);
+  tu_event e;
+  CHECK(!tu_wait_event(s, SS_EVENT_CLOSE, 300, &e));
+  CHECK_RC(s, ss_close(s), SS_ERR_INVALID_SOCKET);
+  CHECK_OK(s, ss_get_remote_port(s, &port));
+  CHECK(port == 0);
+
+  /* The socket can be used again; connecting while connected replaces the
+   * connection silently. */
+  CHECK(tu_connect(s, "echo"));
+  CHECK_OK(s, ss_connect(s, lab_host(), SS_NTS, lab_port("trusted")));
+  CHECK(tu_wait_event(s, 0, 30000, &e) && e.type == SS_EVENT_CONNECT);
+  CHECK_OK(s, ss_get_remote_port(s, &port));
+  CHECK(port == lab_port("trusted"));
+  /* An explicit length, and the host cut at its first NUL. */
+  CHECK_OK(s, ss_connect(s, "localhost\0junk", 14, lab_port("echo")));
+  CHECK(tu_wait_event(s, 0, 30000, &e) && e.type == SS_EVENT_CONNECT);
+  ss_socket_free(s);
+}
+
+/* The typed server's payload (tests/lab/README.md), big-endian part then
+ * little-endian part. */
+static void test_typed_payload(void) {
+  ss_socket *s = ss_socket_new();
+  CHECK(tu_connect(s, "typed"));
+  CHECK(tu_wait_available(s, 96, 10000));
+  uint64_t av = 0;
+  uint8_t big[200];
+  size_t n = 0;
+  /* More than available: EOF, nothing consumed. */
+  CHECK_RC(s, ss_read_bytes(s, big, sizeof big, 97, &n), SS_ERR_EOF);
+  CHECK(ss_error_id(s) == 2030);
+  CHECK(strcmp(ss_error_message(s), "Error #2030: End of file was encountered.") == 0);
+  CHECK_OK(s, ss_get_bytes_available(s, &av));
+  CHECK(av == 96);
+
+  int b = -1;
+  int8_t i8 = 0;
+  uint8_t u8 = 0;
+  int16_t i16 = 0;
+  uint16_t u16 = 0;
+  int32_t i32 = 0;
+  uint32_t u32 = 0;
+  double f = 0, d = 0;
+  char *str = NULL;
+  size_t len = 0;
+
+  CHECK_OK(s, ss_read_boolean(s, &b));
+  CHECK(b == 1);
+  CHECK_OK(s, ss_read_boolean(s, &b));
+  CHECK(b == 0);
+  CHECK_OK(s, ss_read_byte(s, &i8));
+  CHECK(i8 == -1);
+  CHECK_OK(s, ss_read_unsigned_byte(s, &u8));
+  CHECK(u8 == 200);
+  CHECK_OK(s, ss_read_short(s, &i16));
+  CHECK(i16 == -30562);
+  CHECK_OK(s, ss_read_unsigned_short(s, &u16));
+  CHECK(u16 == 65535);
+  CHECK_OK(s, ss_read_int(s, &i32));
+  CHECK(i32 == -123456789);
+  CHECK_OK(s, ss_read_unsigned_int(s, &u32));
+  CHECK(u32 == 4000565000u);
+  CHECK_OK(s, ss_read_float(s, &f));
+  CHECK(f == (double)76.65f && f != 76.65);
+  CHECK_OK(s, ss_read_double(s, &d));
+  CHECK(d == 3.141592653589793);
+  CHECK_OK(s, ss_read_utf(s, &str, &len));
+  CHECK(str != NULL && strcmp(str, "h\xc3\xa9llo w\xc3\xb6rld") == 0 && len == 13);
+  ss_free(str);
+  CHECK_OK(s, ss_read_utf_bytes(s, 7, &str, &len));
+  CHECK(str != NULL && strcmp(str, "Text") == 0 && len == 4); /* BOM skipped */
+  ss_free(str);
+  CHECK_OK(s, ss_read_bytes(s, big, sizeof big, 7, &n));
+  CHECK(n == 7 && memcmp(big, "ABC\0DEF", 7) == 0);
+
+  CHECK_OK(s, ss_set_endian(s, SS_LITTLE_ENDIAN, SS_NTS));
+  CHECK_OK(s, ss_read_short(s, &i16));
+  CHECK(i16 == -30562);
+  CHECK_OK(s, ss_read_unsigned_short(s, &u16));
+  CHECK(u16 == 65535);
+  CHECK_OK(s, ss_read_int(s, &i32));
+  CHECK(i32 == -123456789);
+  CHECK_OK(s, ss_read_unsigned_int(s, &u32));
+  CHECK(u32 == 4000565000u);
+  CHECK_OK(s, ss_read_float(s, &f));
+  CHECK(f == (double)76.65f);
+  CHECK_OK(s, ss_read_double(s, &d));
+  CHECK(d == 3.141592653589793);
+  CHECK_OK(s, ss_read_utf(s, &str, &len));
+  CHECK(str != NULL && strcmp(str, "h\xc3\xa9llo w\xc3\xb6rld") == 0);
+  ss_free(str);
+
+  /* Drained: every read is EOF #2030 on an open socket. */
+  CHECK_OK(s, ss_get_bytes_available(s, &av));
+  CHECK(av == 0);
+  CHECK_RC(s, ss_read_boolean(s, &b), SS_ERR_EOF);
+  CHECK_RC(s, ss_read_byte(s, &i8), SS_ERR_EOF);
+  CHECK_RC(s, ss_read_unsigned_byte(s, &u8), SS_ERR_EOF);
+  CHECK_RC(s, ss_read_short(s, &i16), SS_ERR_EOF);
+  CHECK_RC(s, ss_read_unsigned_short(s, &u16), SS_ERR_EOF);
+  CHECK_RC(s, ss_read_int(s, &i32), SS_ERR_EOF);
+  CHECK_RC(s, ss_read_unsigned_int(s, &u32), SS_ERR_EOF);
+  CHECK_RC(s, ss_read_float(s, &f), SS_ERR_EOF);
+  CHECK_RC(s, ss_read_double(s, &d), SS_ERR_EOF);
+  CHECK_RC(s, ss_read_utf(s, &str, &len), SS_ERR_EOF);
+  CHECK_RC(s, ss_read_utf_bytes(s, 1, &str, &len), SS_ERR_EOF);
+  CHECK_RC(s, ss_read_multi_byte(s, 1, "utf-8", SS_NTS, &str, &len), SS_ERR_EOF);
+  CHECK_RC(s, ss_read_bytes(s, big, sizeof big, 1, &n), SS_ERR_EOF);
+  /* length 0 with nothing available reads nothing, successfully. */
+  n = 99;
+  CHECK_OK(s, ss_read_bytes(s, big, sizeof big, 0, &n));
+  CHECK(n == 0);
+  CHECK_OK(s, ss_read_utf_bytes(s, 0, &str, &len));
+  CHECK(len == 0 && str != NULL && str[0] == 0);
+  ss_free(str);
+  ss_socket_free(s);
+}
+
+/* Writes every type, echoes it, reads it back; checks the raw bytes too. */
+static void roundtrip(const char *endian) {
+  int little = strcmp(endian, SS_LITTLE_ENDIAN) == 0;
+  ss_socket *s = ss_socket_new();
+  CHECK_OK(s, ss_set_endian(s, endian, SS_NTS));
+  CHECK(tu_connect(s, "echo"));
+
+  static const char utf25[] = "0123456789abcdefghijklmno"; /* 25 bytes */
+  const uint8_t blob[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  CHECK_OK(s, ss_write_boolean(s, 7));
+  CHECK_OK(s, ss_write_boolean(s, 0));
+  CHECK_OK(s, ss_write_byte(s, -1));
+  CHECK_OK(s, ss_write_byte(s, 256));   /* low 8 bits: 00 */
+  CHECK_OK(s, ss_write_byte(s, 200));
+  CHECK_OK(s, ss_write_short(s, 65535)); /* FF FF */
+  CHECK_OK(s, ss_write_short(s, -30562));
+  CHECK_OK(s, ss_write_int(s, 0x01020304));
+  CHECK_OK(s, ss_write_int(s, INT32_MIN));
+  CHECK_OK(s, ss_write_unsigned_int(s, 4000565000u));
+  CHECK_OK(s, ss_write_float(s, 76.65));
+  CHECK_OK(s, ss_write_double(s, -0.1));
+  CHECK_OK(s, ss_write_double(s, INFINITY));
+  CHECK_OK(s, ss_write_utf(s, utf25, SS_NTS));
+  CHECK_OK(s, ss_write_utf(s, "", 0));
+  CHECK_OK(s, ss_write_utf_bytes(s, "h\xc3\xa9llo", SS_NTS));
+  CHECK_OK(s, ss_write_bytes(s, blob, sizeof blob, 2, 3)); /* 02 03 04 */
+  CHECK_OK(s, ss_write_bytes(s, blob, sizeof blob, 8, 0)); /* 08 09 */
+  CHECK_OK(s, ss_write_multi_byte(s, "h\xc3\xa9llo", SS_NTS, "iso-8859-1", SS_NTS)); /* 5 bytes */
+  CHECK_OK(s, ss_write_multi_byte(s, "ok", 2, "no-such-charset", SS_NTS)); /* UTF-8 */
+  const uint64_t total = 1 + 1 + 1 + 1 + 1 + 2 + 2 + 4 + 4 + 4 + 4 + 8 + 8 + 27 + 2 + 6 + 3 + 2 + 5 + 2;
+  uint64_t pending = 0;
+  CHECK_OK(s, ss_get_bytes_pending(s, &pending));
+  CHECK(pending == total);
+  CHECK_OK(s, ss_flush(s));
+  tu_event e;
+  int sent = 0;
+  while (!sent && tu_wait_event(s, SS_EVENT_OUTPUT_PROGRESS, 10000, &e))
+    sent = e.pending == 0 && e.total == total;
+  CHECK(sent);
+  CHECK(tu_wait_available(s, total, 10000));
+
+  /* Raw bytes of the endian-sensitive values. */
+  uint8_t raw[128];
+  size_t n = 0;
+  CHECK_OK(s, ss_read_bytes(s, raw, sizeof raw, 15, &n));
+  CHECK(n == 15);
+  static const uint8_t head[] = {1, 0, 0xff, 0, 200, 0xff, 0xff};
+  CHECK(memcmp(raw, head, sizeof head) == 0);
+  const uint8_t be_short[] = {0x88, 0x9e}, le_short[] = {0x9e, 0x88};
+  CHECK(memcmp(raw + 7, little ? le_short : be_short, 2) == 0);
+  const uint8_t be_int[] = {1, 2, 3, 4}, le_int[] = {4, 3, 2, 1};
+  CHECK(memcmp(raw + 9, little ? le_int : be_int, 4) == 0);
+  CHECK(raw[13] == (little ? 0x00 : 0x80) && raw[14] == 0x00);
+  /* Skip the rest of INT32_MIN. */
+  CHECK_OK(s, ss_read_bytes(s, raw, sizeof raw, 2, &n));
+
+  uint32_t u32 = 0;
+  double f = 0, d = 0;
+  char *str = NULL;
+  size_t len = 0;
+  CHECK_OK(s, ss_read_unsigned_int(s, &u32));
+  CHECK(u32 == 4000565000u);
+  CHECK_OK(s, ss_read_float(s, &f));
+  CHECK(f == (double)76.65f);
+  CHECK_OK(s, ss_read_double(s, &d));
+  CHECK(d == -0.1);
+  CHECK_OK(s, ss_read_double(s, &d));
+  CHECK(isinf(d) && d > 0);
+  /* writeUTF's length prefix follows the endian: 19 00 in little-endian. */
+  CHECK_OK(s, ss_read_bytes(s, raw, sizeof raw, 2, &n));
+  CHECK(little ? (raw[0] == 25 && raw[1] == 0) : (raw[0] == 0 && raw[1] == 25));
+  CHECK_OK(s, ss_read_utf_bytes(s, 25, &str, &len));
+  CHECK(str != NULL && strcmp(str, utf25) == 0);
+  ss_free(str);
+  CHECK_OK(s, ss_read_utf(s, &str, &len));
+  CHECK(str != NULL && len == 0);
+  ss_free(str);
+  CHECK_OK(s, ss_read_utf_bytes(s, 6, &str, &len));
+  CHECK(str != NULL && strcmp(str, "h\xc3\xa9llo") == 0);
+  ss_free(str);
+  CHECK_OK(s, ss_read_bytes(s, raw, sizeof raw, 5, &n));
+  CHECK(n == 5 && memcmp(raw, "\x02\x03\x04\x08\x09", 5) == 0);
+  CHECK_OK(s, ss_read_multi_byte(s, 5, "ISO-8859-1", SS_NTS, &str, &len));
+  CHECK(str != NULL && strcmp(str, "h\xc3\xa9llo") == 0 && len == 6);
+  ss_free(str);
+  CHECK_OK(s, ss_read_multi_byte(s, 2, "no-such-charset", SS_NTS, &str, &len));
+  CHECK(str != NULL && strcmp(str, "ok") == 0);
+  ss_free(str);
+  uint64_t av = 1;
+  CHECK_OK(s, ss_get_bytes_available(s, &av));
+  CHECK(av == 0);
+  ss_socket_free(s);
+}
+
+static void test_roundtrip_big_endian(void) { roundtrip(SS_BIG_ENDIAN); }
+static void test_roundtrip_little_endian(void) { roundtrip(SS_LITTLE_ENDIAN); }
+
+/* EOF leaves the input untouched, including readUTF's length prefix; range
+ * errors write or read nothing. */
+static void test_eof_and_range(void) {
+  ss_socket *s = ss_socket_new();
+  CHECK(tu_connect(s, "echo"));
+  /* A readUTF whose body is short: 00 0A then 5 bytes. */
+  CHECK_OK(s, ss_write_bytes(s, "\x00\x0a" "abcde", 7, 0, 0));
+  CHECK_OK(s, ss_flush(s));
+  /* Sent (the writer has accounted for it: bytes_pending is 0 again), and
+   * echoed. */
+  tu_event e;
+  int sent = 0;
+  while (!sent && tu_wait_event(s, SS_EVENT_OUTPUT_PROGRESS, 10000, &e)) sent = e.pending == 0;
+  CHECK(sent);
+  CHECK(tu_wait_available(s, 7, 10000));
+  char *str = NULL;
+  size_t len = 0;
+  int32_t i32;
+  double d;
+  uint64_t av = 0;
+  CHECK_RC(s, ss_read_utf(s, &str, &len), SS_ERR_EOF);
+  CHECK(str == NULL);
+  CHECK_RC(s, ss_read_double(s, &d), SS_ERR_EOF);
+  CHECK_RC(s, ss_read_utf_bytes(s, 8, &str, &len), SS_ERR_EOF);
+  CHECK_OK(s, ss_get_bytes_available(s, &av));
+  CHECK(av == 7);
+  CHECK_OK(s, ss_read_int(s, &i32));
+  CHECK(i32 == 0x000a6162);
+
+  /* readBytes: length over cap is RangeError; length 0 takes what fits. */
+  uint8_t buf[2];
+  size_t n = 0;
+  CHECK_RC(s, ss_read_bytes(s, buf, sizeof buf, 3, &n), SS_ERR_RANGE);
+  CHECK(ss_error_id(s) == 2006);
+  CHECK_OK(s, ss_read_bytes(s, buf, sizeof buf, 0, &n));
+  CHECK(n == 2 && buf[0] == 'c' && buf[1] == 'd');
+  CHECK_OK(s, ss_read_bytes(s, buf, sizeof buf, 0, &n));
+  CHECK(n == 1 && buf[0] == 'e');
+
+  /* writeBytes: AS3's offset/length rules; a failed write writes nothing. */
+  uint64_t pending = 0;
+  CHECK_RC(s, ss_write_bytes(s, "0123456789", 10, 11, 0), SS_ERR_RANGE);
+  CHECK_RC(s, ss_write_bytes(s, "0123456789", 10, 5, 6), SS_ERR_RANGE);
+  CHECK_OK(s, ss_write_bytes(s, "0123456789", 10, 10, 0)); /* offset at the end: nothing */
+  /* writeUTF over 65535 bytes is RangeError. */
+  size_t big = 65536;
+  char *long_str = malloc(big);
+  memset(long_str, 'x', big);
+  CHECK_RC(s, ss_write_utf(s, long_str, big), SS_ERR_RANGE);
+  CHECK_OK(s, ss_write_utf(s, long_str, big - 1));
+  free(long_str);
+  CHECK_OK(s, ss_get_bytes_pending(s, &pending));
+  CHECK(pending == 65535 + 2);
+  /* Unflushed bytes are discarded by close. */
+  CHECK_OK(s, ss_close(s));
+  CHECK_OK(s, ss_get_bytes_pending(s, &pending));
+  CHECK(pending == 0);
+  ss_socket_free(s);
+}
+
+/* The server's close: a close event with connected already false; unread
+ * input stays readable, then the socket is invalid. */
+static void test_peer_close(void) {
+  ss_socket *s = ss_socket_new();
+  CHECK(tu_connect(s, "closeAfter"));
+  tu_event e;
+  CHECK(tu_wait_event(s, SS_EVENT_CLOSE, 10000, &e));
+  CHECK(strcmp(e.type_name, "close") == 0 && e.error_id == 0);
+  int c = 1;
+  CHECK_OK(s, ss_get_connected(s, &c));
+  CHECK(c == 0);
+  uint64_t av = 0;
+  CHECK_OK(s, ss_get_bytes_available(s, &av));
+  CHECK(av == 1000);
+  uint8_t buf[1000];
+  size_t n = 0;
+  CHECK_OK(s, ss_read_bytes(s, buf, sizeof buf, 0, &n));
+  CHECK(n == 1000);
+  int pattern_ok = 1;
+  for (size_t i = 0; i < n; i++) pattern_ok &= buf[i] == lab_pattern(i);
+  CHECK(pattern_ok);
+  int32_t v;
+  CHECK_RC(s, ss_read_int(s, &v), SS_ERR_INVALID_SOCKET);
+  CHECK_RC(s, ss_write_int(s, 1), SS_ERR_INVALID_SOCKET);
+  CHECK_RC(s, ss_flush(s), SS_ERR_INVALID_SOCKET);
+  CHECK_RC(s, ss_close(s), SS_ERR_INVALID_SOCKET);
+  ss_socket_free(s);
+}
+
+/* Bulk: 8 MiB from source into a caller buffer, 4 MiB to sink (less under
+ * memcheck). */
+static void test_bulk(void) {
+  ss_socket *s = ss_socket_new();
+  CHECK(tu_connect(s, "source"));
+  const uint64_t want = tu_memcheck() ? 1u << 20 : 8u << 20;
+  CHECK_OK(s, ss_write_unsigned_int(s, 0));
+  CHECK_OK(s, ss_write_unsigned_int(s, (uint32_t)want));
+  CHECK_OK(s, ss_flush(s));
+  size_t cap = 256 << 10;
+  uint8_t *buf = malloc(cap);
+  uint64_t got = 0;
+  int pattern_ok = 1;
+  int64_t deadline = tu_now_ms() + 60000;
+  while (got < want && tu_now_ms() < deadline) {
+    tu_event e;
+    tu_wait_event(s, SS_EVENT_SOCKET_DATA, 1000, &e);
+    size_t n = 0;
+    while (ss_read_bytes(s, buf, cap, 0, &n) == SS_OK && n > 0) {
+      for (size_t i = 0; i < n; i++) pattern_ok &= buf[i] == lab_pattern(got + i);
+      got += n;
+    }
+  }
+  CHECK(got == want && pattern_ok);
+  ss_socket_free(s);
+
+  s = ss_socket_new();
+  CHECK(tu_connect(s, "sink"));
+  const uint32_t up = tu_memcheck() ? 512u << 10 : 4u << 20;
+  CHECK_OK(s, ss_write_unsigned_int(s, 0));
+  CHECK_OK(s, ss_write_unsigned_int(s, up));
+  uint8_t *all = malloc(up);
+  for (uint32_t i = 0; i < up; i++) all[i] = lab_pattern(i);
+  CHECK_OK(s, ss_write_bytes(s, all, up, 0, 0));
+  free(all);
+  CHECK_OK(s, ss_flush(s));
+  CHECK(tu_wait_available(s, 9, 60000));
+  uint8_t reply[9];
+  size_t n = 0;
+  CHECK_OK(s, ss_read_bytes(s, reply, sizeof reply, 9, &n));
+  uint64_t count = 0;
+  for (int i = 0; i < 8; i++) count = count << 8 | reply[i];
+  CHECK(count == up && reply[8] == 1);
+  free(buf);
+  ss_socket_free(s);
+}
+
+/* Over the input limit the socket stops reading: TCP pushes back, nothing is
+ * dropped. */
+static void test_input_limit(void) {
+  ss_socket *s = ss_socket_new();
+  CHECK_OK(s, ss_set_input_limit(s, 64 << 10));
+  CHECK(tu_connect(s, "source"));
+  const uint32_t want = tu_memcheck() ? 1u << 20 : 4u << 20;
+  CHECK_OK(s, ss_write_unsigned_int(s, 0));
+  CHECK_OK(s, ss_write_unsigned_int(s, want));
+  CHECK_OK(s, ss_flush(s));
+  CHECK(tu_wait_available(s, 64 << 10, 10000));
+  tu_event e;
+  tu_wait_event(s, SS_EVENT_SOCKET_DATA, 300, &e); /* time for more to (not) arrive */
+  uint64_t av = 0;
+  CHECK_OK(s, ss_get_bytes_available(s, &av));
+  /* One read of at most 64 KiB may land on top of the limit. */
+  CHECK(av >= 64 << 10 && av <= 128 << 10);
+  uint8_t *buf = malloc(want);
+  uint64_t got = 0;
+  int64_t deadline = tu_now_ms() + 60000;
+  while (got < want && tu_now_ms() < deadline) {
+    size_t n = 0;
+    if (ss_read_bytes(s, buf + got, want - got, 0, &n) == SS_OK && n > 0)
+      got += n;
+    else
+      tu_wait_event(s, SS_EVENT_SOCKET_DATA, 1000, &e);
+  }
+  CHECK(got == want);
+  int pattern_ok = 1;
+  for (uint64_t i = 0; i < got; i++) pattern_ok &= buf[i] == lab_pattern(i);
+  CHECK(pattern_ok);
+  free(buf);
+  ss_socket_free(s);
+}
+
+static const tu_test tests[] = {
+    {"cert_matrix", test_cert_matrix},
+    {"tls10_opt_in", test_tls10_opt_in},
+    {"connection_properties", test_connection_properties},
+    {"typed_payload", test_typed_payload},
+    {"roundtrip_big_endian", test_roundtrip_big_endian},
+    {"roundtrip_little_endian", test_roundtrip_little_endian},
+    {"eof_and_range", test_eof_and_range},
+    {"peer_close", test_peer_close},
+    {"bulk", test_bulk},
+    {"input_limit", test_input_limit},
+    {NULL, NULL},
+};
+
+int main(int argc, char **argv) {
+  lab_require();
+  return tu_main(argc, argv, tests);
+}
