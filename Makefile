@@ -6,7 +6,7 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all lib demo demo-go demo-c test test-go test-c vet bench bench-go bench-c clean
+.PHONY: all lib demo demo-go demo-c test test-go test-c test-interop vet bench bench-go bench-c bench-interop fuzz clean
 
 all: lib
 
@@ -62,13 +62,31 @@ bench-c: lib
 		-L$(BUILD)/debug -lsecuresocket -lpthread -Wl,-rpath,'$$ORIGIN/debug'
 	tests/c/lab.sh run $(BUILD)/lab-bench $(BUILD)/bench_c $(BUILD)/gotls
 
+## ---- AMF: interoperability with npm peers, fuzzing --------------------------
+# test-interop  amf3-ts (AMF3) and amf-codec (AMF0) encode what core/amf reads
+#               and read what it writes (npm ci from the lockfile)
+# fuzz          the AMF0, AMF3 and JSON fuzz targets, FUZZTIME each
+
+FUZZTIME ?= 60s
+
+test-interop:
+	GO=$(GO) tests/amf-interop/run_tests.sh
+
+bench-interop:
+	cd tests/amf-interop && npm ci --ignore-scripts --no-audit --no-fund && GO=$(GO) node bench.js
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAMF3$$' -fuzztime $(FUZZTIME) ./core/amf
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAMF0$$' -fuzztime $(FUZZTIME) ./core/amf
+	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime $(FUZZTIME) ./core/amf
+
 ## ---- everything ------------------------------------------------------------
 
 demo: demo-go demo-c
 
-test: test-go test-c
+test: test-go test-c test-interop
 
-bench: bench-go bench-c
+bench: bench-go bench-c bench-interop
 
 clean:
 	rm -rf $(BUILD)

@@ -31,27 +31,36 @@ func (s *Socket) SetAMFOptions(o *amf.Options) {
 func (s *Socket) ReadObject() (amf.Value, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.readableLocked(); err != nil {
+	v, n, err := s.decodeObjectLocked()
+	if err != nil {
 		return nil, err
+	}
+	s.consumedLocked(n)
+	return v, nil
+}
+
+// decodeObjectLocked decodes the next value without consuming it.
+func (s *Socket) decodeObjectLocked() (amf.Value, int, error) {
+	if err := s.readableLocked(); err != nil {
+		return nil, 0, err
 	}
 	unread := s.in[s.inR:]
 	// A value that arrives in many pieces would be decoded again on every
 	// piece; the decoder's lower bound on the bytes it needs skips the
 	// attempts that cannot succeed yet.
 	if len(unread) < s.objNeed {
-		return nil, s.incompleteObjectLocked()
+		return nil, 0, s.incompleteObjectLocked()
 	}
 	v, n, err := amf.Decode(unread, int(s.objEnc), s.amfOpts)
 	if err != nil {
 		var inc *amf.IncompleteError
 		if errors.As(err, &inc) {
 			s.objNeed = inc.Need
-			return nil, s.incompleteObjectLocked()
+			return nil, 0, s.incompleteObjectLocked()
 		}
-		return nil, newErr(ErrRange, err.Error(), err)
+		return nil, 0, newErr(ErrRange, err.Error(), err)
 	}
-	s.consumedLocked(n)
-	return v, nil
+	return v, n, nil
 }
 
 // incompleteObjectLocked is EOF, unless the value can never arrive because
@@ -78,4 +87,39 @@ func (s *Socket) WriteObject(v amf.Value) error {
 	}
 	s.out = out
 	return nil
+}
+
+// ReadObjectJSON is ReadObject for hosts that take values as JSON (the C ABI
+// and the bindings): the value comes in core/amf's tagged JSON form
+// (core/amf/JSON.md). The value is consumed only once its JSON exists, so a
+// value that cannot be turned into JSON is an error with nothing lost.
+func (s *Socket) ReadObjectJSON() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, n, err := s.decodeObjectLocked()
+	if err != nil {
+		return nil, err
+	}
+	js, err := amf.ToJSON(v)
+	if err != nil {
+		return nil, newErr(ErrRange, "the value has no JSON form: "+err.Error(), err)
+	}
+	s.consumedLocked(n)
+	return js, nil
+}
+
+// WriteObjectJSON is WriteObject for a value in core/amf's tagged JSON form.
+// JSON that is not valid, or not a valid tagged value, is ArgumentError
+// #2004 and nothing is written.
+func (s *Socket) WriteObjectJSON(js []byte) error {
+	v, err := amf.FromJSON(js)
+	if err != nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err := s.writable(); err != nil {
+			return err
+		}
+		return newErr(ErrBadParam, "not a tagged AMF JSON value: "+err.Error(), err)
+	}
+	return s.WriteObject(v)
 }

@@ -525,10 +525,55 @@ SS_API int ss_get_server_certificate_der(ss_socket *s, size_t index,
 /* ---------------------------------------------------------------------------
  * Objects (AMF)
  *
- * Reserved: ss_read_object / ss_write_object will carry AMF values as tagged
- * JSON (char **json out, freed with ss_free; const char *json in), in the
- * encoding set by ss_set_object_encoding().
+ * AS3's readObject/writeObject, in the encoding set by
+ * ss_set_object_encoding() (3 = AMF3, the default; 0 = AMF0). Values cross
+ * as UTF-8 JSON. Plain JSON maps naturally: an object is an anonymous
+ * dynamic AMF object, an array a dense Array, an integer literal in the
+ * 29-bit range an AMF3 int, any other number a double. What JSON lacks is a
+ * tagged object {"$amf": "<tag>", ...}:
+ *
+ *   {"$amf":"undefined"}
+ *   {"$amf":"double","value":"NaN"|"Infinity"|"-Infinity"}   also 1.0-style
+ *                                literals: a number with a '.' or exponent
+ *                                stays a double
+ *   {"$amf":"date","ms":1700000000000}         ms since 1970-01-01 UTC
+ *   {"$amf":"xml","text":"<a/>"}   {"$amf":"xmldoc","text":"<a/>"}
+ *   {"$amf":"bytearray","base64":"AAEC"}
+ *   {"$amf":"array","dense":[...],"assoc":{"k":v}}      ECMA/mixed arrays
+ *   {"$amf":"object","class":"com.x.Point","sealed":{"x":1},"dynamic":{...}}
+ *   {"$amf":"vector-int"|"vector-uint"|"vector-double","fixed":false,"items":[...]}
+ *   {"$amf":"vector-object","type":"String","fixed":false,"items":[...]}
+ *   {"$amf":"dictionary","weak":false,"entries":[[key,value],...]}
+ *   {"$amf":"arraycollection"|"arraylist","source":...}
+ *   {"$amf":"objectproxy","object":...}
+ *   {"$amf":"message","class":"DSK"|"DSA"|"DSC",...}    BlazeDS small messages
+ *   shared values and cycles: the first occurrence carries "id":n and later
+ *   ones are {"$amf":"ref","id":n}, so the JSON is as large as the graph.
+ *
+ * A plain member named "$amf" is written "$$amf" (one more '$' for every
+ * name made only of '$' followed by "amf"). core/amf/JSON.md is the full
+ * specification.
+ *
+ * ss_read_object() decodes the next value from the unread input and stores
+ * it in *out as JSON (library-allocated, NUL-terminated, free with
+ * ss_free()); *out_len is its length. If the value has not fully arrived it
+ * returns SS_ERR_EOF and consumes nothing: call it again on the next
+ * socketData event. Malformed input, or input over the AMF limits (nesting
+ * 256, 1 Mi nodes, 16 MiB per length), is SS_ERR_RANGE with the byte offset
+ * in the message, and consumes nothing either. A value that cannot arrive
+ * because it is larger than the input limit is SS_ERR_RANGE as well.
+ *
+ * ss_write_object() encodes a JSON value into the output buffer (send it
+ * with ss_flush()). JSON that is not valid, or a bad tag, is SS_ERR_BAD_PARAM
+ * and nothing is written.
+ *
+ * Returns: SS_OK; SS_ERR_INVALID_SOCKET; SS_ERR_EOF; SS_ERR_RANGE;
+ * SS_ERR_BAD_PARAM; SS_ERR_NULL for a NULL out, out_len or json (json may be
+ * NULL only with len 0, which is not valid JSON); SS_ERR_NOMEM; SS_ERR_HANDLE.
  * ------------------------------------------------------------------------- */
+
+SS_API int ss_read_object(ss_socket *s, char **out, size_t *out_len);
+SS_API int ss_write_object(ss_socket *s, const char *json, size_t len);
 
 /* ---------------------------------------------------------------------------
  * Events
