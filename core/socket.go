@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -85,7 +86,6 @@ type Socket struct {
 type link struct {
 	tc        *tls.Conn
 	sendq     []byte // flushed, waiting for the writer
-	inflight  int    // bytes the writer is writing now
 	written   uint64 // bytes handed to the network on this link
 	closing   bool   // close() was called: send sendq, then close_notify
 	wake      *sync.Cond
@@ -183,6 +183,20 @@ func (s *Socket) Connect(host string, port int) error {
 
 func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64, host string, port int, cfg *tls.Config, at *attempt) {
 	defer cancel()
+	defer func() {
+		// A bug in verification must not take the host process down: it
+		// becomes this attempt's ioError.
+		if r := recover(); r != nil {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.gen == gen && s.st == stateConnecting {
+				s.st, s.abort = stateIdle, nil
+				s.detail = fmt.Sprintf("internal error (please report): %v", r)
+				s.post(Event{Type: EventIOError, ErrorID: ErrIDSocketError,
+					Text: "Error #2031: Socket Error. URL: " + host, Detail: s.detail})
+			}
+		}
+	}()
 	var d net.Dialer
 	raw, err := d.DialContext(ctx, "tcp", net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)))
 	var tc *tls.Conn
@@ -295,36 +309,66 @@ func (s *Socket) Close() error {
 // advance s.inR, so the bytes being written and the bytes being read never
 // overlap. That saves a copy of every byte.
 func (s *Socket) readLoop(l *link) {
+	defer s.recoverLink(l)
 	for {
-		s.mu.Lock()
-		for s.link == l && len(s.in)-s.inR >= s.inLimit {
-			s.space.Wait()
-		}
-		if s.link != l {
-			s.mu.Unlock()
+		dst, ok := s.readerRoom(l)
+		if !ok {
 			return
 		}
-		dst := s.reserveInputLocked()
-		s.mu.Unlock()
-
 		n, err := l.tc.Read(dst)
-
-		s.mu.Lock()
-		if s.link != l {
-			s.mu.Unlock()
+		if !s.readerGot(l, n, err) {
 			return
 		}
-		if n > 0 {
-			s.in = s.in[:len(s.in)+n]
-			s.post(Event{Type: EventSocketData, BytesLoaded: uint64(n)})
-		}
-		if err != nil {
-			s.peerClosedLocked(l, err)
-			s.mu.Unlock()
-			return
-		}
-		s.mu.Unlock()
 	}
+}
+
+// readerRoom waits while the unread input is over the limit, then reserves
+// room for the next read; false when the link is no longer the socket's.
+func (s *Socket) readerRoom(l *link) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.link == l && len(s.in)-s.inR >= s.inLimit {
+		s.space.Wait()
+	}
+	if s.link != l {
+		return nil, false
+	}
+	return s.reserveInputLocked(), true
+}
+
+// readerGot publishes n bytes read into the reserved room and handles the
+// end of the stream; false when the reader should stop.
+func (s *Socket) readerGot(l *link, n int, err error) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.link != l {
+		return false
+	}
+	if n > 0 {
+		s.in = s.in[:len(s.in)+n]
+		s.post(Event{Type: EventSocketData, BytesLoaded: uint64(n)})
+	}
+	if err != nil {
+		s.peerClosedLocked(l, err)
+		return false
+	}
+	return true
+}
+
+// recoverLink turns a panic in a connection's goroutine into the ioError and
+// close of a broken connection: the host (a Python or Node process) must not
+// die for a bug here. Locked sections unlock by defer, so s.mu is free.
+func (s *Socket) recoverLink(l *link) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	s.mu.Lock()
+	if s.link == l {
+		s.peerClosedLocked(l, fmt.Errorf("internal error (please report): %v", r))
+	}
+	s.mu.Unlock()
+	l.tc.Close()
 }
 
 // readChunk is how much room the reader wants for one read: a full TLS
@@ -371,47 +415,57 @@ func (s *Socket) peerClosedLocked(l *link, err error) {
 // writeLoop hands flushed bytes to TLS and reports outputProgress. After
 // close it delivers what was flushed, then close_notify, then closes TCP.
 func (s *Socket) writeLoop(l *link) {
-	defer l.tc.Close()
+	defer l.tc.Close() // sends close_notify
+	defer s.recoverLink(l)
 	for {
-		s.mu.Lock()
-		for len(l.sendq) == 0 && !l.closing {
-			l.wake.Wait()
-		}
-		if len(l.sendq) == 0 && l.closing {
-			s.mu.Unlock()
-			return // the deferred Close sends close_notify
-		}
-		chunk := l.sendq
-		if len(chunk) > 256<<10 {
-			chunk = chunk[:256<<10]
-		}
-		l.inflight = len(chunk)
-		s.mu.Unlock()
-
-		n, err := l.tc.Write(chunk)
-
-		s.mu.Lock()
-		l.inflight = 0
-		l.sendq = l.sendq[n:]
-		if len(l.sendq) == 0 {
-			l.sendq = nil
-		}
-		l.written += uint64(n)
-		live := s.link == l
-		if live && n > 0 {
-			pending := uint64(len(l.sendq) + len(s.out))
-			s.post(Event{Type: EventOutputProgress, BytesPending: pending, BytesTotal: l.written + pending})
-		}
-		if err != nil {
-			l.sendq = nil
-			if live {
-				s.peerClosedLocked(l, err)
-			}
-			s.mu.Unlock()
+		chunk, ok := s.writerNext(l)
+		if !ok {
 			return
 		}
-		s.mu.Unlock()
+		n, err := l.tc.Write(chunk)
+		if !s.writerWrote(l, n, err) {
+			return
+		}
 	}
+}
+
+// writerNext waits for flushed bytes and returns the next chunk to write;
+// false once the link is closing and everything flushed was written.
+func (s *Socket) writerNext(l *link) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(l.sendq) == 0 && !l.closing {
+		l.wake.Wait()
+	}
+	if len(l.sendq) == 0 {
+		return nil, false
+	}
+	return l.sendq[:min(len(l.sendq), 256<<10)], true
+}
+
+// writerWrote accounts for n written bytes and reports outputProgress;
+// false when the connection broke.
+func (s *Socket) writerWrote(l *link, n int, err error) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l.sendq = l.sendq[n:]
+	if len(l.sendq) == 0 {
+		l.sendq = nil
+	}
+	l.written += uint64(n)
+	live := s.link == l
+	if live && n > 0 {
+		pending := uint64(len(l.sendq) + len(s.out))
+		s.post(Event{Type: EventOutputProgress, BytesPending: pending, BytesTotal: l.written + pending})
+	}
+	if err != nil {
+		l.sendq = nil
+		if live {
+			s.peerClosedLocked(l, err)
+		}
+		return false
+	}
+	return true
 }
 
 // Flush hands every written byte to the connection. It returns at once;
