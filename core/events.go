@@ -123,6 +123,18 @@ func (q *Queue) Ready() <-chan struct{} { return q.ready }
 // Wait returns the oldest event, waiting up to timeout for one. A negative
 // timeout waits without limit.
 func (q *Queue) Wait(timeout time.Duration) (Event, bool) {
+	// Most waits under load find an event, or a token, at once: only make a
+	// timer when the wait really blocks.
+	if e, ok := q.TryNext(); ok {
+		return e, true
+	}
+	select {
+	case <-q.ready:
+		if e, ok := q.TryNext(); ok {
+			return e, true
+		}
+	default:
+	}
 	var deadline <-chan time.Time
 	if timeout >= 0 {
 		t := time.NewTimer(timeout)
