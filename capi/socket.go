@@ -85,6 +85,7 @@ func ss_connect(h *C.ss_socket, host *C.ssi_cchar, n C.size_t, port C.int) (rc C
 	if rc != codeOK {
 		return rc
 	}
+	syncCertEnv()
 	return result(h, s.Connect(name, int(port)))
 }
 

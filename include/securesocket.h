@@ -61,9 +61,12 @@
  * HOST FACTS (from the Go runtime inside the library; reference/ffi.md)
  *
  *   - fork() after the library is loaded is unsafe: the child has none of the
- *     runtime's threads. In a forked child every function fails with
- *     SS_ERR_FORKED (ss_socket_new returns NULL) instead of hanging. Python:
- *     use the "spawn" or "forkserver" start method of multiprocessing.
+ *     runtime's threads. Do not call the library in a forked child. As a
+ *     guard, every function returns SS_ERR_FORKED there (ss_socket_new returns
+ *     NULL); the functions that stay in C (events, ss_free, versions) are
+ *     safe, but those that enter the Go runtime check only once inside it,
+ *     and entering it in a child can itself hang under load. Python: use the
+ *     "spawn" or "forkserver" start method of multiprocessing.
  *   - The library installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGPIPE and
  *     SIGURG when it is loaded and chains to handlers installed before. A crash
  *     handler installed after loading (Python's faulthandler.enable(), crash
@@ -73,8 +76,9 @@
  *   - The library cannot be unloaded: dlclose() leaves it mapped. Load it once
  *     per process and keep it.
  *   - Trust comes from the platform store. On Linux SSL_CERT_FILE and
- *     SSL_CERT_DIR are honoured; they are read from the environment the process
- *     had when the library was loaded, once, before the first verification.
+ *     SSL_CERT_DIR are honoured. They are read from the process environment
+ *     (getenv) at each ss_connect() until the store is first loaded, at the
+ *     first verification; later changes have no effect.
  *   - One Go runtime per process: do not load this library together with
  *     another Go c-shared library.
  */
