@@ -6,7 +6,7 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all lib demo demo-go demo-c test test-go test-c test-interop vet bench bench-go bench-c bench-interop fuzz clean
+.PHONY: all lib demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python vet bench bench-go bench-c bench-interop fuzz clean
 
 all: lib
 
@@ -62,6 +62,19 @@ bench-c: lib
 		-L$(BUILD)/debug -lsecuresocket -lpthread -Wl,-rpath,'$$ORIGIN/debug'
 	tests/c/lab.sh run $(BUILD)/lab-bench $(BUILD)/bench_c $(BUILD)/gotls
 
+## ---- Python binding (bindings/python) -------------------------------------
+
+PYTHON  ?= python3
+
+test-python: lib
+	PYTHON=$(PYTHON) SECURESOCKET_NO_BUILD=1 bindings/python/run_tests.sh -q
+
+bench-python: lib
+	$(PYTHON) bindings/python/bench.py
+
+wheel-python: lib
+	PYTHON=$(PYTHON) SECURESOCKET_NO_BUILD=1 bindings/python/build_wheel.sh
+
 ## ---- AMF: interoperability with npm peers, fuzzing --------------------------
 # test-interop  amf3-ts (AMF3) and amf-codec (AMF0) encode what core/amf reads
 #               and read what it writes (npm ci from the lockfile)
@@ -84,9 +97,9 @@ fuzz:
 
 demo: demo-go demo-c
 
-test: test-go test-c test-interop
+test: test-go test-c test-python test-interop
 
-bench: bench-go bench-c bench-interop
+bench: bench-go bench-c bench-python bench-interop
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,950 @@
+"""The SecureSocket class: AS3's flash.net.SecureSocket over the C ABI.
+
+Every method is one library call plus marshalling: typed decoding, text
+decoding the AS3 way, certificate checks and AMF all happen in the library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import threading
+import weakref
+from ctypes import (
+    ArgumentError as CtypesArgumentError,
+    addressof,
+    c_char,
+    c_double,
+    c_int,
+    c_int8,
+    c_int16,
+    c_int32,
+    c_size_t,
+    c_uint8,
+    c_uint16,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+    c_char_p,
+    string_at,
+)
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+
+from . import _errors, _native
+from ._constants import (
+    CertificateStatus,
+    Endian,
+    ObjectEncoding,
+    RevocationMode,
+    RevocationStatus,
+    TLSVersion,
+)
+from ._dispatch import attach, hub, running_loop
+from ._errors import IllegalOperationError, InternalError, raise_for
+from ._events import Event, EventDispatcher, IOErrorEvent, ProgressEvent, SecurityErrorEvent
+
+if TYPE_CHECKING:
+    import asyncio
+
+    if sys.version_info >= (3, 12):
+        from collections.abc import Buffer
+    else:
+        from typing_extensions import Buffer
+
+    #: Anything with the buffer protocol: bytes, bytearray, memoryview,
+    #: array, numpy arrays, mmap.
+    BytesLike = Buffer
+else:
+    BytesLike = Any
+
+__all__ = ["SecureSocket"]
+
+_U32 = 0xFFFFFFFF
+_I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
+
+
+def _u32(name: str, value: int) -> int:
+    # uint32 arguments: ctypes would wrap a larger value silently.
+    if not 0 <= value <= _U32:
+        raise ValueError(f"{name} must be in 0..{_U32}, not {value}")
+    return value
+
+
+def _byte_view(data: Any) -> memoryview:
+    """A flat byte view of any buffer (raises TypeError for non-buffers,
+    ValueError for non-contiguous ones)."""
+    mv = data if isinstance(data, memoryview) else memoryview(data)
+    if mv.ndim != 1 or mv.itemsize != 1 or mv.format not in ("B", "b", "c"):
+        mv = mv.cast("B")
+    return mv
+
+
+def _enum_or_str(cls: Any, value: str) -> Any:
+    try:
+        return cls(value)
+    except ValueError:  # a value newer than these bindings: pass it on
+        return value
+
+
+class _ClassProperty:
+    """A read-only property that works on the class too (AS3 statics)."""
+
+    def __init__(self, fget: Callable[[Any], Any]) -> None:
+        self.fget = fget
+        self.__doc__ = fget.__doc__
+
+    def __get__(self, obj: Any, owner: type) -> Any:
+        return self.fget(owner)
+
+
+def _free_handle(lib: _native.Lib, addr: int) -> None:
+    """Frees a handle exactly once: weakref.finalize runs this either from
+    free() (explicitly) or when the socket is collected, never both."""
+    hub.forget(addr)
+    lib.ss_socket_free(c_void_p(addr))
+
+
+class SecureSocket(EventDispatcher):
+    """A TLS client socket with AS3 ``flash.net.SecureSocket`` semantics.
+
+    It connects only to servers whose certificate is valid and trusted for
+    the host (there is no switch to connect anyway) and says why it refused
+    one (:attr:`server_certificate_status`). Connecting is asynchronous: the
+    result arrives as a ``connect`` or ``ioError`` event. Writes are buffered
+    until :meth:`flush`; reads take from input already received and raise
+    :class:`EndOfFileError` (consuming nothing) when too little is there.
+
+    With listeners, the AS3 way (events are delivered by
+    :func:`securesocket.dispatch`/:func:`securesocket.run`, or by asyncio)::
+
+        sock = SecureSocket()
+        def on_connect(e):
+            sock.write_utf("hello")
+            sock.flush()
+        def on_data(e):
+            print(sock.read_utf())
+        def on_error(e):
+            print(e.text, e.detail, sock.server_certificate_status)
+        sock.add_event_listener(Event.CONNECT, on_connect)
+        sock.add_event_listener(ProgressEvent.SOCKET_DATA, on_data)
+        sock.add_event_listener(IOErrorEvent.IO_ERROR, on_error)
+        sock.connect("example.net", 443)
+        securesocket.run(timeout=10)
+
+    With asyncio::
+
+        async with SecureSocket() as sock:   # or: with SecureSocket() as sock
+            await sock.connect_async("example.net", 443)
+            sock.write_int(42); sock.flush()
+            await sock.wait_bytes(4)
+            print(sock.read_int())
+
+    Lifetime: :meth:`free` (or the end of a ``with`` block) closes the socket
+    and releases the native handle; any later call raises
+    :class:`HandleError`. A socket that is collected without ``free()`` is
+    freed by a finalizer. While connecting or connected it is kept alive by
+    the event hub (its listeners still get events), as in AS3.
+
+    Threads: every method may be called from any thread; calls on one socket
+    are serialised inside the library.
+    """
+
+    #: AS3's default connect timeout, in milliseconds.
+    DEFAULT_TIMEOUT = 20000
+
+    def __init__(self) -> None:
+        lib = _native.load()
+        addr = lib.ss_socket_new()
+        if not addr:
+            if os.getpid() != lib.pid:
+                raise _errors.ForkedError(
+                    "securesocket: the library was loaded before fork(); a forked child "
+                    "cannot use it (use the multiprocessing start method 'spawn' or 'forkserver')"
+                )
+            if not lib.ss_is_supported():
+                # As the AS3 constructor does where secure sockets are missing.
+                raise IllegalOperationError(
+                    "securesocket: secure sockets are not supported here (SecureSocket.is_supported is False)"
+                )
+            raise InternalError("securesocket: out of memory creating a socket")
+        super().__init__()
+        self._lib = lib
+        self._addr: int = addr
+        # Passed to every call: an instance of the argtype is passed as is,
+        # an int would be converted on each call. After free() it stays the
+        # same value, which the library rejects with SS_ERR_HANDLE forever
+        # (handle values are never reused).
+        self._h = c_void_p(addr)
+        hub.add(addr, self)
+        self._finalizer = weakref.finalize(self, _free_handle, lib, addr)
+        # At interpreter exit the process is going away: do not call into the
+        # Go runtime from Python's shutdown.
+        self._finalizer.atexit = False
+
+    # ---- lifecycle --------------------------------------------------------
+
+    @_ClassProperty
+    def is_supported(cls) -> bool:  # noqa: N805 - a class property
+        """AS3 ``SecureSocket.isSupported``: True if secure sockets work here
+        (False in a child created by fork() after the library was loaded).
+        Readable on the class: ``SecureSocket.is_supported``."""
+        return bool(_native.load().ss_is_supported())
+
+    def connect(self, host: str, port: int) -> None:
+        """Starts connecting to ``host:port`` over TLS and returns at once.
+
+        Exactly one event follows: ``connect`` once the handshake and every
+        certificate check passed, or ``ioError`` (#2031, the reason in its
+        ``detail`` and in :attr:`failure_detail`). The whole attempt is bounded
+        by :attr:`timeout`. Connecting while connected closes the old
+        connection first. Called inside a running asyncio loop, it attaches
+        event delivery to that loop.
+
+        Raises:
+            SecurityError: #2003, port outside 0..65535.
+            ArgumentError: #2004, empty host.
+            NullParameterError: #2007, host is None.
+        """
+        data = None if host is None else host.encode("utf-8")
+        # AS3's port is an int; clamp rather than let ctypes wrap 2**32+443
+        # to 443: a clamped value is still out of range and gets #2003.
+        if port > _I32_MAX:
+            port = _I32_MAX
+        elif port < _I32_MIN:
+            port = _I32_MIN
+        # Held strongly before the call: the outcome event can be taken by a
+        # dispatcher in another thread before ss_connect returns. A call that
+        # fails changes nothing, so an open connection stays held.
+        was_active = self._addr in hub.active
+        hub.activate(self._addr, self)
+        rc = self._lib.ss_connect(self._h, data, 0 if data is None else len(data), port)
+        if rc:
+            if not was_active:
+                hub.deactivate(self._addr)
+            raise_for(self._lib, self._h, rc)
+        loop = running_loop()
+        if loop is not None and hub.attached_loop() is not loop:
+            attach(loop)
+
+    def close(self) -> None:
+        """Closes the connection: flushed bytes are still delivered, then a
+        TLS close_notify; bytes written but not flushed are discarded. No
+        ``close`` event follows (AS3 sends it only when the server closes).
+        :attr:`server_certificate_status` keeps its value.
+
+        Raises :class:`InvalidSocketError` (#2002) if the socket is not open,
+        as AS3 does; :meth:`free` and ``with`` never raise.
+        """
+        rc = self._lib.ss_close(self._h)
+        hub.deactivate(self._addr)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    def free(self) -> None:
+        """Closes the socket (as :meth:`close`, silently), drops its waiting
+        events and releases the native handle. Idempotent. Any later call
+        raises :class:`HandleError`."""
+        self._finalizer()
+
+    @property
+    def freed(self) -> bool:
+        """True once :meth:`free` ran (or the ``with`` block ended)."""
+        return not self._finalizer.alive
+
+    def __enter__(self) -> SecureSocket:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.free()
+
+    async def __aenter__(self) -> SecureSocket:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.free()
+
+    def flush(self) -> None:
+        """Hands every written byte to the connection and returns at once;
+        ``outputProgress`` events follow. Nothing is sent without it.
+        Raises :class:`InvalidSocketError` if not open."""
+        rc = self._lib.ss_flush(self._h)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    def __repr__(self) -> str:
+        if self.freed:
+            return "<SecureSocket freed>"
+        try:
+            if self.connected:
+                return f"<SecureSocket connected to {self.remote_address}:{self.remote_port} ({self.tls_version})>"
+            return f"<SecureSocket not connected, certificate {self.server_certificate_status}>"
+        except _errors.SecureSocketError:
+            return "<SecureSocket>"
+
+    # ---- property helpers ---------------------------------------------------
+
+    def _get(self, fn: Any, out: Any) -> Any:
+        rc = fn(self._h, out)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return out.value
+
+    def _set(self, fn: Any, *args: Any) -> None:
+        rc = fn(self._h, *args)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    def _static_str(self, fn: Any) -> str:
+        out = c_char_p()
+        rc = fn(self._h, out)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return (out.value or b"").decode("utf-8")
+
+    def _take_str(self, fn: Any, *args: Any) -> str:
+        """Calls fn(handle, *args, char **out, size_t *len) and returns the
+        string, freeing the library's copy."""
+        p = c_void_p()
+        n = c_size_t()
+        rc = fn(self._h, *args, p, n)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        try:
+            return string_at(p, n.value).decode("utf-8") if n.value else ""
+        finally:
+            self._lib.ss_free(p)
+
+    # ---- properties -------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """True after the ``connect`` event until closed by either side."""
+        return bool(self._get(self._lib.ss_get_connected, c_int()))
+
+    @property
+    def bytes_available(self) -> int:
+        """Unread input bytes (still counted after the server closed)."""
+        # Inlined (no _get): read in every polling loop.
+        out = c_uint64()
+        rc = self._lib.ss_get_bytes_available(self._h, out)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return out.value
+
+    @property
+    def bytes_pending(self) -> int:
+        """Written bytes not yet handed to the network (unflushed, or flushed
+        and not yet sent)."""
+        return self._get(self._lib.ss_get_bytes_pending, c_uint64())  # type: ignore[no-any-return]
+
+    @property
+    def endian(self) -> str:
+        """Byte order of multi-byte values: ``"bigEndian"`` (default) or
+        ``"littleEndian"`` (:class:`Endian`). Anything else raises
+        :class:`ArgumentError` (#2008).
+
+        >>> sock.endian = Endian.LITTLE_ENDIAN   # doctest: +SKIP
+        """
+        return _enum_or_str(Endian, self._static_str(self._lib.ss_get_endian))  # type: ignore[no-any-return]
+
+    @endian.setter
+    def endian(self, value: str) -> None:
+        data = str(value).encode("utf-8") if isinstance(value, str) else value
+        self._set(self._lib.ss_set_endian, data, 0 if data is None else len(data))
+
+    @property
+    def object_encoding(self) -> int:
+        """AMF version for object reads and writes: 3 (default) or 0
+        (:class:`ObjectEncoding`); other values raise :class:`ArgumentError`."""
+        return _enum_or_str(ObjectEncoding, self._get(self._lib.ss_get_object_encoding, c_uint32()))  # type: ignore[no-any-return]
+
+    @object_encoding.setter
+    def object_encoding(self, value: int) -> None:
+        self._set(self._lib.ss_set_object_encoding, _u32("object_encoding", value))
+
+    @property
+    def timeout(self) -> int:
+        """Connect timeout in milliseconds (default 20000; values under 250
+        become 250). Covers DNS, TCP, handshake and certificate checks, and
+        applies to the next :meth:`connect`."""
+        return self._get(self._lib.ss_get_timeout, c_uint32())  # type: ignore[no-any-return]
+
+    @timeout.setter
+    def timeout(self, ms: int) -> None:
+        self._set(self._lib.ss_set_timeout, _u32("timeout", ms))
+
+    @property
+    def local_address(self) -> str:
+        """Local IP address of the connection; ``""`` when not connected."""
+        return self._take_str(self._lib.ss_get_local_address)
+
+    @property
+    def remote_address(self) -> str:
+        """Remote IP address of the connection; ``""`` when not connected."""
+        return self._take_str(self._lib.ss_get_remote_address)
+
+    @property
+    def local_port(self) -> int:
+        """Local port; 0 when not connected."""
+        return self._get(self._lib.ss_get_local_port, c_int())  # type: ignore[no-any-return]
+
+    @property
+    def remote_port(self) -> int:
+        """Remote port; 0 when not connected."""
+        return self._get(self._lib.ss_get_remote_port, c_int())  # type: ignore[no-any-return]
+
+    @property
+    def server_certificate_status(self) -> str:
+        """AS3 ``serverCertificateStatus`` (:class:`CertificateStatus`):
+        ``"trusted"`` after every ``connect`` event, else why the last
+        connect was refused; ``"unknown"`` if no certificate was judged.
+        :meth:`close` keeps it; :meth:`connect` resets it."""
+        return _enum_or_str(  # type: ignore[no-any-return]
+            CertificateStatus, self._static_str(self._lib.ss_get_server_certificate_status)
+        )
+
+    @property
+    def failure_detail(self) -> str:
+        """Why the last connect failed, in words (the detail of its ioError);
+        ``""`` after a successful connect."""
+        return self._take_str(self._lib.ss_get_failure_detail)
+
+    @property
+    def input_limit(self) -> int:
+        """Unread input, in bytes, at which the socket stops reading until
+        the program reads (TCP pushes back; nothing is dropped). Default
+        16 MiB; values under 1024 become 1024."""
+        return self._get(self._lib.ss_get_input_limit, c_uint64())  # type: ignore[no-any-return]
+
+    @input_limit.setter
+    def input_limit(self, nbytes: int) -> None:
+        if not 0 <= nbytes < 2**64:
+            raise ValueError(f"input_limit must be in 0..2**64-1, not {nbytes}")
+        self._set(self._lib.ss_set_input_limit, nbytes)
+
+    @property
+    def min_tls_version(self) -> int:
+        """Lowest TLS version the next connect accepts (:class:`TLSVersion`,
+        default TLSv1_2). Accepts TLSv1..TLSv1_3, also as ``ssl.TLSVersion``;
+        anything else raises :class:`ArgumentError`."""
+        return _enum_or_str(TLSVersion, self._get(self._lib.ss_get_min_tls_version, c_int()))  # type: ignore[no-any-return]
+
+    @min_tls_version.setter
+    def min_tls_version(self, version: int) -> None:
+        if not _I32_MIN <= int(version) <= _I32_MAX:
+            raise ValueError(f"min_tls_version must be a TLS protocol number, not {version}")
+        self._set(self._lib.ss_set_min_tls_version, int(version))
+
+    @property
+    def tls_version(self) -> str:
+        """Negotiated protocol, e.g. ``"TLSv1.3"``, while connected; else ``""``."""
+        return self._static_str(self._lib.ss_get_tls_version)
+
+    # ---- typed reads (AS3 IDataInput) --------------------------------------
+    #
+    # Each: one call, then the value. The out-variable is made per call (a
+    # shared one would race between threads reading the same socket). The
+    # ctypes object of the pointee type is passed where argtypes says
+    # POINTER(T): ctypes passes it by reference.
+
+    def read_boolean(self) -> bool:
+        """One byte; any non-zero byte is True. Raises
+        :class:`EndOfFileError` (#2030) if no input is buffered (nothing is
+        consumed), :class:`InvalidSocketError` (#2002) if not open."""
+        out = c_int()
+        rc = self._lib.ss_read_boolean(self._h, out)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return out.value != 0
+
+    def read_byte(self) -> int:
+        """A signed byte, -128..127."""
+        out = c_int8()
+        rc = self._lib.ss_read_byte(self._h, out)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return out.value
+
+    def read_unsigned_byte(self) -> int:
+        """An unsigned byte, 0..255."""
+        out = c_uint8()
+        rc = self._lib.ss_read_unsigned_byte(self._h, out)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return out.value
+
+    def read_short(self) -> int:
+        """A signed 16-bit integer in the socket's :attr:`endian`."""
+        out = c_int16()
+        rc = self._lib.ss_read_short(self._h, out)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return out.value
+
+    def read_unsigned_short(self) -> int:
+        """An unsigned 16-bit integer."""
+        out = c_uint16()
+        rc = self._lib.ss_read_unsigned_short(self._h, out)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return out.value
+
+    def read_int(self) -> int:
+        """A signed 32-bit integer.
+
+        >>> if sock.bytes_available >= 4:   # doctest: +SKIP
+        ...     n = sock.read_int()
+        """
+        out = c_int32()
+        rc = self._lib.ss_read_int(self._h, out)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return out.value
+
+    def read_unsigned_int(self) -> int:
+        """An unsigned 32-bit integer."""
+        out = c_uint32()
+        rc = self._lib.ss_read_unsigned_int(self._h, out)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return out.value
+
+    def read_float(self) -> float:
+        """An IEEE-754 single, widened exactly (76.65 reads back as
+        76.6500015258789)."""
+        out = c_double()
+        rc = self._lib.ss_read_float(self._h, out)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return out.value
+
+    def read_double(self) -> float:
+        """An IEEE-754 double."""
+        out = c_double()
+        rc = self._lib.ss_read_double(self._h, out)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return out.value
+
+    def read_bytes_into(self, buffer: BytesLike, length: int = 0) -> int:
+        """Reads into a writable buffer (bytearray, memoryview, array, numpy
+        array, mmap) without an intermediate copy; returns the byte count.
+
+        ``length`` 0 reads everything available that fits (possibly nothing);
+        otherwise exactly ``length`` bytes. Use a memoryview slice to read at
+        an offset (AS3 ``readBytes(bytes, offset, length)``)::
+
+            buf = bytearray(65536)
+            n = sock.read_bytes_into(buf)
+            sock.read_bytes_into(memoryview(buf)[n:], 4)
+
+        Raises :class:`RangeError` (#2006) if ``length`` exceeds the buffer,
+        :class:`EndOfFileError` (#2030) if fewer bytes are available; nothing
+        is consumed then. TypeError for a read-only buffer.
+        """
+        if length < 0:
+            raise ValueError(f"length must be >= 0, not {length}")
+        mv = _byte_view(buffer)
+        if mv.readonly:
+            raise TypeError("read_bytes_into needs a writable buffer")
+        cap = mv.nbytes
+        # c_char.from_buffer exports the buffer for as long as `anchor` lives
+        # (so it cannot be resized under the call) and gives its address
+        # without copying. One fixed ctypes type: (c_char * n) would create and
+        # cache a new array type for every distinct n.
+        anchor = c_char.from_buffer(mv) if cap else None
+        n = c_size_t()
+        rc = self._lib.ss_read_bytes(self._h, addressof(anchor) if anchor is not None else None, cap, length, n)
+        del anchor
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return n.value
+
+    def read_bytes(self, length: int = 0) -> bytes:
+        """Reads ``length`` bytes, or with 0 every byte available, as bytes.
+        Raises :class:`EndOfFileError` (#2030) if fewer than ``length`` are
+        available (nothing is consumed). For bulk data prefer
+        :meth:`read_bytes_into` with a reused buffer: this makes one copy more.
+        """
+        if length < 0:
+            raise ValueError(f"length must be >= 0, not {length}")
+        cap = length or self.bytes_available
+        buf = bytearray(cap)
+        n = self.read_bytes_into(buf, length)
+        # Another thread may have read between bytes_available and the read.
+        return bytes(buf) if n == cap else bytes(memoryview(buf)[:n])
+
+    def read_utf(self) -> str:
+        """A 16-bit length in the socket's endian, then that many bytes of
+        UTF-8, decoded as AS3 does (BOM skipped, text ends at NUL, invalid
+        bytes kept as U+0080..U+00FF). Raises :class:`EndOfFileError` if the
+        whole string is not there yet (the length is not consumed either)."""
+        return self._take_str(self._lib.ss_read_utf)
+
+    def read_utf_bytes(self, length: int) -> str:
+        """``length`` bytes of UTF-8 decoded as :meth:`read_utf` does; all
+        ``length`` bytes are consumed even if the text ends at a NUL."""
+        return self._take_str(self._lib.ss_read_utf_bytes, _u32("length", length))
+
+    def read_multi_byte(self, length: int, charset: str) -> str:
+        """``length`` bytes decoded from ``charset`` (any label of the AS3
+        runtime's table, e.g. ``"iso-8859-1"``, ``"shift_jis"``; unknown
+        names read as UTF-8); the text ends at the first NUL."""
+        cs = str.encode(charset, "utf-8")
+        return self._take_str(self._lib.ss_read_multi_byte, _u32("length", length), cs, len(cs))
+
+    # ---- typed writes (AS3 IDataOutput) --------------------------------------
+    #
+    # Integers are taken modulo 2**32 as AS3 does (write_byte(256) writes 00):
+    # ctypes' conversion to int32/uint32 keeps the low bits. Nothing is sent
+    # until flush(). Each raises InvalidSocketError (#2002) if not open.
+
+    def write_boolean(self, value: object) -> None:
+        """One byte: 1 if ``value`` is true, else 0."""
+        rc = self._lib.ss_write_boolean(self._h, 1 if value else 0)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    def write_byte(self, value: int) -> None:
+        """The low 8 bits of ``value``."""
+        try:
+            rc = self._lib.ss_write_byte(self._h, value)
+        except CtypesArgumentError as e:  # ctypes' own; a Python caller expects TypeError
+            raise TypeError(f"write_byte: {e}") from None
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    def write_short(self, value: int) -> None:
+        """The low 16 bits of ``value`` (65535 writes FF FF)."""
+        try:
+            rc = self._lib.ss_write_short(self._h, value)
+        except CtypesArgumentError as e:  # ctypes' own; a Python caller expects TypeError
+            raise TypeError(f"write_short: {e}") from None
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    def write_int(self, value: int) -> None:
+        """A 32-bit integer (the low 32 bits of ``value``)."""
+        try:
+            rc = self._lib.ss_write_int(self._h, value)
+        except CtypesArgumentError as e:  # ctypes' own; a Python caller expects TypeError
+            raise TypeError(f"write_int: {e}") from None
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    def write_unsigned_int(self, value: int) -> None:
+        """An unsigned 32-bit integer (``value`` modulo 2**32)."""
+        try:
+            rc = self._lib.ss_write_unsigned_int(self._h, value)
+        except CtypesArgumentError as e:  # ctypes' own; a Python caller expects TypeError
+            raise TypeError(f"write_unsigned_int: {e}") from None
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    def write_float(self, value: float) -> None:
+        """``value`` rounded to an IEEE-754 single."""
+        try:
+            rc = self._lib.ss_write_float(self._h, value)
+        except CtypesArgumentError as e:  # ctypes' own; a Python caller expects TypeError
+            raise TypeError(f"write_float: {e}") from None
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    def write_double(self, value: float) -> None:
+        """An IEEE-754 double."""
+        try:
+            rc = self._lib.ss_write_double(self._h, value)
+        except CtypesArgumentError as e:  # ctypes' own; a Python caller expects TypeError
+            raise TypeError(f"write_double: {e}") from None
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    def write_bytes(self, data: BytesLike, offset: int = 0, length: int = 0) -> None:
+        """Writes ``data[offset:offset+length]`` (``length`` 0: to the end),
+        as AS3 ``writeBytes(bytes, offset, length)``. ``data`` is any
+        bytes-like object; bytes and writable buffers are passed without a
+        copy (other read-only buffers are copied once).
+
+        Raises :class:`RangeError` (#2006) if offset or offset+length is past
+        the end; nothing is written then.
+        """
+        _u32("offset", offset)
+        _u32("length", length)
+        anchor: Any = None
+        if isinstance(data, bytes):
+            ptr: Any = data  # ctypes passes a bytes object's own buffer
+            size = len(data)
+        else:
+            mv = _byte_view(data)
+            size = mv.nbytes
+            if size == 0:
+                ptr = None
+            elif mv.readonly:
+                ptr = mv.tobytes()  # ctypes cannot take the address of read-only memory
+            else:
+                anchor = c_char.from_buffer(mv)
+                ptr = addressof(anchor)
+        rc = self._lib.ss_write_bytes(self._h, ptr, size, offset, length)
+        del anchor
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    def write_utf(self, value: str) -> None:
+        """A 16-bit byte length in the socket's endian, then ``value`` as
+        UTF-8. Over 65535 bytes raises :class:`RangeError` (#2006) and writes
+        nothing."""
+        data = str.encode(value, "utf-8")  # TypeError (not AttributeError) for None
+        rc = self._lib.ss_write_utf(self._h, data, len(data))
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    def write_utf_bytes(self, value: str) -> None:
+        """``value`` as UTF-8, without length or terminator."""
+        data = str.encode(value, "utf-8")
+        rc = self._lib.ss_write_utf_bytes(self._h, data, len(data))
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    def write_multi_byte(self, value: str, charset: str) -> None:
+        """``value`` encoded in ``charset`` (unknown names write UTF-8);
+        characters the charset cannot hold become its replacement character."""
+        data = str.encode(value, "utf-8")
+        cs = str.encode(charset, "utf-8")
+        rc = self._lib.ss_write_multi_byte(self._h, data, len(data), cs, len(cs))
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    # ---- trust ----------------------------------------------------------------
+    #
+    # Ways to trust more than the platform store (none can accept a
+    # certificate that fails its checks) and to demand more. They apply from
+    # the next connect() and last for the life of the socket.
+
+    def add_binary_chain_building_certificate(self, der: bytes, trusted: bool) -> None:
+        """AS3 ``addBinaryChainBuildingCertificate``: adds a DER certificate
+        for chain building: a trust anchor if ``trusted``, else an
+        intermediate that can complete a chain (it grants no trust itself).
+        Raises :class:`ArgumentError` for bytes that are not one certificate."""
+        data = bytes(der)
+        self._set(self._lib.ss_add_binary_chain_building_certificate, data, len(data), 1 if trusted else 0)
+
+    def add_public_key_pin(self, sha256: bytes) -> None:
+        """Pins the SHA-256 of a SubjectPublicKeyInfo (32 bytes; see
+        :meth:`public_key_pin`). Once any pin is set, a server is accepted only
+        if its verified chain holds a pinned key; a mismatch is an ioError
+        with status ``"untrustedSigners"``."""
+        data = bytes(sha256)
+        self._set(self._lib.ss_add_public_key_pin, data, len(data))
+
+    def clear_public_key_pins(self) -> None:
+        """Removes every pin."""
+        self._set(self._lib.ss_clear_public_key_pins)
+
+    @staticmethod
+    def public_key_pin(der: bytes) -> bytes:
+        """The pin of a DER certificate: SHA-256 of its SubjectPublicKeyInfo.
+
+        >>> sock.add_public_key_pin(SecureSocket.public_key_pin(der))  # doctest: +SKIP
+        """
+        lib = _native.load()
+        data = bytes(der)
+        out = (c_uint8 * 32)()
+        rc = lib.ss_public_key_pin(data, len(data), out)
+        if rc:
+            # No socket, so the library records no message (the header says
+            # so): say what this call can fail for.
+            raise _errors.make(rc, f"securesocket: public_key_pin: not one DER certificate (code {rc})", 0)
+        return bytes(out)
+
+    def set_client_certificate(self, cert: bytes, key: bytes, password: str | bytes | None = None) -> None:
+        """Presents a client certificate (chain) and its private key when a
+        server asks. PEM or DER; PKCS#8, PKCS#1 or SEC 1 keys, encrypted ones
+        with ``password``. Raises :class:`ArgumentError` for a key that does
+        not match, a wrong password or unreadable bytes."""
+        c = bytes(cert)
+        k = bytes(key)
+        pw = password.encode("utf-8") if isinstance(password, str) else password
+        self._set(self._lib.ss_set_client_certificate, c, len(c), k, len(k), pw, 0 if pw is None else len(pw))
+
+    def clear_client_certificate(self) -> None:
+        """Stops presenting a client certificate."""
+        self._set(self._lib.ss_clear_client_certificate)
+
+    @property
+    def revocation_mode(self) -> str:
+        """How revocation is checked (:class:`RevocationMode`, default
+        ``"softFail"``). Other values raise :class:`ArgumentError`."""
+        return _enum_or_str(RevocationMode, self._static_str(self._lib.ss_get_revocation_mode))  # type: ignore[no-any-return]
+
+    @revocation_mode.setter
+    def revocation_mode(self, mode: str) -> None:
+        data = str(mode).encode("utf-8")
+        self._set(self._lib.ss_set_revocation_mode, data, len(data))
+
+    @property
+    def revocation_status(self) -> str:
+        """How the last connect's revocation check came out
+        (:class:`RevocationStatus`)."""
+        return _enum_or_str(RevocationStatus, self._static_str(self._lib.ss_get_revocation_status))  # type: ignore[no-any-return]
+
+    @property
+    def revocation_detail(self) -> str:
+        """Where the last revocation verdict came from, or why there was none."""
+        return self._take_str(self._lib.ss_get_revocation_detail)
+
+    @property
+    def server_certificate_chain(self) -> list[dict[str, Any]]:
+        """The verified chain of the last successful connect, server
+        certificate first, as AS3 ``X509Certificate`` fields (dicts with
+        ``subject``, ``issuer``, ``serialNumber``, ``validNotBefore``, ...,
+        ``encoded``: the DER in base64). ``[]`` if there was none."""
+        return json.loads(self._take_str(self._lib.ss_get_server_certificate_chain))  # type: ignore[no-any-return]
+
+    @property
+    def server_certificate(self) -> dict[str, Any] | None:
+        """AS3 ``serverCertificate``: the server's own certificate of the last
+        successful connect (the first of :attr:`server_certificate_chain`), or
+        None."""
+        chain = self.server_certificate_chain
+        return chain[0] if chain else None
+
+    def server_certificate_der(self, index: int = 0) -> bytes:
+        """The DER of certificate ``index`` of the verified chain (0: the
+        server's). Raises :class:`RangeError` past the end."""
+        if index < 0:
+            raise ValueError(f"index must be >= 0, not {index}")
+        p = c_void_p()
+        n = c_size_t()
+        rc = self._lib.ss_get_server_certificate_der(self._h, index, p, n)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        try:
+            return string_at(p, n.value)
+        finally:
+            self._lib.ss_free(p)
+
+    # ---- asyncio helpers ---------------------------------------------------------
+
+    async def wait_event(self, *types: str, timeout: float | None = None) -> Event:
+        """Waits for the next event of one of ``types`` (e.g.
+        ``Event.CONNECT``) and returns it. Attaches event delivery to the
+        running loop. Raises :class:`asyncio.TimeoutError` after ``timeout``
+        seconds.
+
+        >>> ev = await sock.wait_event(ProgressEvent.SOCKET_DATA)  # doctest: +SKIP
+        """
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Event] = loop.create_future()
+        done = _settler(loop, fut)
+        for t in types:
+            self.add_event_listener(t, done, priority=_ASYNC_PRIORITY)
+        try:
+            attach(loop)
+            return await asyncio.wait_for(fut, timeout)
+        finally:
+            for t in types:
+                self.remove_event_listener(t, done)
+
+    async def connect_async(self, host: str, port: int) -> None:
+        """Connects and waits for the outcome: returns after the ``connect``
+        event, raises :class:`SocketIOError` (#2031; ``detail`` says why,
+        ``certificate_status`` is :attr:`server_certificate_status`) after an
+        ``ioError``, :class:`SecurityError` after a ``securityError``.
+        Cancelling the wait aborts the attempt.
+
+        >>> await sock.connect_async("localhost", 443)   # doctest: +SKIP
+        """
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Event] = loop.create_future()
+        done = _settler(loop, fut)
+        types = (Event.CONNECT, IOErrorEvent.IO_ERROR, SecurityErrorEvent.SECURITY_ERROR)
+        # Listening before connect(): another thread's dispatch() may take
+        # the outcome before connect() returns.
+        for t in types:
+            self.add_event_listener(t, done, priority=_ASYNC_PRIORITY)
+        try:
+            attach(loop)
+            self.connect(host, port)
+            try:
+                event = await fut
+            except asyncio.CancelledError:
+                with contextlib.suppress(_errors.SecureSocketError):
+                    self.close()  # closing while connecting aborts silently
+                raise
+        finally:
+            for t in types:
+                self.remove_event_listener(t, done)
+        if event.type == IOErrorEvent.IO_ERROR:
+            assert isinstance(event, IOErrorEvent)
+            raise _errors.SocketIOError(
+                event.text,
+                event.error_id,
+                event.detail,
+                -event.error_id,
+                certificate_status=self.server_certificate_status,
+            )
+        if event.type == SecurityErrorEvent.SECURITY_ERROR:
+            assert isinstance(event, SecurityErrorEvent)
+            raise _errors.SecurityError(event.text, event.error_id, event.detail, -event.error_id)
+
+    async def wait_bytes(self, count: int = 1, timeout: float | None = None) -> int:
+        """Waits until at least ``count`` unread bytes are buffered and
+        returns :attr:`bytes_available`. Raises :class:`EndOfFileError` if the
+        server closes first with fewer, :class:`SocketIOError` on an
+        ``ioError``, :class:`asyncio.TimeoutError` after ``timeout`` seconds.
+
+        >>> await sock.wait_bytes(4); n = sock.read_int()   # doctest: +SKIP
+        """
+        import asyncio
+
+        async def wait() -> int:
+            while True:
+                have = self.bytes_available
+                if have >= count:
+                    return have
+                # Closed (perhaps already delivered, in the drain that
+                # delivered the connect): no event follows.
+                if not self.connected and self._addr not in hub.active:
+                    if have == 0:
+                        raise _errors.InvalidSocketError(
+                            "securesocket: the socket is not open and no input is buffered", 2002
+                        )
+                    raise _errors.EndOfFileError(
+                        f"securesocket: the socket is closed with {have} of {count} bytes buffered", 2030
+                    )
+                event = await self.wait_event(ProgressEvent.SOCKET_DATA, Event.CLOSE, IOErrorEvent.IO_ERROR)
+                if isinstance(event, IOErrorEvent):
+                    raise _errors.SocketIOError(event.text, event.error_id, event.detail, -event.error_id)
+
+        return await asyncio.wait_for(wait(), timeout)
+
+
+# Listeners of the asyncio helpers run before the program's own (priority 0),
+# so a future is settled even if a program listener raises.
+_ASYNC_PRIORITY = 2**31 - 1
+
+
+def _settler(loop: asyncio.AbstractEventLoop, fut: asyncio.Future[Event]) -> Callable[[Event], None]:
+    """A listener that settles ``fut`` with the first event it gets, from
+    whichever thread delivers it (futures are not thread-safe)."""
+    owner = threading.get_ident()
+
+    def settle(event: Event) -> None:
+        if fut.done():
+            return
+        fut.set_result(event)
+
+    def listener(event: Event) -> None:
+        if threading.get_ident() == owner and running_loop() is loop:
+            settle(event)
+        else:
+            loop.call_soon_threadsafe(settle, event)
+
+    return listener
