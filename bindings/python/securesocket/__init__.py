@@ -17,6 +17,13 @@ only marshals.
 >>> securesocket.run(timeout=10)             # doctest: +SKIP
 connected TLSv1.3
 
+AS3's ``readObject``/``writeObject`` are :meth:`SecureSocket.read_object` and
+:meth:`SecureSocket.write_object`: AMF3 (or AMF0) values as Python values,
+dicts, lists, datetimes, bytes, and for what Python lacks :data:`Undefined`,
+:class:`XML`, :class:`TypedObject`, :class:`ECMAArray`, :class:`Vector`,
+:class:`Dictionary`, :class:`ArrayCollection`, :class:`ArrayList`,
+:class:`ObjectProxy`, :class:`SmallMessage` and :class:`Date`.
+
 Events are delivered on a thread of yours: by :func:`dispatch` / :func:`run`,
 or by asyncio (:func:`attach`; automatic when ``connect`` is called in a
 running loop; ``await sock.connect_async(host, port)``).
@@ -49,6 +56,21 @@ this package (wheels carry it), and in the source tree's ``build/``.
 from __future__ import annotations
 
 from . import _native
+from ._amf import (
+    XML,
+    ArrayCollection,
+    ArrayList,
+    Date,
+    Dictionary,
+    ECMAArray,
+    ObjectProxy,
+    SmallMessage,
+    TypedObject,
+    Undefined,
+    UndefinedType,
+    Vector,
+    VectorKind,
+)
 from ._constants import (
     CertificateStatus,
     Endian,
@@ -114,6 +136,20 @@ __all__ = [
     "TLSVersion",
     "RevocationMode",
     "RevocationStatus",
+    # AMF values (read_object / write_object)
+    "Undefined",
+    "UndefinedType",
+    "XML",
+    "Date",
+    "TypedObject",
+    "ECMAArray",
+    "Vector",
+    "VectorKind",
+    "Dictionary",
+    "ArrayCollection",
+    "ArrayList",
+    "ObjectProxy",
+    "SmallMessage",
     # errors
     "SecureSocketError",
     "SocketIOError",

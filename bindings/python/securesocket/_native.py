@@ -206,13 +206,10 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
         c_int,
         [_sock, c_size_t, _charpp, _p(c_size_t)],
     ),
-    # Objects (AMF).
-    # TODO(abi): ss_read_object / ss_write_object are reserved in the header
-    # but not in the library yet. When they land, declare them here
-    # ("ss_read_object": (c_int, [_sock, _charpp, _p(c_size_t)]),
-    #  "ss_write_object": (c_int, [_sock, c_char_p, c_size_t])) and add
-    # SecureSocket.read_object/write_object (tagged JSON <-> Python values,
-    # DESIGN.md "AMF across the ABI"). This is the only place that waits.
+    # Objects (AMF): values cross as tagged JSON (core/amf/JSON.md);
+    # securesocket._amf turns it into Python values and back.
+    "ss_read_object": (c_int, [_sock, _charpp, _p(c_size_t)]),
+    "ss_write_object": (c_int, [_sock, c_char_p, c_size_t]),
     # Events
     "ss_set_callback": (c_int, [_sock, c_void_p, c_void_p]),
     "ss_event_fd": (c_int, []),

@@ -33,7 +33,7 @@ from ctypes import (
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
-from . import _errors, _native
+from . import _amf, _errors, _native
 from ._constants import (
     CertificateStatus,
     Endian,
@@ -714,6 +714,61 @@ class SecureSocket(EventDispatcher):
         data = str.encode(value, "utf-8")
         cs = str.encode(charset, "utf-8")
         rc = self._lib.ss_write_multi_byte(self._h, data, len(data), cs, len(cs))
+        if rc:
+            raise_for(self._lib, self._h, rc)
+
+    # ---- objects (AS3 readObject/writeObject) ----------------------------------
+    #
+    # The library decodes and encodes AMF in the socket's object_encoding;
+    # the value crosses the ABI as tagged JSON, which _amf turns into Python
+    # values and back.
+
+    def read_object(self) -> Any:
+        """AS3 ``readObject``: decodes the next AMF value (AMF3, or AMF0 per
+        :attr:`object_encoding`) and returns it as a Python value (the type
+        table: ``help(securesocket._amf)`` or the README). Shared and cyclic
+        values come back as one Python object reached from each place.
+
+        Raises :class:`EndOfFileError` (#2030) if the value has not fully
+        arrived (nothing is consumed: read again after the next
+        ``socketData``), :class:`RangeError` (#2006) for malformed input or
+        input over the AMF limits (nesting 256, 1 Mi values, 16 MiB per
+        length; nothing is consumed either, so the bad bytes stay first in
+        the input), :class:`InvalidSocketError` (#2002) if not open.
+
+        >>> while sock.bytes_available:          # doctest: +SKIP
+        ...     try:
+        ...         handle(sock.read_object())
+        ...     except EndOfFileError:
+        ...         break                         # the rest comes with the next socketData
+        """
+        return _amf.from_json(self._take_str(self._lib.ss_read_object))
+
+    def write_object(self, value: Any) -> None:
+        """AS3 ``writeObject``: encodes ``value`` as AMF (:attr:`object_encoding`)
+        into the output buffer; :meth:`flush` sends it.
+
+        ``value`` is made of None, bool, int, float, str, dict (str keys),
+        list, tuple, bytes/bytearray/memoryview (a ByteArray), datetime (a
+        Date; a naive one is taken as UTC; whole milliseconds are sent),
+        :data:`Undefined` and the AMF types of this package (:class:`XML`,
+        :class:`TypedObject`, :class:`ECMAArray`, :class:`Vector`,
+        :class:`Dictionary`, ...). An object reached twice is sent once and
+        referenced (cycles work); bytes and tuples are values, never
+        references.
+
+        Raises TypeError for anything else (a set, an arbitrary object, a dict
+        key that is not a str), :class:`ArgumentError` (#2004) for a value the
+        AMF encoding cannot carry (an int beyond a double, a Vector item out
+        of range, an empty member name, a message field unknown to BlazeDS);
+        nothing is written then. :class:`InvalidSocketError` if not open.
+        """
+        text = _amf.to_json(value)
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: escaped, they arrive as U+FFFD
+            data = json.dumps(json.loads(text), ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        rc = self._lib.ss_write_object(self._h, data, len(data))
         if rc:
             raise_for(self._lib, self._h, rc)
 
