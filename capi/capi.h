@@ -52,6 +52,7 @@ extern SSI_HIDDEN volatile int ssi_forked;
  * coalescing state). Keyed by the handle value. */
 SSI_HIDDEN int ssi_register(void *h);   /* 0, or -1 when out of memory */
 SSI_HIDDEN void ssi_unregister(void *h); /* drops the record and its events */
+SSI_HIDDEN void ssi_purge(void *h);      /* drops the events waiting for h */
 SSI_HIDDEN void ssi_set_error(void *h, int id, const char *msg, size_t len);
 
 /* Appends an event of handle h to the queue, coalescing data and progress

@@ -41,6 +41,11 @@ func eventType(t core.EventType) C.int {
 	return 0
 }
 
+// Discard drops the socket's waiting events: core calls it when close() or
+// a new connect() makes them stale, under the lock its posts take, so no
+// event of the old connection can slip in after.
+func (k *sink) Discard(*core.Socket) { C.ssi_purge(k.h) }
+
 func (k *sink) Post(e core.Event) {
 	name := string(e.Type)
 	C.ssi_push(k.h, eventType(e.Type),

@@ -327,6 +327,21 @@ int ssi_register(void *h) {
   return 0;
 }
 
+void ssi_purge(void *h) {
+  SSI_GO_ARG(h);
+  ssi_node *freed = NULL;
+  pthread_mutex_lock(&mu);
+  ssi_rec *r = rec_find(h);
+  if (r != NULL) queue_purge_locked(r, &freed);
+  pthread_mutex_unlock(&mu);
+  while (freed != NULL) {
+    ssi_node *n = freed;
+    freed = n->next;
+    node_clear(n);
+    free(n);
+  }
+}
+
 void ssi_unregister(void *h) {
   SSI_GO_ARG(h);
   ssi_node *freed = NULL;

@@ -37,6 +37,15 @@ type Sink interface {
 	Post(Event)
 }
 
+// Discarder is implemented by a Sink that can drop a socket's waiting
+// events. The socket calls Discard when close() or a new connect() makes
+// them stale, while it holds the lock its own posts take: after close() no
+// event of the closed connection is delivered, and after connect() every
+// event belongs to the new attempt.
+type Discarder interface {
+	Discard(s *Socket)
+}
+
 // Queue is an unbounded, coalescing event queue that any number of sockets
 // can share. Go programs drain it with Next or Wait, or with Dispatch, which
 // calls the listeners registered with Socket.On. Consecutive socketData
@@ -85,6 +94,20 @@ func (q *Queue) Post(e Event) {
 	case q.ready <- struct{}{}:
 	default:
 	}
+}
+
+// Discard drops the waiting events of socket s.
+func (q *Queue) Discard(s *Socket) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	kept := q.items[:q.head]
+	for _, e := range q.items[q.head:] {
+		if e.Socket != s {
+			kept = append(kept, e)
+		}
+	}
+	clear(q.items[len(kept):])
+	q.items = kept
 }
 
 // Len returns the number of waiting events.

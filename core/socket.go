@@ -259,9 +259,12 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 }
 
 // shutdownLocked ends the current connection or connect attempt without
-// events: flushed bytes still go out, then close_notify (in the background,
+// events, and drops its events that still wait in the sink: flushed bytes still go out, then close_notify (in the background,
 // bounded by closeGrace); unread input and unflushed output are discarded.
 func (s *Socket) shutdownLocked() {
+	if d, ok := s.sink.(Discarder); ok {
+		d.Discard(s)
+	}
 	if s.abort != nil {
 		s.abort()
 		s.abort = nil

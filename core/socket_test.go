@@ -446,3 +446,46 @@ func TestBoundedInput(t *testing.T) {
 		t.Fatalf("%d events waiting: socketData did not coalesce", q.Len())
 	}
 }
+
+// close() and a new connect() drop the socket's events that still wait in
+// the queue: none of the old connection is delivered after them.
+func TestStaleEventsDropped(t *testing.T) {
+	q := NewQueue()
+	s := New(q)
+	other := New(q)
+	defer other.Close()
+	s.Connect("localhost", labPorts["echo"])
+	waitFor(t, q, 10*time.Second, EventConnect)
+	other.Connect("localhost", labPorts["echo"])
+	waitFor(t, q, 10*time.Second, EventConnect)
+	for _, x := range []*Socket{s, other} {
+		x.WriteUTFBytes("data")
+		x.Flush()
+	}
+	// Wait for the echo without taking events, so they stay queued.
+	deadline := time.Now().Add(10 * time.Second)
+	for s.BytesAvailable() < 4 || other.BytesAvailable() < 4 {
+		if time.Now().After(deadline) {
+			t.Fatal("no echo")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if q.Len() < 2 {
+		t.Fatalf("only %d events queued: the test would prove nothing", q.Len())
+	}
+	s.Close()
+	var others int
+	for {
+		e, ok := q.TryNext()
+		if !ok {
+			break
+		}
+		if e.Socket == s {
+			t.Fatalf("%s event of a closed socket delivered", e.Type)
+		}
+		others++
+	}
+	if others == 0 {
+		t.Fatal("the other socket's events were dropped too")
+	}
+}

@@ -218,7 +218,9 @@ SS_API int ss_error_id(const ss_socket *s);
  *
  * host is a name or an IP literal (IPv6 with or without brackets), len bytes
  * or SS_NTS; it is cut at the first NUL, as the AS3 runtime does. Connecting
- * while connected or connecting closes the old connection first, silently.
+ * while connected or connecting closes the old connection first, silently,
+ * and drops its events that still wait: every event after this call belongs
+ * to the new attempt.
  *
  * Returns SS_OK, or before anything starts: SS_ERR_BAD_PORT for a port
  * outside 0..65535, SS_ERR_BAD_PARAM for an empty host, SS_ERR_NULL for a
@@ -228,7 +230,9 @@ SS_API int ss_connect(ss_socket *s, const char *host, size_t len, int port);
 /* Closes the connection: bytes already flushed are still delivered, then a TLS
  * close_notify; bytes written but not flushed are discarded. Closing while
  * connecting aborts the attempt silently. No SS_EVENT_CLOSE follows (AS3 sends
- * close only when the server closes). The certificate status keeps its value.
+ * close only when the server closes), and the socket's events that still
+ * wait in the queue are dropped: none of this connection is delivered after
+ * ss_close() returns. The certificate status keeps its value.
  * Returns SS_OK, or SS_ERR_INVALID_SOCKET if the socket is not open (never
  * connected, already closed, or closed by the server - then unread input is
  * discarded). */
