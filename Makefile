@@ -6,7 +6,7 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all lib demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python vet bench bench-go bench-c bench-interop fuzz clean
+.PHONY: all lib demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop fuzz clean
 
 all: lib
 
@@ -75,6 +75,14 @@ bench-python: lib
 wheel-python: lib
 	PYTHON=$(PYTHON) SECURESOCKET_NO_BUILD=1 bindings/python/build_wheel.sh
 
+## ---- Node binding (bindings/node) -------------------------------------------
+
+test-node: lib
+	GO=$(GO) bindings/node/run_tests.sh
+
+bench-node: lib
+	cd bindings/node && npm ci --prefer-offline --no-audit --no-fund && node bench.js
+
 ## ---- AMF: interoperability with npm peers, fuzzing --------------------------
 # test-interop  amf3-ts (AMF3) and amf-codec (AMF0) encode what core/amf reads
 #               and read what it writes (npm ci from the lockfile)
@@ -97,9 +105,9 @@ fuzz:
 
 demo: demo-go demo-c
 
-test: test-go test-c test-python test-interop
+test: test-go test-c test-python test-node test-interop
 
-bench: bench-go bench-c bench-python bench-interop
+bench: bench-go bench-c bench-python bench-node bench-interop
 
 clean:
 	rm -rf $(BUILD)

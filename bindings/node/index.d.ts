@@ -1,0 +1,397 @@
+// Type declarations for securesocket: ActionScript 3's flash.net.SecureSocket
+// for Node.js over libsecuresocket (include/securesocket.h). index.js holds
+// the implementation and the same documentation.
+
+import { EventEmitter } from 'node:events';
+
+/** AS3 flash.events.EventPhase. */
+export declare const EventPhase: Readonly<{ CAPTURING_PHASE: 1; AT_TARGET: 2; BUBBLING_PHASE: 3 }>;
+
+/** AS3 flash.events.Event: the base of every event. */
+export declare class Event {
+  /** "connect": the TLS handshake and the certificate checks passed. */
+  static readonly CONNECT: 'connect';
+  /** "close": the server closed the connection (never sent for close()). */
+  static readonly CLOSE: 'close';
+  constructor(type: string, bubbles?: boolean, cancelable?: boolean);
+  /** The event type string ("connect", "socketData", ...). */
+  readonly type: string;
+  /** Whether the event bubbles (never, for socket events). */
+  readonly bubbles: boolean;
+  /** Whether preventDefault() has an effect. */
+  readonly cancelable: boolean;
+  /** The dispatcher the event was dispatched on (the socket); null before dispatch. */
+  readonly target: EventDispatcher | null;
+  /** The dispatcher whose listeners run now (always the target here). */
+  readonly currentTarget: EventDispatcher | null;
+  /** EventPhase.AT_TARGET while dispatched, 0 before. */
+  readonly eventPhase: number;
+  /** A copy of the event that can be dispatched again. */
+  clone(): Event;
+  /** Cancels the default behaviour of a cancelable event. */
+  preventDefault(): void;
+  /** True if preventDefault() was called on a cancelable event. */
+  isDefaultPrevented(): boolean;
+  /** Stops the event from reaching other dispatchers (no effect on a single target). */
+  stopPropagation(): void;
+  /** Stops the listeners after the current one from running, on both faces. */
+  stopImmediatePropagation(): void;
+  /** AS3 formatToString: "[ClassName type="..." field=value ...]". */
+  formatToString(className: string, ...fields: string[]): string;
+  toString(): string;
+}
+
+/** AS3 flash.events.ProgressEvent; socketData uses bytesLoaded, bytesTotal is 0. */
+export declare class ProgressEvent extends Event {
+  /** "socketData": input arrived (several arrivals may merge into one event). */
+  static readonly SOCKET_DATA: 'socketData';
+  /** "progress" (AS3 constant; not sent by sockets). */
+  static readonly PROGRESS: 'progress';
+  constructor(type: string, bubbles?: boolean, cancelable?: boolean, bytesLoaded?: number, bytesTotal?: number);
+  /** socketData: bytes that arrived since the previous socketData event. */
+  readonly bytesLoaded: number;
+  /** 0 for socketData. */
+  readonly bytesTotal: number;
+  clone(): ProgressEvent;
+}
+
+/** AS3 flash.events.ErrorEvent: an event with a text and an errorID. */
+export declare class ErrorEvent extends Event {
+  /** "error" (AS3 constant; not sent by sockets). */
+  static readonly ERROR: 'error';
+  constructor(type: string, bubbles?: boolean, cancelable?: boolean, text?: string, errorID?: number, detail?: string);
+  /** AS3 text, e.g. "Error #2031: Socket Error. URL: example.net". */
+  readonly text: string;
+  /** AS3 error id: 2031 for ioError, 2048 for securityError. */
+  readonly errorID: number;
+  /** Why, in words: "connection refused", "timed out", the certificate problem. */
+  readonly detail: string;
+  clone(): ErrorEvent;
+}
+
+/** AS3 flash.events.IOErrorEvent: connect failed, or the connection broke. */
+export declare class IOErrorEvent extends ErrorEvent {
+  /** "ioError". */
+  static readonly IO_ERROR: 'ioError';
+}
+
+/** AS3 flash.events.SecurityErrorEvent. */
+export declare class SecurityErrorEvent extends ErrorEvent {
+  /** "securityError". */
+  static readonly SECURITY_ERROR: 'securityError';
+}
+
+/** AS3 flash.events.OutputProgressEvent: flushed bytes moved to the network. */
+export declare class OutputProgressEvent extends Event {
+  /** "outputProgress". */
+  static readonly OUTPUT_PROGRESS: 'outputProgress';
+  constructor(type: string, bubbles?: boolean, cancelable?: boolean, bytesPending?: number, bytesTotal?: number);
+  /** Flushed bytes not yet sent. */
+  readonly bytesPending: number;
+  /** Sent plus pending. */
+  readonly bytesTotal: number;
+  clone(): OutputProgressEvent;
+}
+
+/** Event type -> event class, for typed listeners. */
+export interface SecureSocketEventMap {
+  connect: Event;
+  close: Event;
+  socketData: ProgressEvent;
+  ioError: IOErrorEvent;
+  securityError: SecurityErrorEvent;
+  outputProgress: OutputProgressEvent;
+}
+
+/**
+ * AS3 flash.events.EventDispatcher and a Node EventEmitter in one object.
+ * dispatchEvent() runs the AS3 listeners first (highest priority first, then
+ * in the order added), then the EventEmitter listeners with the same event
+ * object. No type is special: an "ioError" without listeners is ignored.
+ */
+export declare class EventDispatcher extends EventEmitter {
+  /**
+   * AS3 addEventListener. Adding the same listener again for the same type and
+   * phase does nothing. Capture listeners never run on a socket, as in AS3.
+   * useWeakReference is accepted for compatibility; references are strong.
+   */
+  addEventListener<K extends keyof SecureSocketEventMap>(type: K, listener: (event: SecureSocketEventMap[K]) => void,
+    useCapture?: boolean, priority?: number, useWeakReference?: boolean): void;
+  addEventListener(type: string, listener: (event: Event) => void, useCapture?: boolean, priority?: number,
+    useWeakReference?: boolean): void;
+  /** AS3 removeEventListener: removes the listener added for this type and phase. */
+  removeEventListener(type: string, listener: (event: any) => void, useCapture?: boolean): void;
+  /** True if any listener (either face) is registered for type. */
+  hasEventListener(type: string): boolean;
+  /** The same as hasEventListener for a dispatcher without parents. */
+  willTrigger(type: string): boolean;
+  /** Runs the listeners of event.type on both faces; false if a listener prevented a cancelable event. */
+  dispatchEvent(event: Event): boolean;
+
+  on<K extends keyof SecureSocketEventMap>(type: K, listener: (event: SecureSocketEventMap[K]) => void): this;
+  on(type: string | symbol, listener: (...args: any[]) => void): this;
+  once<K extends keyof SecureSocketEventMap>(type: K, listener: (event: SecureSocketEventMap[K]) => void): this;
+  once(type: string | symbol, listener: (...args: any[]) => void): this;
+  off<K extends keyof SecureSocketEventMap>(type: K, listener: (event: SecureSocketEventMap[K]) => void): this;
+  off(type: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/** An AS3 X509Certificate of the verified chain (serverCertificate / serverCertificateChain). */
+export interface X509Certificate {
+  version: number;
+  /** Hex. */
+  serialNumber: string;
+  signatureAlgorithmOID: string;
+  signatureAlgorithmParams: Buffer | null;
+  issuer: X500DistinguishedName;
+  subject: X500DistinguishedName;
+  issuerUniqueID: string;
+  subjectUniqueID: string;
+  /** Hex. */
+  subjectPublicKey: string;
+  subjectPublicKeyAlgorithmOID: string;
+  validNotBefore: Date;
+  validNotAfter: Date;
+  /** The DER. */
+  encoded: Buffer;
+}
+
+/** AS3 X500DistinguishedName. */
+export interface X500DistinguishedName {
+  commonName: string;
+  countryName: string;
+  localityName: string;
+  organizationName: string;
+  organizationalUnitName: string;
+  stateOrProvinceName: string;
+  dn: string;
+}
+
+/**
+ * AS3 flash.net.SecureSocket: a TLS client that connects only to servers
+ * whose certificate is valid and trusted for the host name, says why it
+ * refused one (serverCertificateStatus), and reads and writes typed values as
+ * the AS3 runtime does.
+ *
+ * Events, in order: "connect" or "ioError" once per connect(); then
+ * "socketData" as input arrives and "outputProgress" as flushed bytes leave;
+ * "close" when the server closes (preceded by "ioError" if the connection
+ * broke). close() sends no event.
+ */
+export declare class SecureSocket extends EventDispatcher implements Disposable {
+  /** True if secure sockets work on this system (false also when the library is missing). */
+  static readonly isSupported: boolean;
+  /** The library's version string, e.g. "0.1.0". */
+  static readonly libraryVersion: string;
+  /** SHA-256 of the SubjectPublicKeyInfo of a DER certificate: the value for addPublicKeyPin(). */
+  static publicKeyPin(der: Uint8Array): Buffer;
+
+  /** An unconnected socket: endian "bigEndian", objectEncoding 3, timeout 20000 ms, status "unknown". */
+  constructor();
+
+  /**
+   * Starts connecting over TLS and returns at once; "connect" or "ioError"
+   * follows. SecurityError #2003 (thrown) for a port outside 0..65535.
+   */
+  connect(host: string, port: number): void;
+  /**
+   * connect() as a Promise: resolves with the socket on "connect"; rejects with
+   * an IOError carrying errorID 2031, detail and status on "ioError", or with
+   * code 'ERR_SS_ABORTED' if close(), destroy() or another connect() ends it.
+   */
+  connectAsync(host: string, port: number): Promise<this>;
+  /** Closes: flushed bytes are delivered, unflushed ones discarded; no "close" event. */
+  close(): void;
+  /** Hands every written byte to the connection. */
+  flush(): void;
+  /** Closes and frees the native handle now; later calls throw code 'ERR_SS_HANDLE'. Idempotent. */
+  destroy(): void;
+  /** destroy(), for `using`. */
+  [Symbol.dispose](): void;
+
+  /** True while connected. */
+  readonly connected: boolean;
+  /** Unread input bytes. */
+  readonly bytesAvailable: number;
+  /** Written bytes not yet handed to the network. */
+  readonly bytesPending: number;
+  /** "bigEndian" (default) or "littleEndian". */
+  endian: string;
+  /** 3 (default) or 0. */
+  objectEncoding: number;
+  /** Connect timeout in ms (default 20000, minimum 250). */
+  timeout: number;
+  /** Local IP address ("" when not connected). */
+  readonly localAddress: string;
+  /** Local port (0 when not connected). */
+  readonly localPort: number;
+  /** Remote IP address ("" when not connected). */
+  readonly remoteAddress: string;
+  /** Remote port (0 when not connected). */
+  readonly remotePort: number;
+  /** A CertificateStatus value: "unknown" until a certificate was judged. */
+  readonly serverCertificateStatus: string;
+  /** Why the last connect failed ("" after a successful connect). */
+  readonly failureDetail: string;
+  /** Unread input at which reading pauses (default 16 MiB, minimum 1024). */
+  inputLimit: number;
+  /** Lowest TLS version of the next connect (a TLSVersion value). */
+  minTLSVersion: number;
+  /** Negotiated version ("TLSv1.3") while connected, else "". */
+  readonly tlsVersion: string;
+
+  readBoolean(): boolean;
+  readByte(): number;
+  readUnsignedByte(): number;
+  readShort(): number;
+  readUnsignedShort(): number;
+  readInt(): number;
+  readUnsignedInt(): number;
+  /** An IEEE-754 single widened as AS3 does (76.65f reads as 76.6500015258789). */
+  readFloat(): number;
+  readDouble(): number;
+  /** length bytes as a new Buffer; 0 (default) means all available. */
+  readBytes(length?: number): Buffer;
+  /** length bytes (0: all available that fit) into buffer[offset...] without an extra copy; returns the count. */
+  readBytesInto(buffer: ArrayBufferView, offset?: number, length?: number): number;
+  /** A 16-bit length (socket endian), then that much UTF-8. */
+  readUTF(): string;
+  /** length bytes of UTF-8, decoded as AS3 does (BOM skipped, ends at NUL). */
+  readUTFBytes(length: number): string;
+  /** length bytes in the named charset (unknown names read as UTF-8). */
+  readMultiByte(length: number, charSet: string): string;
+
+  writeBoolean(value: boolean): void;
+  /** The low 8 bits. */
+  writeByte(value: number): void;
+  /** The low 16 bits. */
+  writeShort(value: number): void;
+  writeInt(value: number): void;
+  writeUnsignedInt(value: number): void;
+  writeFloat(value: number): void;
+  writeDouble(value: number): void;
+  /** bytes[offset, offset+length) (length 0: to the end), without a copy. */
+  writeBytes(bytes: ArrayBufferView | ArrayBuffer, offset?: number, length?: number): void;
+  /** A 16-bit byte length, then the UTF-8; over 65535 bytes is RangeError #2006. */
+  writeUTF(value: string): void;
+  writeUTFBytes(value: string): void;
+  writeMultiByte(value: string, charSet: string): void;
+
+  /** AS3 addBinaryChainBuildingCertificate: a trust anchor if trusted, else an intermediate. */
+  addBinaryChainBuildingCertificate(certificate: Uint8Array, trusted: boolean): void;
+  /** Pins a SubjectPublicKeyInfo SHA-256 (32 bytes). */
+  addPublicKeyPin(sha256: Uint8Array): void;
+  clearPublicKeyPins(): void;
+  /** A client certificate (chain) and key, PEM or DER, optionally encrypted with password. */
+  setClientCertificate(certificate: Uint8Array | string, key: Uint8Array | string, password?: string): void;
+  clearClientCertificate(): void;
+  /** A RevocationMode value. */
+  revocationMode: string;
+  /** A RevocationStatus value. */
+  readonly revocationStatus: string;
+  readonly revocationDetail: string;
+  /** The verified chain of the last successful connect, server first; [] if none. */
+  readonly serverCertificateChain: X509Certificate[];
+  /** The server's certificate, or null. */
+  readonly serverCertificate: X509Certificate | null;
+  /** The DER of certificate index (0: the server's) of the verified chain. */
+  serverCertificateDER(index?: number): Buffer;
+}
+
+/** AS3 flash.security.CertificateStatus. */
+export declare const CertificateStatus: Readonly<{
+  TRUSTED: 'trusted';
+  UNKNOWN: 'unknown';
+  EXPIRED: 'expired';
+  NOT_YET_VALID: 'notYetValid';
+  INVALID: 'invalid';
+  INVALID_CHAIN: 'invalidChain';
+  PRINCIPAL_MISMATCH: 'principalMismatch';
+  REVOKED: 'revoked';
+  UNTRUSTED_SIGNERS: 'untrustedSigners';
+}>;
+
+/** AS3 flash.utils.Endian. */
+export declare const Endian: Readonly<{ BIG_ENDIAN: 'bigEndian'; LITTLE_ENDIAN: 'littleEndian' }>;
+
+/** AS3 flash.net.ObjectEncoding. */
+export declare const ObjectEncoding: Readonly<{ AMF0: 0; AMF3: 3; DEFAULT: 3 }>;
+
+/** TLS protocol numbers for minTLSVersion. */
+export declare const TLSVersion: Readonly<{ TLS1_0: 0x0301; TLS1_1: 0x0302; TLS1_2: 0x0303; TLS1_3: 0x0304 }>;
+
+/** Revocation modes. */
+export declare const RevocationMode: Readonly<{
+  SOFT_FAIL: 'softFail'; HARD_FAIL: 'hardFail'; STAPLE_ONLY: 'stapleOnly'; OFF: 'off';
+}>;
+
+/** Revocation results. */
+export declare const RevocationStatus: Readonly<{
+  GOOD: 'good'; REVOKED: 'revoked'; UNKNOWN: 'unknown'; NOT_CHECKED: 'notChecked';
+}>;
+
+/** Fields every error of this package carries. */
+interface SecureSocketErrorFields {
+  /** AS3 error id (2030, 2002, ...); 0 when the failure has none. */
+  errorID: number;
+  /**
+   * Stable code: ERR_SS_HANDLE, ERR_SS_PANIC, ERR_SS_NOMEM, ERR_SS_FORKED,
+   * ERR_SS_INTERNAL, ERR_SS_UNSUPPORTED, ERR_SS_ABORTED, ERR_SS_NULL_OBJECT,
+   * ERR_SS_INVALID_SOCKET, ERR_SS_BAD_PORT, ERR_SS_BAD_PARAM, ERR_SS_RANGE,
+   * ERR_SS_NULL, ERR_SS_BAD_ENUM, ERR_SS_EOF, ERR_SS_SOCKET,
+   * ERR_SS_ILLEGAL_STATE, ERR_SS_SECURITY.
+   */
+  code: string;
+}
+
+/** Errors without an AS3 class: invalid (freed) handle, internal error, aborted connect, ... */
+export declare class SecureSocketError extends Error implements SecureSocketErrorFields {
+  constructor(message: string, errorID: number, code: string);
+  errorID: number;
+  code: string;
+}
+/** AS3 IOError: #2002 socket not open, #2031 socket error (connectAsync rejections). */
+export declare class IOError extends Error implements SecureSocketErrorFields {
+  constructor(message: string, errorID: number, code: string);
+  errorID: number;
+  code: string;
+  /** connectAsync rejections: why, in words. */
+  detail?: string;
+  /** connectAsync rejections: serverCertificateStatus after the failure. */
+  status?: string;
+  /** connectAsync rejections: the ioError event. */
+  event?: IOErrorEvent;
+}
+/** AS3 EOFError (#2030): too little input; nothing was consumed. */
+export declare class EOFError extends IOError {}
+/** AS3 ArgumentError: #2004, #2008. */
+export declare class ArgumentError extends Error implements SecureSocketErrorFields {
+  constructor(message: string, errorID: number, code: string);
+  errorID: number;
+  code: string;
+}
+/** AS3 SecurityError: #2003 port out of range, #2048. */
+export declare class SecurityError extends Error implements SecureSocketErrorFields {
+  constructor(message: string, errorID: number, code: string);
+  errorID: number;
+  code: string;
+}
+/** AS3 IllegalOperationError (#2037). */
+export declare class IllegalOperationError extends Error implements SecureSocketErrorFields {
+  constructor(message: string, errorID: number, code: string);
+  errorID: number;
+  code: string;
+}
+/** AS3 RangeError (#2006); an instance of the global RangeError too. */
+declare class SSRangeError extends globalThis.RangeError implements SecureSocketErrorFields {
+  constructor(message: string, errorID: number, code: string);
+  errorID: number;
+  code: string;
+}
+/** AS3 TypeError (#2007, #1009); an instance of the global TypeError too. */
+declare class SSTypeError extends globalThis.TypeError implements SecureSocketErrorFields {
+  constructor(message: string, errorID: number, code: string);
+  errorID: number;
+  code: string;
+}
+export { SSRangeError as RangeError, SSTypeError as TypeError };

@@ -1,0 +1,186 @@
+'use strict';
+// The C ABI of libsecuresocket as koffi declarations: the one place that knows
+// the library's file, its signatures and the layout of ss_event. Everything
+// here is marshalling; the behaviour lives in the library (include/securesocket.h).
+//
+// Conventions used below, measured with koffi 3.3.4 (reference/ffi.md §4):
+//   - ss_socket* is a koffi opaque pointer: a BigInt in JS. Handle values are
+//     never reused by the library, so a stale BigInt is rejected with
+//     SS_ERR_HANDLE, never routed to another socket.
+//   - Out-parameters are TypedArrays of the pointee's type (one shared scratch
+//     buffer): koffi passes their memory without a copy and without building
+//     a JS array per call.
+//   - char** outs come back as a pointer in a BigUint64Array; the string is
+//     decoded with its explicit length and released with ss_free().
+//   - const char** outs (static strings) are decoded by koffi (_Out_).
+//
+// TODO(abi): ss_read_object / ss_write_object (AMF as tagged JSON) are reserved
+// in the header but not exported yet. When they are, declare them here and add
+// readObject()/writeObject() to SecureSocket (objectEncoding is already bound).
+
+const fs = require('node:fs');
+const path = require('node:path');
+const koffi = require('koffi');
+
+/** SS_VERSION_NUMBER of the header these declarations follow. */
+const HEADER_VERSION_NUMBER = 1000;
+
+/** SS_NTS: "NUL-terminated, measure it". */
+const NTS = 0xffffffffffffffffn;
+
+function candidates() {
+  const list = [];
+  if (process.env.SECURESOCKET_LIBRARY) list.push(process.env.SECURESOCKET_LIBRARY);
+  list.push(path.join(__dirname, '..', 'libsecuresocket.so.0'));
+  list.push(path.join(__dirname, '..', '..', '..', 'build', 'libsecuresocket.so.0'));
+  return list;
+}
+
+function locate() {
+  const list = candidates();
+  // SECURESOCKET_LIBRARY is taken as given (even a bare name for the linker's
+  // search path); the others only if they exist.
+  if (process.env.SECURESOCKET_LIBRARY) return process.env.SECURESOCKET_LIBRARY;
+  for (const p of list) if (fs.existsSync(p)) return p;
+  const err = new Error(
+    'securesocket: libsecuresocket.so.0 not found; looked in ' + list.join(', ') +
+      ' (set SECURESOCKET_LIBRARY, or build it with `make lib` in the repository)');
+  err.code = 'ERR_SS_LIBRARY';
+  throw err;
+}
+
+const SIGNATURES = [
+  // library
+  'const char *ss_version(void)',
+  'int ss_version_number(void)',
+  'int ss_is_supported(void)',
+  'void ss_free(void *p)',
+  // lifecycle and errors
+  'ss_socket *ss_socket_new(void)',
+  'int ss_socket_free(ss_socket *s)',
+  'const char *ss_error_message(ss_socket *s)',
+  'int ss_error_id(ss_socket *s)',
+  // connecting
+  'int ss_connect(ss_socket *s, const char *host, size_t len, int port)',
+  'int ss_close(ss_socket *s)',
+  'int ss_flush(ss_socket *s)',
+  // properties
+  'int ss_get_connected(ss_socket *s, int *out)',
+  'int ss_get_bytes_available(ss_socket *s, uint64_t *out)',
+  'int ss_get_bytes_pending(ss_socket *s, uint64_t *out)',
+  'int ss_get_endian(ss_socket *s, _Out_ const char **out)',
+  'int ss_set_endian(ss_socket *s, const char *endian, size_t len)',
+  'int ss_get_object_encoding(ss_socket *s, uint32_t *out)',
+  'int ss_set_object_encoding(ss_socket *s, uint32_t encoding)',
+  'int ss_get_timeout(ss_socket *s, uint32_t *out)',
+  'int ss_set_timeout(ss_socket *s, uint32_t ms)',
+  'int ss_get_local_address(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_get_remote_address(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_get_local_port(ss_socket *s, int *out)',
+  'int ss_get_remote_port(ss_socket *s, int *out)',
+  'int ss_get_server_certificate_status(ss_socket *s, _Out_ const char **out)',
+  'int ss_get_failure_detail(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_get_input_limit(ss_socket *s, uint64_t *out)',
+  'int ss_set_input_limit(ss_socket *s, uint64_t bytes)',
+  'int ss_get_min_tls_version(ss_socket *s, int *out)',
+  'int ss_set_min_tls_version(ss_socket *s, int version)',
+  'int ss_get_tls_version(ss_socket *s, _Out_ const char **out)',
+  // typed reads
+  'int ss_read_boolean(ss_socket *s, int *out)',
+  'int ss_read_byte(ss_socket *s, int8_t *out)',
+  'int ss_read_unsigned_byte(ss_socket *s, uint8_t *out)',
+  'int ss_read_short(ss_socket *s, int16_t *out)',
+  'int ss_read_unsigned_short(ss_socket *s, uint16_t *out)',
+  'int ss_read_int(ss_socket *s, int32_t *out)',
+  'int ss_read_unsigned_int(ss_socket *s, uint32_t *out)',
+  'int ss_read_float(ss_socket *s, double *out)',
+  'int ss_read_double(ss_socket *s, double *out)',
+  'int ss_read_bytes(ss_socket *s, void *buf, size_t cap, size_t length, size_t *out_n)',
+  'int ss_read_utf(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_read_utf_bytes(ss_socket *s, uint32_t length, void **out, size_t *out_len)',
+  'int ss_read_multi_byte(ss_socket *s, uint32_t length, const char *charset, size_t charset_len, void **out, size_t *out_len)',
+  // typed writes
+  'int ss_write_boolean(ss_socket *s, int v)',
+  'int ss_write_byte(ss_socket *s, int32_t v)',
+  'int ss_write_short(ss_socket *s, int32_t v)',
+  'int ss_write_int(ss_socket *s, int32_t v)',
+  'int ss_write_unsigned_int(ss_socket *s, uint32_t v)',
+  'int ss_write_float(ss_socket *s, double v)',
+  'int ss_write_double(ss_socket *s, double v)',
+  'int ss_write_bytes(ss_socket *s, const void *bytes, size_t size, uint32_t offset, uint32_t length)',
+  'int ss_write_utf(ss_socket *s, const void *utf8, size_t len)',
+  'int ss_write_utf_bytes(ss_socket *s, const void *utf8, size_t len)',
+  'int ss_write_multi_byte(ss_socket *s, const void *utf8, size_t len, const char *charset, size_t charset_len)',
+  // trust
+  'int ss_add_binary_chain_building_certificate(ss_socket *s, const void *der, size_t len, int trusted)',
+  'int ss_add_public_key_pin(ss_socket *s, const void *sha256, size_t len)',
+  'int ss_clear_public_key_pins(ss_socket *s)',
+  'int ss_public_key_pin(const void *der, size_t len, uint8_t *out)',
+  'int ss_set_client_certificate(ss_socket *s, const void *cert, size_t cert_len, const void *key, size_t key_len, const char *password, size_t password_len)',
+  'int ss_clear_client_certificate(ss_socket *s)',
+  'int ss_set_revocation_mode(ss_socket *s, const char *mode, size_t len)',
+  'int ss_get_revocation_mode(ss_socket *s, _Out_ const char **out)',
+  'int ss_get_revocation_status(ss_socket *s, _Out_ const char **out)',
+  'int ss_get_revocation_detail(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_get_server_certificate_chain(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_get_server_certificate_der(ss_socket *s, size_t index, void **out, size_t *out_len)',
+  // events: plain C inside the library, they never enter the Go runtime.
+  // ss_next_event fills a caller-owned buffer laid out as ss_event (below).
+  'int ss_event_fd(void)',
+  'int ss_next_event(uint8_t *out)',
+];
+
+let api = null;
+
+/**
+ * Loads the library once per process (it cannot be unloaded) and returns the
+ * declared functions by C name, plus `event` (the ss_event layout).
+ * Lazy, so that SSL_CERT_FILE may still be set by the program before its
+ * first socket: the library reads the environment when it is loaded.
+ */
+function load() {
+  if (api !== null) return api;
+  const file = locate();
+  let lib;
+  try {
+    lib = koffi.load(file);
+  } catch (cause) {
+    const err = new Error(`securesocket: cannot load ${file}: ${cause.message}`, { cause });
+    err.code = 'ERR_SS_LIBRARY';
+    throw err;
+  }
+  koffi.opaque('ss_socket');
+  const fns = { file, lib };
+  for (const sig of SIGNATURES) {
+    const name = /\b(ss_\w+)\(/.exec(sig)[1];
+    fns[name] = lib.func(sig);
+  }
+  const have = fns.ss_version_number();
+  if (Math.floor(have / 1000000) !== Math.floor(HEADER_VERSION_NUMBER / 1000000) ||
+      have < HEADER_VERSION_NUMBER) {
+    const err = new Error(`securesocket: ${file} is version ${fns.ss_version()}, ` +
+      `this binding needs ${Math.floor(HEADER_VERSION_NUMBER / 1000000)}.x >= ${HEADER_VERSION_NUMBER}`);
+    err.code = 'ERR_SS_LIBRARY';
+    throw err;
+  }
+  // ss_event, for its size and offsets only: events are read from a reused
+  // Buffer through typed views, which costs no object per field.
+  fns.event = koffi.struct('ss_event', {
+    type: 'int32_t',
+    error_id: 'int32_t',
+    socket: 'ss_socket *',
+    type_name: 'const char *',
+    text: 'const char *',
+    text_len: 'size_t',
+    detail: 'const char *',
+    detail_len: 'size_t',
+    bytes_loaded: 'uint64_t',
+    bytes_pending: 'uint64_t',
+    bytes_total: 'uint64_t',
+    reserved: koffi.array('uint64_t', 4),
+  });
+  api = fns;
+  return api;
+}
+
+module.exports = { load, koffi, NTS, HEADER_VERSION_NUMBER };
