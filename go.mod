@@ -10,3 +10,5 @@ require (
 	github.com/mattn/go-pointer v0.0.1
 	golang.org/x/crypto v0.59.0
 )
+
+require golang.org/x/sys v0.50.0 // indirect

@@ -85,9 +85,10 @@ type Socket struct {
 // are guarded by Socket.mu.
 type link struct {
 	tc        *tls.Conn
-	sendq     []byte // flushed, waiting for the writer
-	written   uint64 // bytes handed to the network on this link
-	closing   bool   // close() was called: send sendq, then close_notify
+	waiting   func() int // bytes TCP has received that TLS has not read yet
+	sendq     []byte     // flushed, waiting for the writer
+	written   uint64     // bytes handed to the network on this link
+	closing   bool       // close() was called: send sendq, then close_notify
 	wake      *sync.Cond
 	host      string
 	generated uint64 // the socket generation this link belongs to
@@ -245,7 +246,7 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 			Text: "Error #2031: Socket Error. URL: " + host, Detail: detail})
 		return
 	}
-	l := &link{tc: tc, host: host, generated: gen}
+	l := &link{tc: tc, waiting: kernelBuffered(raw), host: host, generated: gen}
 	l.wake = sync.NewCond(&s.mu)
 	s.link = l
 	s.st = stateOpen
@@ -318,12 +319,34 @@ func (s *Socket) readLoop(l *link) {
 		if !ok {
 			return
 		}
-		n, err := l.tc.Read(dst)
+		// While whole records are already buffered, decrypt them all before
+		// publishing: one lock, one event and one wake-up of the host per
+		// batch instead of per 16 KiB record, which is what keeps up with
+		// plain crypto/tls in bulk. When data trickles in, every record is
+		// published at once, so latency does not change.
+		var n int
+		var err error
+		for {
+			var m int
+			m, err = l.tc.Read(dst[n:])
+			n += m
+			if err != nil || len(dst)-n < maxRecordPlaintext || l.waiting() < maxRecordWire {
+				break
+			}
+		}
 		if !s.readerGot(l, n, err) {
 			return
 		}
 	}
 }
+
+// Sizes of TLS records: a record carries at most 16 KiB of plaintext and
+// takes at most that plus 2 KiB and a 5-byte header on the wire. When that
+// much is waiting in the kernel, the next record's Read cannot block.
+const (
+	maxRecordPlaintext = 16 << 10
+	maxRecordWire      = maxRecordPlaintext + 2048 + 5
+)
 
 // readerRoom waits while the unread input is over the limit, then reserves
 // room for the next read; false when the link is no longer the socket's.
@@ -376,7 +399,7 @@ func (s *Socket) recoverLink(l *link) {
 
 // readChunk is how much room the reader wants for one read: a full TLS
 // record's plaintext fits, and small buffers do not mean small reads.
-const readChunk = 64 << 10
+const readChunk = 128 << 10
 
 // reserveInputLocked makes room after the unread input for the next read and
 // returns it. Consumed bytes at the front are reclaimed first; the buffer

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package core
+
+import "net"
+
+// kernelBuffered cannot tell here: the reader publishes every record.
+func kernelBuffered(net.Conn) func() int { return func() int { return 0 } }
