@@ -225,6 +225,8 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		switch {
 		case errors.As(err, &refusal):
 			status, detail = refusal.status, refusal.detail
+		case at.verified && ctx.Err() == context.DeadlineExceeded:
+			status, detail = StatusTrusted, "timed out after "+strconv.Itoa(int(s.timeout))+" ms, after the server's certificate was accepted"
 		case at.verified:
 			// The server's certificate passed; the handshake failed after,
 			// typically because the server refused our client certificate.
