@@ -292,7 +292,8 @@ func (s *Socket) shutdownLocked() {
 // follows (AS3 sends close only when the peer closes). Closing while a
 // connect is in progress aborts it silently. Close on a socket that is not
 // open (never connected, already closed, or closed by the peer) is IOError
-// #2002; after a peer close it also discards the unread input.
+// #2002; after a peer close it also discards the unread input. In every
+// state, the socket's events that still wait in the sink are dropped.
 // ServerCertificateStatus keeps its value.
 func (s *Socket) Close() error {
 	s.mu.Lock()
@@ -303,6 +304,12 @@ func (s *Socket) Close() error {
 		return nil
 	case statePeerClosed:
 		s.shutdownLocked()
+	default:
+		// Not open, but a failed attempt's ioError may still wait: after
+		// close() the socket's events are gone in every state.
+		if d, ok := s.sink.(Discarder); ok {
+			d.Discard(s)
+		}
 	}
 	return errInvalidSocket()
 }

@@ -489,3 +489,26 @@ func TestStaleEventsDropped(t *testing.T) {
 		t.Fatal("the other socket's events were dropped too")
 	}
 }
+
+// close() on a socket whose connect failed drops the ioError still waiting.
+func TestCloseAfterFailedConnectDropsItsError(t *testing.T) {
+	q := NewQueue()
+	s := New(q)
+	s.Connect("localhost", labPorts["refused"])
+	deadline := time.Now().Add(10 * time.Second)
+	for s.FailureDetail() == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("connect did not fail")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if q.Len() != 1 {
+		t.Fatalf("%d events waiting, want the ioError", q.Len())
+	}
+	if err := s.Close(); !errors.Is(err, ErrInvalidSocket) {
+		t.Fatalf("close: %v", err)
+	}
+	if q.Len() != 0 {
+		t.Fatal("the ioError of the failed attempt survived close()")
+	}
+}

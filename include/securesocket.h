@@ -231,8 +231,8 @@ SS_API int ss_connect(ss_socket *s, const char *host, size_t len, int port);
  * close_notify; bytes written but not flushed are discarded. Closing while
  * connecting aborts the attempt silently. No SS_EVENT_CLOSE follows (AS3 sends
  * close only when the server closes), and the socket's events that still
- * wait in the queue are dropped: none of this connection is delivered after
- * ss_close() returns. The certificate status keeps its value.
+ * wait in the queue are dropped (in every state, also when it returns an
+ * error): none of this connection is delivered after ss_close() returns. The certificate status keeps its value.
  * Returns SS_OK, or SS_ERR_INVALID_SOCKET if the socket is not open (never
  * connected, already closed, or closed by the server - then unread input is
  * discarded). */
