@@ -277,6 +277,18 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
   writeUTFBytes(value: string): void;
   writeMultiByte(value: string, charSet: string): void;
 
+  /**
+   * AS3 readObject: the next AMF value (objectEncoding 3 or 0) as a JS value ({@link AMFValue}).
+   * EOFError #2030 if it has not fully arrived, RangeError #2006 if malformed; nothing is consumed then.
+   */
+  readObject(): any;
+  /**
+   * AS3 writeObject: value as AMF into the output buffer (flush() sends it). A TypeError (code
+   * 'ERR_SS_UNENCODABLE') for a value of no AMF type (a function, a Symbol, a BigInt, an instance of
+   * another class), ArgumentError #2004 for what the library refuses; nothing is written then.
+   */
+  writeObject(value: AMFValue): void;
+
   /** AS3 addBinaryChainBuildingCertificate: a trust anchor if trusted, else an intermediate. */
   addBinaryChainBuildingCertificate(certificate: Uint8Array, trusted: boolean): void;
   /** Pins a SubjectPublicKeyInfo SHA-256 (32 bytes). */
@@ -395,3 +407,89 @@ declare class SSTypeError extends globalThis.TypeError implements SecureSocketEr
   code: string;
 }
 export { SSRangeError as RangeError, SSTypeError as TypeError };
+
+/** AS3 XML as its text, never parsed; document: legacy flash.xml.XMLDocument (AMF0 has only that). */
+export declare class XML {
+  constructor(text?: string, document?: boolean);
+  text: string;
+  document: boolean;
+  toString(): string;
+}
+
+/**
+ * An AMF object a plain object cannot say: typed (className, e.g. a Java bean), with sealed members, or
+ * not dynamic (dynamic null). Names are literal. Written in AMF0 it reads back with every member dynamic.
+ */
+export declare class TypedObject {
+  constructor(className?: string, sealed?: Record<string, AMFValue>, dynamic?: Record<string, AMFValue> | null);
+  className: string;
+  sealed: Record<string, AMFValue>;
+  dynamic: Record<string, AMFValue> | null;
+}
+
+/** An AS3 Array with named keys (AMF0 ECMA array): dense is the index part, assoc the named part. */
+export declare class ECMAArray {
+  constructor(dense?: AMFValue[], assoc?: Record<string, AMFValue>);
+  dense: AMFValue[];
+  assoc: Record<string, AMFValue>;
+}
+
+/**
+ * An AS3 Vector. Reads always give a Vector with items an Array; writes also accept Int32Array
+ * (Vector.<int>), Uint32Array (Vector.<uint>) and Float64Array (Vector.<Number>).
+ */
+export declare class Vector<T = AMFValue> {
+  constructor(kind: 'int' | 'uint' | 'double' | 'object', items?: T[] | ArrayLike<T>, fixed?: boolean, typeName?: string);
+  kind: 'int' | 'uint' | 'double' | 'object';
+  items: T[] | ArrayLike<T>;
+  fixed: boolean;
+  /** Element class of a Vector.<T> ("object" kind only); "" is Vector.<Object>. */
+  typeName: string;
+  readonly length: number;
+}
+
+/** flash.utils.Dictionary: a Map (keys of any type; objects by identity) with the weak-keys flag. Writes accept any Map. */
+export declare class Dictionary<K = AMFValue, V = AMFValue> extends Map<K, V> {
+  constructor(entries?: Iterable<readonly [K, V]> | null, weak?: boolean);
+  weak: boolean;
+}
+
+/** flex.messaging.io.ArrayCollection. */
+export declare class ArrayCollection {
+  constructor(source?: AMFValue);
+  source: AMFValue;
+}
+
+/** flex.messaging.io.ArrayList. */
+export declare class ArrayList {
+  constructor(source?: AMFValue);
+  source: AMFValue;
+}
+
+/** flex.messaging.io.ObjectProxy. */
+export declare class ObjectProxy {
+  constructor(object?: AMFValue);
+  object: AMFValue;
+}
+
+/**
+ * A BlazeDS small message: className "DSA", "DSK" or "DSC"; fields by their core/amf/JSON.md names
+ * (body, clientId, destination, headers, messageId, timestamp, timeToLive, clientIdBytes, messageIdBytes,
+ * correlationId, correlationIdBytes, operation, extra). A field null or undefined is not sent.
+ */
+export declare class SmallMessage {
+  constructor(className: 'DSA' | 'DSK' | 'DSC' | string, fields?: Record<string, AMFValue>);
+  className: string;
+  fields: Record<string, AMFValue>;
+}
+
+/**
+ * What readObject() returns and writeObject() takes. Numbers: an integer from -2^28 to 2^28-1 is sent as
+ * an AMF3 int, any other number as a double. Shared objects and cycles keep their identity both ways.
+ * ByteArrays read as Buffer; writes take any Uint8Array or ArrayBuffer.
+ */
+export type AMFValue =
+  | null | undefined | boolean | number | string
+  | AMFValue[] | { [name: string]: AMFValue }
+  | Date | Buffer | Uint8Array | ArrayBuffer | Int32Array | Uint32Array | Float64Array
+  | XML | TypedObject | ECMAArray | Vector | Map<any, any> | ArrayCollection | ArrayList | ObjectProxy | SmallMessage;

@@ -20,6 +20,7 @@ const native = require('./lib/native');
 const errors = require('./lib/errors');
 const events = require('./lib/events');
 const pump = require('./lib/pump');
+const amf = require('./lib/amf');
 
 const {
   Event, ProgressEvent, IOErrorEvent, SecurityErrorEvent, OutputProgressEvent, EventDispatcher,
@@ -213,23 +214,18 @@ class SecureSocket extends EventDispatcher {
   connect(host, port) {
     const h = this.#h;
     const wasBusy = this.#phase !== IDLE;
-    if (wasBusy) {
-      // The library would close the old connection itself, but it leaves that
-      // connection's waiting events in the queue, where an old "connect" or
-      // "ioError" would pass for the new attempt's; and once the new attempt
-      // runs, its first event can no longer be told from them. So close
-      // first (after ss_close returns no event of the old connection is
-      // queued any more) and drop what waits. TODO(abi): see pump.purge().
-      api.ss_close(h);
-      pump.purge(h);
-    }
     const rc = api.ss_connect(h, name(host), NTS, port | 0);
     if (rc !== 0) {
+      const err = errors.fromCode(rc, api.ss_error_message(h));
       if (wasBusy) {
+        // ss_connect() refuses a bad argument before it touches the old
+        // connection; connect() closes that one all the same, as documented
+        // (ss_close drops its waiting events).
+        api.ss_close(h);
         this.#abortWaiter('connect() was called again');
         this.#setIdle();
       }
-      fail(h, rc);
+      throw err;
     }
     this.#abortWaiter('connect() was called again');
     this.#phase = CONNECTING;
@@ -260,8 +256,7 @@ class SecureSocket extends EventDispatcher {
    */
   close() {
     const h = this.#h;
-    const rc = api.ss_close(h);
-    pump.purge(h);
+    const rc = api.ss_close(h); // drops the connection's waiting events too
     this.#abortWaiter('close() was called');
     this.#setIdle();
     if (rc !== 0) fail(h, rc);
@@ -729,6 +724,37 @@ class SecureSocket extends EventDispatcher {
     if (rc !== 0) fail(this.#h, rc);
   }
 
+  // ---- objects (AMF) ---------------------------------------------------------
+  // The library decodes and encodes AMF (objectEncoding 3 or 0); values cross
+  // as tagged JSON, which lib/amf.js turns into JS values and back.
+
+  /**
+   * AS3 readObject: the next AMF value, as a JS value (see lib/amf.js for
+   * the types). EOFError #2030 if it has not fully arrived (nothing is
+   * consumed: call again on the next socketData), RangeError #2006 for
+   * malformed input (nothing consumed either).
+   * @returns {any}
+   */
+  readObject() {
+    const rc = api.ss_read_object(this.#h, sPtr, sLen);
+    if (rc !== 0) fail(this.#h, rc);
+    return amf.fromJSON(takeString());
+  }
+
+  /**
+   * AS3 writeObject: value encoded as AMF into the output buffer (send it
+   * with flush()). A value of no AMF type (a function, a Symbol, a BigInt, an
+   * instance of another class) throws a TypeError before anything is
+   * written; ArgumentError #2004 for what the library refuses (a Vector item
+   * out of range, a bad message field), also writing nothing.
+   * @param {any} value
+   */
+  writeObject(value) {
+    const json = Buffer.from(amf.toJSON(value), 'utf8');
+    const rc = api.ss_write_object(this.#h, json, json.length);
+    if (rc !== 0) fail(this.#h, rc);
+  }
+
   // ---- trust -----------------------------------------------------------------
   // Ways to trust more, none of which can accept a certificate that fails its
   // checks. They apply from the next connect().
@@ -889,4 +915,13 @@ module.exports = {
   IllegalOperationError: errors.IllegalOperationError,
   RangeError: errors.RangeError,
   TypeError: errors.TypeError,
+  XML: amf.XML,
+  TypedObject: amf.TypedObject,
+  ECMAArray: amf.ECMAArray,
+  Vector: amf.Vector,
+  Dictionary: amf.Dictionary,
+  ArrayCollection: amf.ArrayCollection,
+  ArrayList: amf.ArrayList,
+  ObjectProxy: amf.ObjectProxy,
+  SmallMessage: amf.SmallMessage,
 };

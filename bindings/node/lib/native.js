@@ -14,9 +14,8 @@
 //     decoded with its explicit length and released with ss_free().
 //   - const char** outs (static strings) are decoded by koffi (_Out_).
 //
-// TODO(abi): ss_read_object / ss_write_object (AMF as tagged JSON) are reserved
-// in the header but not exported yet. When they are, declare them here and add
-// readObject()/writeObject() to SecureSocket (objectEncoding is already bound).
+// Objects (AMF) cross as tagged JSON text (core/amf/JSON.md); lib/amf.js
+// turns it into JS values and back.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -111,6 +110,9 @@ const SIGNATURES = [
   'int ss_write_utf(ss_socket *s, const void *utf8, size_t len)',
   'int ss_write_utf_bytes(ss_socket *s, const void *utf8, size_t len)',
   'int ss_write_multi_byte(ss_socket *s, const void *utf8, size_t len, const char *charset, size_t charset_len)',
+  // objects (AMF as tagged JSON)
+  'int ss_read_object(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_write_object(ss_socket *s, const void *json, size_t len)',
   // trust
   'int ss_add_binary_chain_building_certificate(ss_socket *s, const void *der, size_t len, int trusted)',
   'int ss_add_public_key_pin(ss_socket *s, const void *sha256, size_t len)',
@@ -135,8 +137,9 @@ let api = null;
 /**
  * Loads the library once per process (it cannot be unloaded) and returns the
  * declared functions by C name, plus `event` (the ss_event layout).
- * Lazy, so that SSL_CERT_FILE may still be set by the program before its
- * first socket: the library reads the environment when it is loaded.
+ * Lazy: nothing is loaded before the first socket. (SSL_CERT_FILE set in
+ * process.env before the first connect is seen: the library reads the C
+ * environment at each ss_connect until its trust store is loaded.)
  */
 function load() {
   if (api !== null) return api;

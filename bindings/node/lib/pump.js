@@ -35,11 +35,6 @@ let off = null;
 const owners = new Map();
 /** sockets connecting or open: held strongly; the descriptor is watched while non-empty */
 const busy = new Set();
-/**
- * Events already taken from the library but not yet delivered (see purge()).
- * They are older than anything still queued, so they go first.
- */
-let backlog = [];
 let scheduled = false;
 
 function init() {
@@ -147,7 +142,7 @@ function schedule() {
 function drain() {
   scheduled = false;
   for (let budget = BUDGET; budget > 0; budget--) {
-    const rec = backlog.length > 0 ? backlog.shift() : take();
+    const rec = take();
     if (rec === null) return;
     if (deliver(rec)) break;
   }
@@ -171,35 +166,9 @@ function attach(handle, sock) {
   owners.set(handle, new WeakRef(sock));
 }
 
-/** Stops routing events of handle; drops those already taken. */
+/** Stops routing events of handle. */
 function detach(handle) {
   owners.delete(handle);
-  backlog = backlog.filter((r) => r.handle !== handle);
-}
-
-/**
- * Drops the events of handle that wait now. Called right after ss_close():
- * from then on the library queues no event of that connection, but it does
- * not remove those already queued, and a "connect" or "ioError" of the old
- * connection must not be taken for one of a new connect(). The other
- * sockets' waiting events move to the backlog, in order.
- *
- * TODO(abi): ss_close() (and ss_connect() when it closes an old connection)
- * should drop the socket's waiting events itself, under the lock that ends
- * the connection, as ss_socket_free() does; the header would then promise
- * that no event of a closed connection is handed out after the call
- * returns, and this function could go.
- * @param {bigint} handle
- */
-function purge(handle) {
-  let rec;
-  backlog = backlog.filter((r) => r.handle !== handle);
-  while ((rec = take()) !== null) {
-    if (rec.handle !== handle) backlog.push(rec);
-  }
-  // The descriptor is not readable now (the queue is empty), so the backlog
-  // needs a turn of its own.
-  if (backlog.length > 0) schedule();
 }
 
 /**
@@ -215,4 +184,4 @@ function setBusy(sock, on) {
   }
 }
 
-module.exports = { attach, detach, purge, setBusy, kDeliver };
+module.exports = { attach, detach, setBusy, kDeliver };

@@ -235,6 +235,24 @@ test('a reconnect never sees the old connection\'s events', async (t) => {
   assert.equal(s.readBoolean(), false);
 });
 
+test('a closed socket gets no stale events (ss_close drops the waiting ones)', async (t) => {
+  const s = sock2(t);
+  const seen = [];
+  for (const type of ['connect', 'ioError', 'close', 'socketData', 'outputProgress']) {
+    s.on(type, (e) => seen.push(e.type));
+  }
+  // connect, and typed's first bytes, wait in the library's queue (the
+  // thread spins, the pump cannot run) when close() is called.
+  s.connect(lab.host, port('typed'));
+  spinUntil(() => s.bytesAvailable >= 96);
+  s.close();
+  // The same while connecting: nothing of the aborted attempt arrives.
+  s.connect(lab.host, port('typed'));
+  s.close();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(seen, []);
+});
+
 test('input is bounded by inputLimit; nothing is dropped', async (t) => {
   const s = sock2(t);
   s.inputLimit = 64 << 10;

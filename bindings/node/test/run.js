@@ -2,8 +2,9 @@
 'use strict';
 // Global setup for the tests: starts the loopback TLS lab once, then runs
 // `node --test` on the test files with SS_LAB_JSON and SSL_CERT_FILE in the
-// environment. The test processes are spawned with them, so the library
-// reads SSL_CERT_FILE when it loads (Go reads it once per process).
+// environment. The test processes are spawned with them (the library also
+// honours SSL_CERT_FILE set in process.env before the first connect; the
+// tests keep the start-up environment, the case every platform supports).
 //
 //   node test/run.js [test files...]      (default: every test/*.test.js)
 //
