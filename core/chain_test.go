@@ -493,7 +493,6 @@ func issueNoKU(t testing.TB, cn string) *pkiNode {
 func dsaLeaf(t testing.TB, host string, parent *pkiNode) *pkiNode {
 	t.Helper()
 	base := issue(t, leafSpec(host), parent)
-	type validity struct{ NotBefore, NotAfter asn1.RawValue }
 	type spki struct {
 		Algorithm pkix.AlgorithmIdentifier
 		PublicKey asn1.BitString
