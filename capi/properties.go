@@ -5,7 +5,11 @@ package main
 */
 import "C"
 
-import "math"
+import (
+	"math"
+
+	"github.com/securesocket/securesocket/core"
+)
 
 func cbool(b bool) C.int {
 	if b {
@@ -136,35 +140,13 @@ func ss_set_timeout(h *C.ss_socket, ms C.uint32_t) (rc C.int) {
 }
 
 //export ss_get_local_address
-func ss_get_local_address(h *C.ss_socket, out **C.char, outLen *C.size_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	if outLen == nil {
-		return nullArg(h, "out_len")
-	}
-	return outString(h, s.LocalAddress(), out, outLen)
+func ss_get_local_address(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
+	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.LocalAddress(), nil })
 }
 
 //export ss_get_remote_address
-func ss_get_remote_address(h *C.ss_socket, out **C.char, outLen *C.size_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	if outLen == nil {
-		return nullArg(h, "out_len")
-	}
-	return outString(h, s.RemoteAddress(), out, outLen)
+func ss_get_remote_address(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
+	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.RemoteAddress(), nil })
 }
 
 //export ss_get_local_port
@@ -209,19 +191,8 @@ func ss_get_server_certificate_status(h *C.ss_socket, out **C.ssi_cchar) (rc C.i
 }
 
 //export ss_get_failure_detail
-func ss_get_failure_detail(h *C.ss_socket, out **C.char, outLen *C.size_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	if outLen == nil {
-		return nullArg(h, "out_len")
-	}
-	return outString(h, s.FailureDetail(), out, outLen)
+func ss_get_failure_detail(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
+	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.FailureDetail(), nil })
 }
 
 //export ss_get_input_limit

@@ -179,19 +179,8 @@ func ss_get_revocation_status(h *C.ss_socket, out **C.ssi_cchar) (rc C.int) {
 }
 
 //export ss_get_revocation_detail
-func ss_get_revocation_detail(h *C.ss_socket, out **C.char, outLen *C.size_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	if outLen == nil {
-		return nullArg(h, "out_len")
-	}
-	return outString(h, s.RevocationDetail(), out, outLen)
+func ss_get_revocation_detail(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
+	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.RevocationDetail(), nil })
 }
 
 // x500JSON and certJSON are AIR's X500DistinguishedName and X509Certificate
