@@ -368,7 +368,10 @@ func (s *Socket) readerRoom(l *link) ([]byte, bool) {
 	if s.link != l {
 		return nil, false
 	}
-	return s.reserveInputLocked(), true
+	// A batch may fill the room up to the limit, and at least one record.
+	dst := s.reserveInputLocked()
+	room := max(s.inLimit-(len(s.in)-s.inR), maxRecordPlaintext)
+	return dst[:min(len(dst), room)], true
 }
 
 // readerGot publishes n bytes read into the reserved room and handles the
