@@ -11,6 +11,35 @@ import (
 	"github.com/securesocket/securesocket/core"
 )
 
+// getNum is the shape of every numeric getter: handle, out pointer, one
+// core call that cannot fail, store.
+func getNum[T any](h *C.ss_socket, out *T, get func(*core.Socket) T) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	store(out, get(s))
+	return codeOK
+}
+
+// getStatic is the shape of the getters whose value is one of a fixed set
+// of strings (returned as interned static C strings).
+func getStatic(h *C.ss_socket, out **C.ssi_cchar, get func(*core.Socket) string) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	return staticString(h, get(s), out)
+}
+
 func cbool(b bool) C.int {
 	if b {
 		return 1
@@ -19,58 +48,23 @@ func cbool(b bool) C.int {
 }
 
 //export ss_get_connected
-func ss_get_connected(h *C.ss_socket, out *C.int) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	store(out, cbool(s.Connected()))
-	return codeOK
+func ss_get_connected(h *C.ss_socket, out *C.int) C.int {
+	return getNum(h, out, func(s *core.Socket) C.int { return cbool(s.Connected()) })
 }
 
 //export ss_get_bytes_available
-func ss_get_bytes_available(h *C.ss_socket, out *C.uint64_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	store(out, C.uint64_t(s.BytesAvailable()))
-	return codeOK
+func ss_get_bytes_available(h *C.ss_socket, out *C.uint64_t) C.int {
+	return getNum(h, out, func(s *core.Socket) C.uint64_t { return C.uint64_t(s.BytesAvailable()) })
 }
 
 //export ss_get_bytes_pending
-func ss_get_bytes_pending(h *C.ss_socket, out *C.uint64_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	store(out, C.uint64_t(s.BytesPending()))
-	return codeOK
+func ss_get_bytes_pending(h *C.ss_socket, out *C.uint64_t) C.int {
+	return getNum(h, out, func(s *core.Socket) C.uint64_t { return C.uint64_t(s.BytesPending()) })
 }
 
 //export ss_get_endian
-func ss_get_endian(h *C.ss_socket, out **C.ssi_cchar) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	return staticString(h, s.Endian(), out)
+func ss_get_endian(h *C.ss_socket, out **C.ssi_cchar) C.int {
+	return getStatic(h, out, func(s *core.Socket) string { return s.Endian() })
 }
 
 //export ss_set_endian
@@ -91,17 +85,8 @@ func ss_set_endian(h *C.ss_socket, endian *C.ssi_cchar, n C.size_t) (rc C.int) {
 }
 
 //export ss_get_object_encoding
-func ss_get_object_encoding(h *C.ss_socket, out *C.uint32_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	store(out, C.uint32_t(s.ObjectEncoding()))
-	return codeOK
+func ss_get_object_encoding(h *C.ss_socket, out *C.uint32_t) C.int {
+	return getNum(h, out, func(s *core.Socket) C.uint32_t { return C.uint32_t(s.ObjectEncoding()) })
 }
 
 //export ss_set_object_encoding
@@ -115,17 +100,8 @@ func ss_set_object_encoding(h *C.ss_socket, v C.uint32_t) (rc C.int) {
 }
 
 //export ss_get_timeout
-func ss_get_timeout(h *C.ss_socket, out *C.uint32_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	store(out, C.uint32_t(s.Timeout()))
-	return codeOK
+func ss_get_timeout(h *C.ss_socket, out *C.uint32_t) C.int {
+	return getNum(h, out, func(s *core.Socket) C.uint32_t { return C.uint32_t(s.Timeout()) })
 }
 
 //export ss_set_timeout
@@ -150,44 +126,18 @@ func ss_get_remote_address(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int
 }
 
 //export ss_get_local_port
-func ss_get_local_port(h *C.ss_socket, out *C.int) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	store(out, C.int(s.LocalPort()))
-	return codeOK
+func ss_get_local_port(h *C.ss_socket, out *C.int) C.int {
+	return getNum(h, out, func(s *core.Socket) C.int { return C.int(s.LocalPort()) })
 }
 
 //export ss_get_remote_port
-func ss_get_remote_port(h *C.ss_socket, out *C.int) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	store(out, C.int(s.RemotePort()))
-	return codeOK
+func ss_get_remote_port(h *C.ss_socket, out *C.int) C.int {
+	return getNum(h, out, func(s *core.Socket) C.int { return C.int(s.RemotePort()) })
 }
 
 //export ss_get_server_certificate_status
-func ss_get_server_certificate_status(h *C.ss_socket, out **C.ssi_cchar) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	return staticString(h, string(s.ServerCertificateStatus()), out)
+func ss_get_server_certificate_status(h *C.ss_socket, out **C.ssi_cchar) C.int {
+	return getStatic(h, out, func(s *core.Socket) string { return string(s.ServerCertificateStatus()) })
 }
 
 //export ss_get_failure_detail
@@ -196,17 +146,8 @@ func ss_get_failure_detail(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int
 }
 
 //export ss_get_input_limit
-func ss_get_input_limit(h *C.ss_socket, out *C.uint64_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	store(out, C.uint64_t(s.InputLimit()))
-	return codeOK
+func ss_get_input_limit(h *C.ss_socket, out *C.uint64_t) C.int {
+	return getNum(h, out, func(s *core.Socket) C.uint64_t { return C.uint64_t(s.InputLimit()) })
 }
 
 //export ss_set_input_limit
@@ -222,17 +163,8 @@ func ss_set_input_limit(h *C.ss_socket, n C.uint64_t) (rc C.int) {
 }
 
 //export ss_get_min_tls_version
-func ss_get_min_tls_version(h *C.ss_socket, out *C.int) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	store(out, C.int(s.MinTLSVersion()))
-	return codeOK
+func ss_get_min_tls_version(h *C.ss_socket, out *C.int) C.int {
+	return getNum(h, out, func(s *core.Socket) C.int { return C.int(s.MinTLSVersion()) })
 }
 
 //export ss_set_min_tls_version
@@ -250,14 +182,6 @@ func ss_set_min_tls_version(h *C.ss_socket, v C.int) (rc C.int) {
 }
 
 //export ss_get_tls_version
-func ss_get_tls_version(h *C.ss_socket, out **C.ssi_cchar) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	return staticString(h, s.TLSVersion(), out)
+func ss_get_tls_version(h *C.ss_socket, out **C.ssi_cchar) C.int {
+	return getStatic(h, out, func(s *core.Socket) string { return s.TLSVersion() })
 }

@@ -153,29 +153,13 @@ func ss_set_revocation_mode(h *C.ss_socket, mode *C.ssi_cchar, n C.size_t) (rc C
 }
 
 //export ss_get_revocation_mode
-func ss_get_revocation_mode(h *C.ss_socket, out **C.ssi_cchar) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	return staticString(h, s.RevocationMode().String(), out)
+func ss_get_revocation_mode(h *C.ss_socket, out **C.ssi_cchar) C.int {
+	return getStatic(h, out, func(s *core.Socket) string { return s.RevocationMode().String() })
 }
 
 //export ss_get_revocation_status
-func ss_get_revocation_status(h *C.ss_socket, out **C.ssi_cchar) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	return staticString(h, string(s.RevocationStatus()), out)
+func ss_get_revocation_status(h *C.ss_socket, out **C.ssi_cchar) C.int {
+	return getStatic(h, out, func(s *core.Socket) string { return string(s.RevocationStatus()) })
 }
 
 //export ss_get_revocation_detail
