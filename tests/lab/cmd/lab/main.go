@@ -64,14 +64,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 
 	data, err := l.JSON()
-	if err == nil && *jsonPath != "" {
-		err = l.WriteJSON(*jsonPath)
-	}
 	if err != nil {
 		return errors.Join(err, l.Close())
 	}
-	// A parent reading stdout may be gone; the JSON file is what counts.
+	// Stdout first, then the file: a parent that waits for the file may
+	// read stdout as soon as the file appears. A parent reading stdout may
+	// be gone; the JSON file is what counts.
 	_, _ = fmt.Fprintf(stdout, "%s\n", data)
+	if *jsonPath != "" {
+		if err := l.WriteJSON(*jsonPath); err != nil {
+			return errors.Join(err, l.Close())
+		}
+	}
 
 	<-ctx.Done()
 	var errs []error
