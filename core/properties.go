@@ -111,6 +111,7 @@ func (s *Socket) InputLimit() int {
 func (s *Socket) SetInputLimit(n int) {
 	s.mu.Lock()
 	s.inLimit = max(n, MinInputLimit)
+	s.inLimitNow.Store(int64(s.inLimit))
 	s.space.Broadcast()
 	s.mu.Unlock()
 }

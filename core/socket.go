@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/securesocket/securesocket/core/amf"
@@ -59,26 +60,28 @@ type Socket struct {
 	link  *link  // the live connection, nil unless open or connecting
 	abort context.CancelFunc
 
-	in        []byte // unread input is in[inR:]
-	inR       int
-	out       []byte // written, not yet flushed
-	inLimit   int
-	bigEnd    bool
-	objEnc    uint
-	timeout   uint32 // ms
-	minVer    uint16
-	status    CertificateStatus
-	detail    string // why the last connect failed, for the C face and tests
-	local     *net.TCPAddr
-	remote    *net.TCPAddr
-	amfOpts   *amf.Options
-	objNeed   int // ReadObject's lower bound on the unread input it needs; 0 after any consumption
-	trust     trustSettings
-	revStatus RevocationResult
-	revDetail string
-	peerChain []*x509.Certificate // the verified chain of the last connect, leaf first
-	listenMu  sync.Mutex
-	listen    map[EventType][]func(Event)
+	in      []byte // unread input is in[inR:]
+	inR     int
+	out     []byte // written, not yet flushed
+	inLimit int
+	// inLimitNow mirrors inLimit for the reader's lock-free batching loop.
+	inLimitNow atomic.Int64
+	bigEnd     bool
+	objEnc     uint
+	timeout    uint32 // ms
+	minVer     uint16
+	status     CertificateStatus
+	detail     string // why the last connect failed, for the C face and tests
+	local      *net.TCPAddr
+	remote     *net.TCPAddr
+	amfOpts    *amf.Options
+	objNeed    int // ReadObject's lower bound on the unread input it needs; 0 after any consumption
+	trust      trustSettings
+	revStatus  RevocationResult
+	revDetail  string
+	peerChain  []*x509.Certificate // the verified chain of the last connect, leaf first
+	listenMu   sync.Mutex
+	listen     map[EventType][]func(Event)
 }
 
 // link is one TLS connection of a Socket and its writer's state. Its fields
@@ -111,6 +114,7 @@ func New(sink Sink) *Socket {
 		revStatus: RevocationNotChecked,
 	}
 	s.space = sync.NewCond(&s.mu)
+	s.inLimitNow.Store(DefaultInputLimit)
 	return s
 }
 
@@ -324,7 +328,7 @@ func (s *Socket) Close() error {
 func (s *Socket) readLoop(l *link) {
 	defer s.recoverLink(l)
 	for {
-		dst, ok := s.readerRoom(l)
+		dst, unread, ok := s.readerRoom(l)
 		if !ok {
 			return
 		}
@@ -339,7 +343,10 @@ func (s *Socket) readLoop(l *link) {
 			var m int
 			m, err = l.tc.Read(dst[n:])
 			n += m
-			if err != nil || len(dst)-n < maxRecordPlaintext || l.waiting() < maxRecordWire {
+			// The limit is read again: SetInputLimit may have lowered it
+			// while the first Read waited for data.
+			room := min(len(dst), int(s.inLimitNow.Load())-unread)
+			if err != nil || room-n < maxRecordPlaintext || l.waiting() < maxRecordWire {
 				break
 			}
 		}
@@ -358,20 +365,22 @@ const (
 )
 
 // readerRoom waits while the unread input is over the limit, then reserves
-// room for the next read; false when the link is no longer the socket's.
-func (s *Socket) readerRoom(l *link) ([]byte, bool) {
+// room for the next read and says how much input was unread; false when the
+// link is no longer the socket's.
+func (s *Socket) readerRoom(l *link) ([]byte, int, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for s.link == l && len(s.in)-s.inR >= s.inLimit {
 		s.space.Wait()
 	}
 	if s.link != l {
-		return nil, false
+		return nil, 0, false
 	}
 	// A batch may fill the room up to the limit, and at least one record.
 	dst := s.reserveInputLocked()
-	room := max(s.inLimit-(len(s.in)-s.inR), maxRecordPlaintext)
-	return dst[:min(len(dst), room)], true
+	unread := len(s.in) - s.inR
+	room := max(s.inLimit-unread, maxRecordPlaintext)
+	return dst[:min(len(dst), room)], unread, true
 }
 
 // readerGot publishes n bytes read into the reserved room and handles the
