@@ -73,7 +73,7 @@ func TestDownloadSideBySide(t *testing.T) {
 		t.Skip("set SECURESOCKET_BENCH=1 to run the side-by-side benchmark")
 	}
 	const chunk = 64 << 20
-	const rounds = 9
+	const rounds = 15
 	s, q := connected(t, "source")
 	buf := make([]byte, 256<<10)
 	viaCore := func() time.Duration {
