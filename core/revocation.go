@@ -27,6 +27,12 @@ import (
 //
 // The zero value is RevocationSoftFail, the default, so that a forgotten
 // field or a zeroed struct never silently turns checking off.
+//
+// In every mode but RevocationOff, a server certificate with the OCSP
+// must-staple extension (TLS Feature status_request, RFC 7633) is refused
+// with status "invalid" unless the server staples a valid, fresh OCSP
+// response about it: the certificate itself says it is not to be trusted
+// otherwise.
 type RevocationMode int
 
 const (
@@ -42,7 +48,8 @@ const (
 	// network request of its own: no latency, and the CA does not learn which
 	// server the application talks to. Unknown is accepted.
 	RevocationStapleOnly
-	// RevocationOff checks nothing; the result is "notChecked".
+	// RevocationOff checks nothing, must-staple included; the result is
+	// "notChecked".
 	RevocationOff
 )
 
@@ -930,3 +937,50 @@ func oidIn(id asn1.ObjectIdentifier, list []asn1.ObjectIdentifier) bool {
 // serialKey is a serial number as a map key; Text keeps the sign, which
 // non-conforming (negative) serials have.
 func serialKey(n *big.Int) string { return n.Text(16) }
+
+// ---- OCSP must-staple (RFC 7633) ----
+
+// oidTLSFeature is the TLS Feature extension; tlsFeatureStatusRequest is
+// the status_request extension number it lists for OCSP must-staple.
+var oidTLSFeature = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 24}
+
+const tlsFeatureStatusRequest = 5
+
+// mustStaple reports whether cert demands a stapled OCSP response: its TLS
+// Feature extension lists status_request. An extension that does not parse
+// counts as demanding it: the strict reading of a garbled demand is the
+// safe one.
+func mustStaple(cert *x509.Certificate) bool {
+	for _, e := range cert.Extensions {
+		if !e.Id.Equal(oidTLSFeature) {
+			continue
+		}
+		var features []int
+		if rest, err := asn1.Unmarshal(e.Value, &features); err != nil || len(rest) > 0 {
+			return true
+		}
+		for _, f := range features {
+			if f == tlsFeatureStatusRequest {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// stapleProblem says what is wrong with the staple of a certificate that
+// demands one, or "" when the server stapled a valid, fresh OCSP answer
+// (good or revoked) about it, signed for its issuer.
+func (rc *RevocationChecker) stapleProblem(staple []byte, cert, issuer *x509.Certificate) string {
+	if len(staple) == 0 {
+		return "the server stapled none"
+	}
+	resp, err := rc.judgeOCSP(staple, cert, issuer)
+	if err != nil {
+		return "the stapled one is unusable: " + err.Error()
+	}
+	if resp.Status == ocsp.Unknown {
+		return "the stapled one says the responder does not know the certificate"
+	}
+	return ""
+}

@@ -601,3 +601,52 @@ func TestRevocationCachesExpireAndStayBounded(t *testing.T) {
 		t.Errorf("caches hold %d verdicts, %d failures, %d CRLs", len(rc.verdicts), len(rc.failures), len(rc.crls))
 	}
 }
+
+func TestMustStapleExtension(t *testing.T) {
+	ext := func(value ...byte) *x509.Certificate {
+		return &x509.Certificate{Extensions: []pkix.Extension{{Id: oidTLSFeature, Value: value}}}
+	}
+	cases := []struct {
+		name string
+		cert *x509.Certificate
+		want bool
+	}{
+		{"no extension", &x509.Certificate{}, false},
+		{"status_request", ext(0x30, 0x03, 0x02, 0x01, 0x05), true},
+		{"status_request_v2 only", ext(0x30, 0x03, 0x02, 0x01, 0x11), false},
+		{"both", ext(0x30, 0x06, 0x02, 0x01, 0x11, 0x02, 0x01, 0x05), true},
+		{"empty list", ext(0x30, 0x00), false},
+		{"garbled", ext(0x04, 0x01, 0x05), true},
+		{"trailing bytes", ext(0x30, 0x03, 0x02, 0x01, 0x11, 0x00), true},
+	}
+	for _, c := range cases {
+		if got := mustStaple(c.cert); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// A must-staple leaf whose staple is present but not usable is refused the
+// same way as one without a staple.
+func TestMustStapleBadStaple(t *testing.T) {
+	chain, _ := labChain(t, lab.MustStapleGood)
+	rc := NewRevocationChecker()
+	if why := rc.stapleProblem(nil, chain[0], chain[1]); why != "the server stapled none" {
+		t.Errorf("no staple: %q", why)
+	}
+	if why := rc.stapleProblem([]byte{0x30, 0x00}, chain[0], chain[1]); !strings.HasPrefix(why, "the stapled one is unusable: ") {
+		t.Errorf("garbage staple: %q", why)
+	}
+	// A valid staple about another certificate (the goodStaple leaf).
+	other, staple := labChain(t, lab.GoodStaple)
+	if len(staple) == 0 {
+		t.Fatal("goodStaple sent no staple")
+	}
+	if why := rc.stapleProblem(staple, chain[0], chain[1]); why == "" {
+		t.Errorf("a staple about %s accepted for %s", other[0].SerialNumber, chain[0].SerialNumber)
+	}
+	_, good := labChain(t, lab.MustStapleGood)
+	if why := rc.stapleProblem(good, chain[0], chain[1]); why != "" {
+		t.Errorf("its own staple: %q", why)
+	}
+}

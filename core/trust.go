@@ -369,6 +369,15 @@ func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSet
 			}
 			return &connectRefusal{status: st, detail: detail}
 		}
+		// OCSP must-staple: the certificate itself says a connection
+		// without a valid staple is not to be trusted, whatever the other
+		// sources said. Only "off" (no revocation checking at all) skips it.
+		if t.revocation != RevocationOff && len(chain) > 1 && mustStaple(chain[0]) {
+			if why := SharedRevocationChecker().stapleProblem(cs.OCSPResponse, chain[0], chain[1]); why != "" {
+				return &connectRefusal{status: StatusInvalid,
+					detail: "the certificate requires a stapled OCSP response (OCSP must-staple, RFC 7633), but " + why}
+			}
+		}
 		at.verified = true
 		return nil
 	}

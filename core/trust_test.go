@@ -52,6 +52,16 @@ func TestRevocationScenarios(t *testing.T) {
 		{lab.RevokedCRL, RevocationOff, EventConnect, StatusTrusted, RevocationNotChecked},
 		{lab.Trusted, RevocationSoftFail, EventConnect, StatusTrusted, RevocationUnknown},
 		{lab.Trusted, RevocationHardFail, EventIOError, StatusInvalid, RevocationUnknown},
+		// OCSP must-staple: without a valid staple the certificate is
+		// refused in every mode but off, even when its responder says good.
+		{lab.MustStapleGood, RevocationSoftFail, EventConnect, StatusTrusted, RevocationGood},
+		{lab.MustStapleGood, RevocationStapleOnly, EventConnect, StatusTrusted, RevocationGood},
+		{lab.MustStapleMissing, RevocationSoftFail, EventIOError, StatusInvalid, RevocationGood},
+		{lab.MustStapleMissing, RevocationHardFail, EventIOError, StatusInvalid, RevocationGood},
+		// Good or unknown, as the shared cache has it: stapleOnly fetches
+		// nothing but uses what earlier checks learnt.
+		{lab.MustStapleMissing, RevocationStapleOnly, EventIOError, StatusInvalid, ""},
+		{lab.MustStapleMissing, RevocationOff, EventConnect, StatusTrusted, RevocationNotChecked},
 	}
 	for _, c := range cases {
 		t.Run(c.scenario+"/"+c.mode.String(), func(t *testing.T) {
@@ -60,11 +70,15 @@ func TestRevocationScenarios(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := connectTo(t, s, c.scenario)
-			if e.Type != c.event || s.ServerCertificateStatus() != c.status || s.RevocationStatus() != c.result {
+			if e.Type != c.event || s.ServerCertificateStatus() != c.status || c.result != "" && s.RevocationStatus() != c.result {
 				t.Fatalf("%s status %s revocation %s (%s / %s); want %s %s %s", e.Type, s.ServerCertificateStatus(),
 					s.RevocationStatus(), e.Detail, s.RevocationDetail(), c.event, c.status, c.result)
 			}
 			if c.result == RevocationRevoked && !strings.Contains(e.Detail, "revoked") {
+				t.Errorf("detail %q", e.Detail)
+			}
+			if c.scenario == lab.MustStapleMissing && e.Type == EventIOError &&
+				!strings.Contains(e.Detail, "requires a stapled OCSP response (OCSP must-staple, RFC 7633), but the server stapled none") {
 				t.Errorf("detail %q", e.Detail)
 			}
 		})

@@ -810,7 +810,11 @@ class SecureSocket extends EventDispatcher {
     if (rc !== 0) fail(this.#h, rc);
   }
 
-  /** Revocation checking: RevocationMode.SOFT_FAIL (default), HARD_FAIL, STAPLE_ONLY or OFF. */
+  /**
+   * Revocation checking: RevocationMode.SOFT_FAIL (default), HARD_FAIL, STAPLE_ONLY or OFF.
+   * In every mode but OFF, a certificate with the OCSP must-staple extension
+   * (RFC 7633) is refused (status "invalid") without a valid stapled response.
+   */
   get revocationMode() {
     const rc = api.ss_get_revocation_mode(this.#h, sStr);
     if (rc !== 0) fail(this.#h, rc);

@@ -290,6 +290,40 @@ static void test_revocation_matrix(void) {
   }
 }
 
+/* OCSP must-staple (RFC 7633): a leaf that demands a staple is refused
+ * without one in every mode but off, even though its responder says good. */
+static void test_must_staple(void) {
+  const char *modes[] = {SS_REVOCATION_SOFT_FAIL, SS_REVOCATION_HARD_FAIL, SS_REVOCATION_STAPLE_ONLY,
+                         SS_REVOCATION_OFF};
+  for (int i = 0; i < 4; i++) {
+    int off = strcmp(modes[i], SS_REVOCATION_OFF) == 0;
+    ss_socket *s = ss_socket_new();
+    CHECK_OK(s, ss_set_revocation_mode(s, modes[i], SS_NTS));
+    tu_event e;
+    int got = connect_outcome(s, "mustStapleMissing", &e);
+    if (off) {
+      CHECK(got == SS_EVENT_CONNECT);
+      CHECK(strcmp(status_of(s), SS_CERT_TRUSTED) == 0);
+      CHECK(strcmp(revocation_of(s), SS_REVOCATION_NOT_CHECKED) == 0);
+    } else {
+      CHECK(got == SS_EVENT_IO_ERROR);
+      CHECK(e.error_id == 2031);
+      CHECK(strcmp(status_of(s), SS_CERT_INVALID) == 0);
+      CHECK(has(e.detail, "requires a stapled OCSP response (OCSP must-staple, RFC 7633), but the server stapled none"));
+      int connected = -1;
+      CHECK(ss_get_connected(s, &connected) == SS_OK && connected == 0);
+    }
+    ss_socket_free(s);
+
+    s = ss_socket_new();
+    CHECK_OK(s, ss_set_revocation_mode(s, modes[i], SS_NTS));
+    CHECK(connect_outcome(s, "mustStapleGood", &e) == SS_EVENT_CONNECT);
+    CHECK(strcmp(status_of(s), SS_CERT_TRUSTED) == 0);
+    CHECK(strcmp(revocation_of(s), off ? SS_REVOCATION_NOT_CHECKED : SS_REVOCATION_GOOD) == 0);
+    ss_socket_free(s);
+  }
+}
+
 /* A responder that never answers (the leaf's only revocation URL is on
  * hangingHTTP): soft-fail connects within the timeout budget with "unknown";
  * hard-fail refuses. */
@@ -504,6 +538,7 @@ static const tu_test tests[] = {
     {"pins", test_pins},
     {"revocation", test_revocation},
     {"revocation_matrix", test_revocation_matrix},
+    {"must_staple", test_must_staple},
     {"hanging_responder", test_hanging_responder},
     {"client_certificate", test_client_certificate},
     {"client_certificate_accepted", test_client_certificate_accepted},

@@ -36,6 +36,7 @@ type leafSpec struct {
 	notAfter   time.Time
 	crlURLs    []string // CRL distribution points
 	ocspURLs   []string // OCSP responders (authority information access)
+	extra      []pkix.Extension
 }
 
 // localhostLeaf is the default leaf: every way a client may name the lab host.
@@ -130,6 +131,7 @@ func (a *authority) issueLeaf(spec leafSpec) (*authority, error) {
 		BasicConstraintsValid: true,
 		CRLDistributionPoints: spec.crlURLs,
 		OCSPServer:            spec.ocspURLs,
+		ExtraExtensions:       spec.extra,
 	}
 	issuerCert, issuerKey := tmpl, key
 	if a != nil {

@@ -556,7 +556,7 @@ func TestWriteJSON(t *testing.T) {
 		MissingIntermediate, ExpiredIntermediate, WrongKeyUsage, TLS10, Silent, Garbage,
 		Refused, CloseAfter, Echo, Typed, Source, Sink,
 		RevokedStaple, GoodStaple, RevokedCRL, GoodCRL, RevokedOCSP, GoodOCSP, HangingResponder,
-		StaleOCSP, BadSignatureOCSP, EndlessResponder, RevocationHTTP, HangingHTTP,
+		StaleOCSP, BadSignatureOCSP, EndlessResponder, MustStapleGood, MustStapleMissing, RevocationHTTP, HangingHTTP,
 		ClientCert, ClientCertTLS12, ClientCertOptional}
 	if len(got.Ports) != len(names) {
 		t.Errorf("%d ports, want %d: %v", len(got.Ports), len(names), got.Ports)

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
 	"fmt"
@@ -37,7 +38,16 @@ const (
 	StaleOCSP        = "staleOCSP"        // responder's answers expired a day ago (nextUpdate)
 	BadSignatureOCSP = "badSignatureOCSP" // responder's answers carry a signature that does not verify
 	EndlessResponder = "endlessResponder" // responder streams an endless body
+	// Leaves with the TLS Feature extension asking for status_request
+	// (OCSP must-staple, RFC 7633); both name an OCSP responder that says
+	// good.
+	MustStapleGood    = "mustStapleGood"    // staples a "good" OCSP response
+	MustStapleMissing = "mustStapleMissing" // staples nothing
 )
+
+// mustStapleExt is the TLS Feature extension (RFC 7633) listing
+// status_request (5): SEQUENCE { INTEGER 5 }.
+var mustStapleExt = pkix.Extension{Id: []int{1, 3, 6, 1, 5, 5, 7, 1, 24}, Value: []byte{0x30, 0x03, 0x02, 0x01, 0x05}}
 
 // The revocation servers, keys of Lab.Ports like the scenarios.
 const (
@@ -144,24 +154,32 @@ func (l *Lab) startRevocationScenarios() error {
 	r := l.rev
 	own := func(name, kind string) []string { return []string{r.url("/" + name + "/" + kind)} }
 	scenarios := []struct {
-		name      string
-		crl, ocsp []string
-		staple    bool
-		revoked   bool
+		name       string
+		crl, ocsp  []string
+		staple     bool
+		revoked    bool
+		mustStaple bool
 	}{
-		{RevokedStaple, nil, nil, true, true},
-		{GoodStaple, nil, nil, true, false},
-		{RevokedCRL, own(RevokedCRL, "intermediate.crl"), nil, false, true},
-		{GoodCRL, own(GoodCRL, "intermediate.crl"), nil, false, false},
-		{RevokedOCSP, nil, own(RevokedOCSP, "ocsp"), false, true},
-		{GoodOCSP, nil, own(GoodOCSP, "ocsp"), false, false},
-		{HangingResponder, nil, []string{r.hangURL + "/" + HangingResponder + "/ocsp"}, false, false},
-		{StaleOCSP, nil, own(StaleOCSP, "ocsp"), false, false},
-		{BadSignatureOCSP, nil, own(BadSignatureOCSP, "ocsp"), false, false},
-		{EndlessResponder, nil, own(EndlessResponder, "ocsp"), false, false},
+		{RevokedStaple, nil, nil, true, true, false},
+		{GoodStaple, nil, nil, true, false, false},
+		{RevokedCRL, own(RevokedCRL, "intermediate.crl"), nil, false, true, false},
+		{GoodCRL, own(GoodCRL, "intermediate.crl"), nil, false, false, false},
+		{RevokedOCSP, nil, own(RevokedOCSP, "ocsp"), false, true, false},
+		{GoodOCSP, nil, own(GoodOCSP, "ocsp"), false, false, false},
+		{HangingResponder, nil, []string{r.hangURL + "/" + HangingResponder + "/ocsp"}, false, false, false},
+		{StaleOCSP, nil, own(StaleOCSP, "ocsp"), false, false, false},
+		{BadSignatureOCSP, nil, own(BadSignatureOCSP, "ocsp"), false, false, false},
+		{EndlessResponder, nil, own(EndlessResponder, "ocsp"), false, false, false},
+		{MustStapleGood, nil, own(MustStapleGood, "ocsp"), true, false, true},
+		{MustStapleMissing, nil, own(MustStapleMissing, "ocsp"), false, false, true},
 	}
 	for _, s := range scenarios {
-		leaf, err := p.leaf(inter, func(spec *leafSpec) { spec.crlURLs, spec.ocspURLs = s.crl, s.ocsp })
+		leaf, err := p.leaf(inter, func(spec *leafSpec) {
+			spec.crlURLs, spec.ocspURLs = s.crl, s.ocsp
+			if s.mustStaple {
+				spec.extra = []pkix.Extension{mustStapleExt}
+			}
+		})
 		if err != nil {
 			return err
 		}

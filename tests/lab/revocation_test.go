@@ -77,6 +77,8 @@ func TestRevocationLeafURLs(t *testing.T) {
 		{StaleOCSP, "", base + "/staleOCSP/ocsp", false},
 		{BadSignatureOCSP, "", base + "/badSignatureOCSP/ocsp", false},
 		{EndlessResponder, "", base + "/endlessResponder/ocsp", false},
+		{MustStapleGood, "", base + "/mustStapleGood/ocsp", true},
+		{MustStapleMissing, "", base + "/mustStapleMissing/ocsp", false},
 	}
 	for _, tt := range tests {
 		leaf, inter, staple := presented(t, tt.name)
@@ -88,6 +90,15 @@ func TestRevocationLeafURLs(t *testing.T) {
 		}
 		if (len(staple) > 0) != tt.staple {
 			t.Errorf("%s: staple of %d bytes", tt.name, len(staple))
+		}
+		mustStaple := false
+		for _, e := range leaf.Extensions {
+			if e.Id.Equal(mustStapleExt.Id) && bytes.Equal(e.Value, mustStapleExt.Value) {
+				mustStaple = true
+			}
+		}
+		if want := strings.HasPrefix(tt.name, "mustStaple"); mustStaple != want {
+			t.Errorf("%s: must-staple extension %v, want %v", tt.name, mustStaple, want)
 		}
 		if want := []string{shared.ResponderURL(PathRootCRL)}; len(inter.CRLDistributionPoints) != 1 || inter.CRLDistributionPoints[0] != want[0] {
 			t.Errorf("%s: intermediate CRL DPs %v, want %v", tt.name, inter.CRLDistributionPoints, want)

@@ -42,6 +42,13 @@ const REVOCATION = [
   ['goodOCSP', M.SOFT_FAIL, 'connect', S.TRUSTED, R.GOOD],
   ['goodOCSP', M.HARD_FAIL, 'connect', S.TRUSTED, R.GOOD],
   ['revokedCRL', M.OFF, 'connect', S.TRUSTED, R.NOT_CHECKED],
+  // OCSP must-staple (RFC 7633): refused without a valid staple in every
+  // mode but off, although the responder says good.
+  ['mustStapleGood', M.SOFT_FAIL, 'connect', S.TRUSTED, R.GOOD],
+  ['mustStapleGood', M.STAPLE_ONLY, 'connect', S.TRUSTED, R.GOOD],
+  ['mustStapleMissing', M.SOFT_FAIL, 'ioError', S.INVALID, R.GOOD],
+  ['mustStapleMissing', M.HARD_FAIL, 'ioError', S.INVALID, R.GOOD],
+  ['mustStapleMissing', M.OFF, 'connect', S.TRUSTED, R.NOT_CHECKED],
 ];
 
 for (const [scenario, mode, event, status, revocation] of REVOCATION) {
@@ -56,6 +63,10 @@ for (const [scenario, mode, event, status, revocation] of REVOCATION) {
       assert.equal(e.errorID, 2031);
       assert.match(e.detail, /revoked/);
       assert.notEqual(s.revocationDetail, '');
+    }
+    if (scenario === 'mustStapleMissing' && event === 'ioError') {
+      assert.equal(e.errorID, 2031);
+      assert.match(e.detail, /requires a stapled OCSP response \(OCSP must-staple, RFC 7633\), but the server stapled none/);
     }
   });
 }

@@ -127,6 +127,33 @@ def test_revocation_other_modes(
         assert "revocation could not be checked (hard-fail)" in ev.detail
 
 
+@pytest.mark.parametrize("mode", list(RevocationMode))
+def test_must_staple(lab: Lab, sock: SecureSocket, mode: str) -> None:
+    """OCSP must-staple (RFC 7633): without a valid staple the leaf is refused
+    in every mode but off, although its responder says good."""
+    sock.revocation_mode = mode
+    ev, _ = outcome(sock, lab, "mustStapleMissing")
+    if mode == OFF:
+        assert ev.type == "connect", ev
+        assert sock.server_certificate_status == CertificateStatus.TRUSTED
+        assert sock.revocation_status == RevocationStatus.NOT_CHECKED
+    else:
+        assert_refused(sock, ev)
+        assert sock.server_certificate_status == CertificateStatus.INVALID
+        assert "requires a stapled OCSP response (OCSP must-staple, RFC 7633), but the server stapled none" in ev.detail
+
+    other = SecureSocket()
+    try:
+        other.revocation_mode = mode
+        ev, _ = outcome(other, lab, "mustStapleGood")
+        assert ev.type == "connect", ev
+        assert other.server_certificate_status == CertificateStatus.TRUSTED
+        assert other.revocation_status == (RevocationStatus.NOT_CHECKED if mode == OFF else RevocationStatus.GOOD)
+        echoes(other, 777)
+    finally:
+        other.free()
+
+
 def test_revocation_mode_values(sock: SecureSocket) -> None:
     assert sock.revocation_mode == RevocationMode.SOFT_FAIL  # the default
     assert sock.revocation_status == RevocationStatus.NOT_CHECKED  # nothing connected yet
