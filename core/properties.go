@@ -24,7 +24,9 @@ func (s *Socket) BytesAvailable() int {
 }
 
 // BytesPending is the number of written bytes not yet handed to the
-// network: unflushed output plus flushed output the writer has not sent.
+// network: unflushed output plus flushed output the writer has not taken
+// yet (it takes at most 64 KiB at a time, just before writing it). Once a
+// reply to some bytes has arrived, those bytes no longer count.
 func (s *Socket) BytesPending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -476,8 +476,16 @@ func (s *Socket) writeLoop(l *link) {
 	}
 }
 
-// writerNext waits for flushed bytes and returns the next chunk to write;
-// false once the link is closing and everything flushed was written.
+// writeChunk is the most the writer takes from the send queue at a time.
+// Taken bytes stop counting as pending before they are written, so that a
+// reply to them can never be seen while they still look pending (in AIR the
+// thread that writes is the one that reads); the chunk bounds how early that
+// is, a few TLS records.
+const writeChunk = 64 << 10
+
+// writerNext waits for flushed bytes and takes the next chunk to write off
+// the send queue; false once the link is closing and everything flushed was
+// written.
 func (s *Socket) writerNext(l *link) ([]byte, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -487,7 +495,14 @@ func (s *Socket) writerNext(l *link) ([]byte, bool) {
 	if len(l.sendq) == 0 {
 		return nil, false
 	}
-	return l.sendq[:min(len(l.sendq), 256<<10)], true
+	// Flush appends only past the end of sendq or replaces it, so the
+	// chunk's bytes stay untouched while the writer holds them.
+	chunk := l.sendq[:min(len(l.sendq), writeChunk)]
+	l.sendq = l.sendq[len(chunk):]
+	if len(l.sendq) == 0 {
+		l.sendq = nil
+	}
+	return chunk, true
 }
 
 // writerWrote accounts for n written bytes and reports outputProgress;
@@ -495,10 +510,6 @@ func (s *Socket) writerNext(l *link) ([]byte, bool) {
 func (s *Socket) writerWrote(l *link, n int, err error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l.sendq = l.sendq[n:]
-	if len(l.sendq) == 0 {
-		l.sendq = nil
-	}
 	l.written += uint64(n)
 	live := s.link == l
 	if live && n > 0 {

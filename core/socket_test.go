@@ -512,3 +512,21 @@ func TestCloseAfterFailedConnectDropsItsError(t *testing.T) {
 		t.Fatal("the ioError of the failed attempt survived close()")
 	}
 }
+
+// Once the echo of some bytes is readable, those bytes no longer count as
+// pending: the writer stops counting them before it writes them, as in AIR,
+// where the thread that writes is the one that reads.
+func TestPendingIsZeroOnceTheReplyArrived(t *testing.T) {
+	s, q := connected(t, "echo")
+	for i := range 500 {
+		s.WriteUTF("twenty-two bytes, too")
+		s.Flush()
+		waitAvailable(t, s, q, 23)
+		if p := s.BytesPending(); p != 0 {
+			t.Fatalf("round %d: %d bytes pending after their echo arrived", i, p)
+		}
+		if _, err := s.ReadBytes(0); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
