@@ -31,12 +31,11 @@ running loop; ``await sock.connect_async(host, port)``).
 Host facts (from the Go runtime inside the library):
 
 - **Trust store**: the platform's; on Linux ``SSL_CERT_FILE`` and
-  ``SSL_CERT_DIR``, read once, before the first certificate check. They must
-  be in the environment **when the process starts** (the shell, a service
-  file, ``subprocess``'s ``env=``): the Go runtime inside reads the
-  environment block the process was started with, so ``os.environ[...] =``
-  in Python is not seen (golang/go#44108). Per socket, trust can also be
-  extended with ``add_binary_chain_building_certificate(der, True)``.
+  ``SSL_CERT_DIR``. The library copies them from the process environment
+  at each ``connect()`` until the first certificate check loads the store,
+  so ``os.environ["SSL_CERT_FILE"] = ...`` before the first connect works;
+  later changes have no effect. Per socket, trust can also be extended
+  with ``add_binary_chain_building_certificate(der, True)``.
 - **fork()**: unsafe once the library is loaded (a forked child has none of
   the runtime's threads): in such a child ``SecureSocket()`` and every call
   raise :class:`ForkedError` instead of hanging. With

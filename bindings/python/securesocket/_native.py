@@ -10,11 +10,11 @@ first ``dispatch()``/``is_supported``/``version()``) rather than at import: a
 process that only imports the package and then forks (multiprocessing
 "fork") never started the Go runtime, so the child is not affected.
 
-Lazy loading does not make ``SSL_CERT_FILE`` settable from Python: the Go
-runtime takes its environment from the block the process was started with
-(runtime.goenvs_unix reads the slots after argv), not from the C environ that
-``os.environ`` changes (golang/go#44108). Trust variables must be in the
-environment when the process starts.
+``SSL_CERT_FILE`` set through ``os.environ`` (which changes the C environ)
+is seen: the Go runtime keeps its own copy of the start-up environment
+(golang/go#44108), so the library copies the trust variables from the C
+environ into it at each ``connect()`` (capi/env.go), until the first
+certificate check loads the store.
 
 It is never unloaded: Go c-shared libraries cannot be (ffi.md 1.2).
 
