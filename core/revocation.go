@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -882,6 +883,12 @@ var errCRLCriticalUnknown = errors.New("CRL has a critical extension this checke
 // cover only some reasons are refused: each says nothing complete about a
 // certificate on its own.
 func parseCRL(der []byte, issuer *x509.Certificate, now time.Time) (*cachedCRL, error) {
+	// RFC 5280 publishes DER; a CA made with `openssl ca -gencrl` and a
+	// static web server often serves PEM. The signature check below is
+	// the same either way.
+	if b, _ := pem.Decode(der); b != nil && b.Type == "X509 CRL" {
+		der = b.Bytes
+	}
 	rl, err := x509.ParseRevocationList(der)
 	if err != nil {
 		return nil, fmt.Errorf("malformed CRL: %v", err)

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"math/big"
 	"net"
 	"os"
@@ -436,6 +437,18 @@ func TestParseCRL(t *testing.T) {
 	}
 	if _, ok := c.revoked[serialKey(leaf.cert.SerialNumber)]; !ok || !c.covers(leaf.cert) || !c.until.After(now) {
 		t.Errorf("serial 7 not listed: %+v", c)
+	}
+	// The same CRL served as PEM (openssl ca -gencrl's default).
+	pemCRL := pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: crl(ca, x509.RevocationList{RevokedCertificateEntries: listing7})})
+	if c, err := parseCRL(pemCRL, ca.cert, now); err != nil {
+		t.Errorf("PEM CRL: %v", err)
+	} else if _, ok := c.revoked[serialKey(leaf.cert.SerialNumber)]; !ok {
+		t.Error("PEM CRL: serial 7 not listed")
+	}
+	// Another PEM type is not a CRL.
+	if _, err := parseCRL(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw}), ca.cert, now); err == nil ||
+		!strings.Contains(err.Error(), "malformed CRL") {
+		t.Errorf("PEM certificate as a CRL: %v", err)
 	}
 
 	// onlyContainsCACerts [2] TRUE: says nothing about a leaf.
