@@ -147,8 +147,10 @@ func (s *Socket) ServerCertificateStatus() CertificateStatus {
 	return s.status
 }
 
-// FailureDetail says why the last connect failed, in words (the same text
-// as the ioError's Detail); empty after a successful connect.
+// FailureDetail says why the last connect or connection failed, in words:
+// the Detail of the socket's last ioError, a refused connect or a
+// connection that broke later (such as a TLS 1.3 server refusing the client
+// certificate after connect). Empty after a successful connect until then.
 func (s *Socket) FailureDetail() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -321,6 +321,9 @@ func (rc *RevocationChecker) checkOne(ctx context.Context, cert, issuer *x509.Ce
 	if leaf && len(staple) > 0 {
 		resp, err := rc.judgeOCSP(staple, cert, issuer)
 		switch {
+		case staleRevocation(resp, err):
+			return certVerdict{result: RevocationRevoked, source: "OCSP response stapled by the server" + staleWords,
+				at: revokedWords(resp.RevokedAt, resp.RevocationReason)}
 		case err != nil:
 			why = append(why, "stapled OCSP response ignored: "+err.Error())
 		case resp.Status == ocsp.Unknown:
@@ -331,7 +334,7 @@ func (rc *RevocationChecker) checkOne(ctx context.Context, cert, issuer *x509.Ce
 			// a revocation already known wins.
 			if v, ok := rc.cachedVerdict(key); ok && v.revoked {
 				vd := v.verdict()
-				vd.source += ", cached; the server stapled an older \"good\""
+				vd.source += ", cached; it overrides the \"good\" the server stapled"
 				return vd
 			}
 			fallthrough
@@ -340,10 +343,18 @@ func (rc *RevocationChecker) checkOne(ctx context.Context, cert, issuer *x509.Ce
 			return v.verdict()
 		}
 	}
+	// A staple that was ignored is still worth saying when another source
+	// decides.
+	noted := func(v certVerdict) certVerdict {
+		if len(why) > 0 && len(staple) > 0 && leaf {
+			v.source += "; " + why[0]
+		}
+		return v
+	}
 	if v, ok := rc.cachedVerdict(key); ok {
 		vd := v.verdict()
 		vd.source += ", cached"
-		return vd
+		return noted(vd)
 	}
 
 	fetch := mode != RevocationStapleOnly
@@ -371,10 +382,18 @@ func (rc *RevocationChecker) checkOne(ctx context.Context, cert, issuer *x509.Ce
 		if cached {
 			source += ", cached"
 		}
-		if e, revoked := crl.revoked[serialKey(cert.SerialNumber)]; revoked {
-			return certVerdict{result: RevocationRevoked, source: source, at: revokedWords(e.at, e.reason)}
+		e, revoked := crl.revoked[serialKey(cert.SerialNumber)]
+		if crl.stale != "" {
+			if revoked && permanent(e.reason) {
+				return noted(certVerdict{result: RevocationRevoked, source: source + staleWords, at: revokedWords(e.at, e.reason)})
+			}
+			why = append(why, "CRL "+u+": "+crl.stale)
+			continue
 		}
-		return certVerdict{result: RevocationGood, source: source}
+		if revoked {
+			return noted(certVerdict{result: RevocationRevoked, source: source, at: revokedWords(e.at, e.reason)})
+		}
+		return noted(certVerdict{result: RevocationGood, source: source})
 	}
 	for _, u := range cert.OCSPServer {
 		if !httpURL(u) {
@@ -391,7 +410,7 @@ func (rc *RevocationChecker) checkOne(ctx context.Context, cert, issuer *x509.Ce
 			why = append(why, "OCSP "+u+": "+err.Error())
 			continue
 		}
-		return v.verdict()
+		return noted(v.verdict())
 	}
 
 	if !fetch {
@@ -485,6 +504,7 @@ type cachedCRL struct {
 	revoked  map[string]crlRevocation // by serialKey
 	onlyUser bool                     // issuing distribution point: end-entity certificates only
 	onlyCA   bool                     // issuing distribution point: CA certificates only
+	stale    string                   // why the CRL is stale, or ""
 	until    time.Time
 }
 
@@ -724,7 +744,7 @@ func (rc *RevocationChecker) crlFor(ctx context.Context, u string, issuer *x509.
 	}
 	key := "crl " + u + " " + hex.EncodeToString(id[:])
 	if why, bad := rc.failed(u, key); bad {
-		return nil, false, errors.New(why + " (a recent attempt; retried after " + failureTTL.String() + ")")
+		return nil, false, errors.New(why + " (remembered from an attempt less than " + failureTTL.String() + " ago)")
 	}
 	if ctx.Err() != nil {
 		return nil, false, errors.New("no time left to fetch it")
@@ -753,7 +773,7 @@ func (rc *RevocationChecker) crlFor(ctx context.Context, u string, issuer *x509.
 func (rc *RevocationChecker) ocspFor(ctx context.Context, u string, cert, issuer *x509.Certificate, vk verdictKey) (cachedVerdict, error) {
 	key := "ocsp " + u + " " + vk.String()
 	if why, bad := rc.failed(u, key); bad {
-		return cachedVerdict{}, errors.New(why + " (a recent attempt; retried after " + failureTTL.String() + ")")
+		return cachedVerdict{}, errors.New(why + " (remembered from an attempt less than " + failureTTL.String() + " ago)")
 	}
 	if ctx.Err() != nil {
 		return cachedVerdict{}, errors.New("no time left to ask it")
@@ -771,6 +791,12 @@ func (rc *RevocationChecker) ocspFor(ctx context.Context, u string, cert, issuer
 			return nil, err
 		}
 		resp, err := rc.judgeOCSP(der, cert, issuer)
+		if staleRevocation(resp, err) {
+			// Not cached as a verdict (it is stale), and not as a failure
+			// either: asked again next time, it may have been refreshed.
+			return cachedVerdict{revoked: true, at: resp.RevokedAt, reason: resp.RevocationReason,
+				source: "OCSP " + u + staleWords}, nil
+		}
 		if err == nil && resp.Status == ocsp.Unknown {
 			err = errors.New("the responder does not know the certificate")
 		}
@@ -791,7 +817,9 @@ func (rc *RevocationChecker) ocspFor(ctx context.Context, u string, cert, issuer
 // judgeOCSP parses an OCSP response about cert and checks everything
 // x/crypto/ocsp leaves to its caller: who signed it (the issuer, or a
 // responder the issuer delegated with the OCSPSigning usage, valid now),
-// that it is about this issuer and serial, and that it is fresh.
+// that it is about this issuer and serial, and that it is fresh. A stale
+// response that passes every other check comes back together with its
+// staleError (use it only through staleRevocation).
 func (rc *RevocationChecker) judgeOCSP(der []byte, cert, issuer *x509.Certificate) (*ocsp.Response, error) {
 	now := rc.now()
 	// A nil issuer makes the parser skip the issuer checks, done below in
@@ -832,6 +860,10 @@ func (rc *RevocationChecker) judgeOCSP(der []byte, cert, issuer *x509.Certificat
 		return nil, err
 	}
 	if err := fresh(resp.ThisUpdate, resp.NextUpdate, now); err != nil {
+		if isStale(err) {
+			// Authentic but old: the caller may still use a revocation.
+			return resp, fmt.Errorf("OCSP response %w", err)
+		}
 		return nil, fmt.Errorf("OCSP response %w", err)
 	}
 	return resp, nil
@@ -854,12 +886,41 @@ func fresh(this, next, now time.Time) error {
 	case !next.IsZero() && next.Before(this):
 		return errors.New("has nextUpdate before thisUpdate")
 	case !next.IsZero() && now.After(next.Add(clockSkew)):
-		return fmt.Errorf("is stale: expired at %s (nextUpdate)", next.UTC().Format(time.RFC3339))
+		return staleError(fmt.Sprintf("is stale: expired at %s (nextUpdate)", next.UTC().Format(time.RFC3339)))
 	case next.IsZero() && now.Sub(this) > maxAgeWithoutNextUpdate:
-		return fmt.Errorf("has no nextUpdate and is older than %s", maxAgeWithoutNextUpdate)
+		return staleError(fmt.Sprintf("has no nextUpdate and is older than %s", maxAgeWithoutNextUpdate))
 	}
 	return nil
 }
+
+// staleError: a CRL or OCSP response that was valid once but is past its
+// time. It no longer says a certificate is good; a revocation it records
+// still stands (see permanent).
+type staleError string
+
+func (e staleError) Error() string { return string(e) }
+
+// staleRevocation reports whether judgeOCSP's answer is an authentic but
+// stale response that records a permanent revocation.
+func staleRevocation(resp *ocsp.Response, err error) bool {
+	return resp != nil && isStale(err) && resp.Status == ocsp.Revoked && permanent(resp.RevocationReason)
+}
+
+func isStale(err error) bool {
+	var s staleError
+	return errors.As(err, &s)
+}
+
+// reasonCertificateHold is the one CRLReason that may be lifted later.
+const reasonCertificateHold = 6
+
+// permanent reports whether a revocation recorded in a stale CRL or OCSP
+// response still counts: revocation is permanent (RFC 5280 5.3.1), except a
+// certificate hold, which the CA may have released since.
+func permanent(reason int) bool { return reason != reasonCertificateHold }
+
+// staleWords is what a verdict from a stale source adds to its source.
+const staleWords = "; the answer is stale, but a revocation is permanent"
 
 // Extensions of a CRL (RFC 5280 §5.2, §5.3) the checker understands.
 var (
@@ -899,11 +960,16 @@ func parseCRL(der []byte, issuer *x509.Certificate, now time.Time) (*cachedCRL, 
 	if err := rl.CheckSignatureFrom(issuer); err != nil {
 		return nil, errors.New("CRL signature does not verify against the issuer: " + err.Error())
 	}
-	if err := fresh(rl.ThisUpdate, rl.NextUpdate, now); err != nil {
-		return nil, fmt.Errorf("CRL %w", err)
-	}
 	c := &cachedCRL{issuer: issuerID(issuer), revoked: make(map[string]crlRevocation, len(rl.RevokedCertificateEntries)),
 		until: cacheUntil(now, rl.NextUpdate)}
+	if err := fresh(rl.ThisUpdate, rl.NextUpdate, now); err != nil {
+		if !isStale(err) {
+			return nil, fmt.Errorf("CRL %w", err)
+		}
+		// Authentic but old: kept as briefly as a failure, for the
+		// revocations it records (see permanent); it says nothing good.
+		c.stale, c.until = "CRL "+err.Error(), now.Add(failureTTL)
+	}
 	for _, ext := range rl.Extensions {
 		if ext.Id.Equal(oidIssuingDistPoint) {
 			if c.onlyUser, c.onlyCA, err = parseIssuingDistributionPoint(ext.Value); err != nil {

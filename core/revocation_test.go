@@ -12,6 +12,8 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -229,7 +231,7 @@ func TestRevocationStaleOCSP(t *testing.T) {
 	}
 	// The failure is remembered: no second request within failureTTL.
 	res, detail, _ = checkLab(t, rc, lab.StaleOCSP, RevocationHardFail, 5*time.Second)
-	if res != RevocationUnknown || !strings.Contains(detail, "a recent attempt") {
+	if res != RevocationUnknown || !strings.Contains(detail, "remembered from an attempt less than 30s ago") {
 		t.Errorf("second check: %s (%s)", res, detail)
 	}
 	if n := theLab.ResponderRequests("/staleOCSP/ocsp") - before; n != 1 {
@@ -264,6 +266,10 @@ func TestRevocationForeignStapleIgnored(t *testing.T) {
 	res, detail := NewRevocationChecker().Check(ctx, chain, staple, RevocationHardFail)
 	if res != RevocationGood || !strings.Contains(detail, "OCSP "+theLab.ResponderURL("/goodOCSP/ocsp")) {
 		t.Errorf("%s (%s)", res, detail)
+	}
+	// The detail still says why the staple was not used.
+	if !strings.Contains(detail, "; stapled OCSP response ignored: ") {
+		t.Errorf("staple not mentioned: %s", detail)
 	}
 }
 
@@ -396,7 +402,7 @@ func TestStapledGoodDoesNotUndoKnownRevocation(t *testing.T) {
 	staple := ocspResponse(t, ca, ca, false, ocsp.Response{Status: ocsp.Good, SerialNumber: big.NewInt(42),
 		ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(time.Hour)})
 	res, detail := rc.Check(context.Background(), []*x509.Certificate{leaf.cert, ca.cert}, staple, RevocationSoftFail)
-	if res != RevocationRevoked || !strings.Contains(detail, "older \"good\"") {
+	if res != RevocationRevoked || !strings.Contains(detail, "cached; it overrides the \"good\" the server stapled") {
 		t.Errorf("%s (%s)", res, detail)
 	}
 	// An invalid staple is reported, and so is the lack of any URL.
@@ -475,7 +481,6 @@ func TestParseCRL(t *testing.T) {
 			}
 			return der
 		}(), sub, "signature does not verify"},
-		"stale": {crl(ca, x509.RevocationList{ThisUpdate: now.Add(-2 * time.Hour), NextUpdate: now.Add(-time.Hour)}), ca, "stale"},
 		"delta CRL": {crl(ca, x509.RevocationList{ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 27},
 			Critical: true, Value: []byte{0x02, 0x01, 0x01}}}}), ca, "critical extension"},
 		"only some reasons": {crl(ca, x509.RevocationList{ExtraExtensions: []pkix.Extension{idp([]byte{0x30, 0x04, 0x83, 0x02, 0x07, 0x80})}}), ca, "only some revocation reasons"},
@@ -661,5 +666,91 @@ func TestMustStapleBadStaple(t *testing.T) {
 	_, good := labChain(t, lab.MustStapleGood)
 	if why := rc.stapleProblem(good, chain[0], chain[1]); why != "" {
 		t.Errorf("its own staple: %q", why)
+	}
+}
+
+// A stale CRL or OCSP response says nothing good any more, but a revocation
+// it records still stands (revocation is permanent), unless it is a
+// certificate hold.
+func TestStaleAnswersKeepRevocations(t *testing.T) {
+	ca := newRevRoot(t, "ca")
+	now := time.Now()
+	staleCRL := func(entries ...x509.RevocationListEntry) []byte {
+		der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(1),
+			ThisUpdate: now.Add(-48 * time.Hour), NextUpdate: now.Add(-24 * time.Hour), RevokedCertificateEntries: entries},
+			ca.cert, ca.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
+	}
+	entry := func(serial int64, reason int) x509.RevocationListEntry {
+		return x509.RevocationListEntry{SerialNumber: big.NewInt(serial), RevocationTime: now.Add(-72 * time.Hour), ReasonCode: reason}
+	}
+	c, err := parseCRL(staleCRL(entry(1, 1)), ca.cert, now)
+	if err != nil || !strings.Contains(c.stale, "CRL is stale: expired at") || c.until.After(now.Add(failureTTL+time.Second)) {
+		t.Fatalf("stale CRL: %v %+v", err, c)
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("/compromised.crl", func(w http.ResponseWriter, _ *http.Request) { w.Write(staleCRL(entry(1, 1))) })
+	mux.HandleFunc("/hold.crl", func(w http.ResponseWriter, _ *http.Request) { w.Write(staleCRL(entry(2, reasonCertificateHold))) })
+	mux.HandleFunc("/empty.crl", func(w http.ResponseWriter, _ *http.Request) { w.Write(staleCRL()) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	for _, tt := range []struct {
+		name   string
+		serial int64
+		path   string
+		want   RevocationResult
+		words  string
+	}{
+		{"revoked, key compromise", 1, "/compromised.crl", RevocationRevoked, "the answer is stale, but a revocation is permanent"},
+		{"on hold", 2, "/hold.crl", RevocationUnknown, "CRL is stale: expired at"},
+		{"not listed", 3, "/empty.crl", RevocationUnknown, "CRL is stale: expired at"},
+	} {
+		leaf := newRevLeaf(t, ca, tt.serial, []string{srv.URL + tt.path}, nil)
+		res, detail := NewRevocationChecker().Check(context.Background(), []*x509.Certificate{leaf.cert, ca.cert}, nil, RevocationSoftFail)
+		if res != tt.want || !strings.Contains(detail, tt.words) {
+			t.Errorf("CRL %s: %s (%s)", tt.name, res, detail)
+		}
+	}
+
+	leaf := newRevLeaf(t, ca, 42, nil, nil)
+	stale := func(status, reason int) []byte {
+		return ocspResponse(t, ca, ca, false, ocsp.Response{Status: status, SerialNumber: big.NewInt(42), RevokedAt: now.Add(-72 * time.Hour),
+			RevocationReason: reason, ThisUpdate: now.Add(-48 * time.Hour), NextUpdate: now.Add(-24 * time.Hour)})
+	}
+	for _, tt := range []struct {
+		name   string
+		staple []byte
+		want   RevocationResult
+		words  string
+	}{
+		{"revoked", stale(ocsp.Revoked, 1), RevocationRevoked, "OCSP response stapled by the server; the answer is stale, but a revocation is permanent"},
+		{"on hold", stale(ocsp.Revoked, reasonCertificateHold), RevocationUnknown, "stapled OCSP response ignored: OCSP response is stale"},
+		{"good", stale(ocsp.Good, 0), RevocationUnknown, "stapled OCSP response ignored: OCSP response is stale"},
+	} {
+		res, detail := NewRevocationChecker().Check(context.Background(), []*x509.Certificate{leaf.cert, ca.cert}, tt.staple, RevocationSoftFail)
+		if res != tt.want || !strings.Contains(detail, tt.words) {
+			t.Errorf("staple %s: %s (%s)", tt.name, res, detail)
+		}
+	}
+	// The same from a responder: revoked stands, and is not cached.
+	ocspSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(stale(ocsp.Revoked, 1)) }))
+	defer ocspSrv.Close()
+	fetched := newRevLeaf(t, ca, 42, nil, []string{ocspSrv.URL})
+	rc := NewRevocationChecker()
+	res, detail := rc.Check(context.Background(), []*x509.Certificate{fetched.cert, ca.cert}, nil, RevocationSoftFail)
+	if res != RevocationRevoked || !strings.Contains(detail, "(OCSP "+ocspSrv.URL+"; the answer is stale, but a revocation is permanent") {
+		t.Errorf("responder: %s (%s)", res, detail)
+	}
+	if _, ok := rc.cachedVerdict(newVerdictKey(fetched.cert, ca.cert)); ok {
+		t.Error("a stale answer was cached")
+	}
+	// A must-staple certificate is not satisfied by a stale staple.
+	if why := NewRevocationChecker().stapleProblem(stale(ocsp.Revoked, 1), leaf.cert, ca.cert); !strings.Contains(why, "stale") {
+		t.Errorf("stale staple for must-staple: %q", why)
 	}
 }

@@ -448,8 +448,9 @@ func (s *Socket) reserveInputLocked() []byte {
 // ioError with the reason, then close. Unread input stays readable.
 func (s *Socket) peerClosedLocked(l *link, err error) {
 	if !isCleanEOF(err) {
+		s.detail = describeNetError(err)
 		s.post(Event{Type: EventIOError, ErrorID: ErrIDSocketError,
-			Text: "Error #2031: Socket Error. URL: " + l.host, Detail: describeNetError(err)})
+			Text: "Error #2031: Socket Error. URL: " + l.host, Detail: s.detail})
 	}
 	l.closing = true
 	l.wake.Broadcast()

@@ -25,7 +25,7 @@ func TestCertificateMatrix(t *testing.T) {
 		{"missingIntermediate", EventIOError, StatusUntrustedSigners, "intermediate"},
 		{"expiredIntermediate", EventIOError, StatusInvalidChain, "issuing certificate"},
 		{"wrongKeyUsage", EventIOError, StatusInvalid, "usage"},
-		{"tls10", EventIOError, StatusUnknown, "version"},
+		{"tls10", EventIOError, StatusUnknown, "below the socket's minimum, TLS 1.2 unless minTLSVersion is lowered"},
 		{"garbage", EventIOError, StatusUnknown, "does not speak TLS"},
 		{"refused", EventIOError, StatusUnknown, "connection refused"},
 	}

@@ -359,6 +359,17 @@ func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSet
 					detail: "public key pin mismatch: no key in the verified chain matches a pinned SHA-256"}
 			}
 		}
+		// OCSP must-staple: the certificate itself says a connection
+		// without a valid staple is not to be trusted, whatever other
+		// sources would say, so nothing is fetched for it. Only "off" (no
+		// revocation checking at all) skips it.
+		if t.revocation != RevocationOff && len(chain) > 1 && mustStaple(chain[0]) {
+			if why := SharedRevocationChecker().stapleProblem(cs.OCSPResponse, chain[0], chain[1]); why != "" {
+				d := "the certificate requires a stapled OCSP response (OCSP must-staple, RFC 7633), but " + why
+				at.chain, at.revocation, at.revDetail = chain, RevocationUnknown, d
+				return &connectRefusal{status: StatusInvalid, detail: d}
+			}
+		}
 		res, detail := SharedRevocationChecker().Check(revocationContext(ctx), chain, cs.OCSPResponse, t.revocation)
 		at.chain, at.revocation, at.revDetail = chain, res, detail
 		if res.Refuses(t.revocation) {
@@ -368,15 +379,6 @@ func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSet
 				detail = "revocation could not be checked (hard-fail): " + detail
 			}
 			return &connectRefusal{status: st, detail: detail}
-		}
-		// OCSP must-staple: the certificate itself says a connection
-		// without a valid staple is not to be trusted, whatever the other
-		// sources said. Only "off" (no revocation checking at all) skips it.
-		if t.revocation != RevocationOff && len(chain) > 1 && mustStaple(chain[0]) {
-			if why := SharedRevocationChecker().stapleProblem(cs.OCSPResponse, chain[0], chain[1]); why != "" {
-				return &connectRefusal{status: StatusInvalid,
-					detail: "the certificate requires a stapled OCSP response (OCSP must-staple, RFC 7633), but " + why}
-			}
 		}
 		at.verified = true
 		return nil

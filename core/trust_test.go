@@ -56,11 +56,10 @@ func TestRevocationScenarios(t *testing.T) {
 		// refused in every mode but off, even when its responder says good.
 		{lab.MustStapleGood, RevocationSoftFail, EventConnect, StatusTrusted, RevocationGood},
 		{lab.MustStapleGood, RevocationStapleOnly, EventConnect, StatusTrusted, RevocationGood},
-		{lab.MustStapleMissing, RevocationSoftFail, EventIOError, StatusInvalid, RevocationGood},
-		{lab.MustStapleMissing, RevocationHardFail, EventIOError, StatusInvalid, RevocationGood},
-		// Good or unknown, as the shared cache has it: stapleOnly fetches
-		// nothing but uses what earlier checks learnt.
-		{lab.MustStapleMissing, RevocationStapleOnly, EventIOError, StatusInvalid, ""},
+		// Refused before anything is fetched: revocation unknown.
+		{lab.MustStapleMissing, RevocationSoftFail, EventIOError, StatusInvalid, RevocationUnknown},
+		{lab.MustStapleMissing, RevocationHardFail, EventIOError, StatusInvalid, RevocationUnknown},
+		{lab.MustStapleMissing, RevocationStapleOnly, EventIOError, StatusInvalid, RevocationUnknown},
 		{lab.MustStapleMissing, RevocationOff, EventConnect, StatusTrusted, RevocationNotChecked},
 	}
 	for _, c := range cases {
@@ -70,7 +69,7 @@ func TestRevocationScenarios(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := connectTo(t, s, c.scenario)
-			if e.Type != c.event || s.ServerCertificateStatus() != c.status || c.result != "" && s.RevocationStatus() != c.result {
+			if e.Type != c.event || s.ServerCertificateStatus() != c.status || s.RevocationStatus() != c.result {
 				t.Fatalf("%s status %s revocation %s (%s / %s); want %s %s %s", e.Type, s.ServerCertificateStatus(),
 					s.RevocationStatus(), e.Detail, s.RevocationDetail(), c.event, c.status, c.result)
 			}
@@ -310,6 +309,33 @@ func TestClientCertificates(t *testing.T) {
 			if !strings.Contains(e.Detail, want) {
 				t.Fatalf("%s wrong=%v: detail %q, want %q", scenario, withWrong, e.Detail, want)
 			}
+			// Also after a TLS 1.3 connect: the failure detail is the
+			// ioError's.
+			if s.FailureDetail() != e.Detail {
+				t.Fatalf("%s wrong=%v: failure detail %q, ioError %q", scenario, withWrong, s.FailureDetail(), e.Detail)
+			}
 		}
+	}
+}
+
+// A must-staple certificate without a staple is refused before anything is
+// fetched: no request reaches its OCSP responder, and the refusal says why
+// even in hard-fail.
+func TestMustStapleFetchesNothing(t *testing.T) {
+	path := "/" + lab.MustStapleMissing + "/ocsp"
+	before := theLab.ResponderRequests(path)
+	for _, mode := range []RevocationMode{RevocationSoftFail, RevocationHardFail} {
+		s := New(nil)
+		s.SetRevocationMode(mode)
+		e := connectTo(t, s, lab.MustStapleMissing)
+		if e.Type != EventIOError || !strings.Contains(e.Detail, "must-staple") || s.FailureDetail() != e.Detail {
+			t.Errorf("%s: %s %q", mode, e.Type, e.Detail)
+		}
+		if s.RevocationDetail() != e.Detail {
+			t.Errorf("%s: revocation detail %q", mode, s.RevocationDetail())
+		}
+	}
+	if n := theLab.ResponderRequests(path); n != before {
+		t.Errorf("%d requests reached the responder", n-before)
 	}
 }

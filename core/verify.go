@@ -129,6 +129,9 @@ func describeNetError(err error) string {
 		return "the server does not speak TLS: " + rhe.Msg
 	}
 	msg := err.Error()
+	if strings.Contains(msg, "protocol version not supported") {
+		return msg + " (the server offers only TLS versions below the socket's minimum, TLS 1.2 unless minTLSVersion is lowered)"
+	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.HasSuffix(msg, "EOF") {
 		return "the server closed the connection during the TLS handshake"
 	}

@@ -321,8 +321,11 @@ SS_API int ss_get_remote_port(ss_socket *s, int *out);
  * it to "unknown". *out is static. */
 SS_API int ss_get_server_certificate_status(ss_socket *s, const char **out);
 
-/* Why the last connect failed, in words (the detail of its ioError event);
- * "" after a successful connect. Free *out with ss_free(). */
+/* Why the last connect or connection failed, in words: the detail of the
+ * socket's last ioError event (a refused connect, or a connection that broke
+ * later, such as a TLS 1.3 server refusing the client certificate after
+ * SS_EVENT_CONNECT); "" after a successful connect until then. Free *out
+ * with ss_free(). */
 SS_API int ss_get_failure_detail(ss_socket *s, char **out, size_t *out_len);
 
 /* Unread input, in bytes, at which the socket stops reading from the network

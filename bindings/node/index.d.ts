@@ -231,7 +231,7 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
   readonly remotePort: number;
   /** A CertificateStatus value: "unknown" until a certificate was judged. */
   readonly serverCertificateStatus: string;
-  /** Why the last connect failed ("" after a successful connect). */
+  /** Why the last connect or connection failed: the detail of the last ioError ("" after a successful connect until then). */
   readonly failureDetail: string;
   /** Unread input at which reading pauses (default 16 MiB, minimum 1024). */
   inputLimit: number;

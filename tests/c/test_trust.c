@@ -310,6 +310,7 @@ static void test_must_staple(void) {
       CHECK(e.error_id == 2031);
       CHECK(strcmp(status_of(s), SS_CERT_INVALID) == 0);
       CHECK(has(e.detail, "requires a stapled OCSP response (OCSP must-staple, RFC 7633), but the server stapled none"));
+      CHECK(strcmp(revocation_of(s), SS_REVOCATION_UNKNOWN) == 0);
       int connected = -1;
       CHECK(ss_get_connected(s, &connected) == SS_OK && connected == 0);
     }

@@ -46,8 +46,8 @@ const REVOCATION = [
   // mode but off, although the responder says good.
   ['mustStapleGood', M.SOFT_FAIL, 'connect', S.TRUSTED, R.GOOD],
   ['mustStapleGood', M.STAPLE_ONLY, 'connect', S.TRUSTED, R.GOOD],
-  ['mustStapleMissing', M.SOFT_FAIL, 'ioError', S.INVALID, R.GOOD],
-  ['mustStapleMissing', M.HARD_FAIL, 'ioError', S.INVALID, R.GOOD],
+  ['mustStapleMissing', M.SOFT_FAIL, 'ioError', S.INVALID, R.UNKNOWN],
+  ['mustStapleMissing', M.HARD_FAIL, 'ioError', S.INVALID, R.UNKNOWN],
   ['mustStapleMissing', M.OFF, 'connect', S.TRUSTED, R.NOT_CHECKED],
 ];
 

@@ -408,8 +408,10 @@ class SecureSocket(EventDispatcher):
 
     @property
     def failure_detail(self) -> str:
-        """Why the last connect failed, in words (the detail of its ioError);
-        ``""`` after a successful connect."""
+        """Why the last connect or connection failed, in words: the detail
+        of the socket's last ioError (a refused connect, or a connection that
+        broke later, such as a TLS 1.3 server refusing the client certificate
+        after ``connect``); ``""`` after a successful connect until then."""
         return self._take_str(self._lib.ss_get_failure_detail)
 
     @property

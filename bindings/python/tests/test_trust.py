@@ -140,6 +140,7 @@ def test_must_staple(lab: Lab, sock: SecureSocket, mode: str) -> None:
     else:
         assert_refused(sock, ev)
         assert sock.server_certificate_status == CertificateStatus.INVALID
+        assert sock.revocation_status == RevocationStatus.UNKNOWN
         assert "requires a stapled OCSP response (OCSP must-staple, RFC 7633), but the server stapled none" in ev.detail
 
     other = SecureSocket()
