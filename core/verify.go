@@ -77,6 +77,11 @@ func classifyVerifyError(err error, leaf *x509.Certificate, now time.Time) (Cert
 		case x509.NotAuthorizedToSign, x509.TooManyIntermediates, x509.CANotAuthorizedForThisName,
 			x509.CANotAuthorizedForExtKeyUsage, x509.NameConstraintsWithoutSANs, x509.TooManyConstraints:
 			return StatusInvalidChain, err.Error()
+		case x509.IncompatibleUsage:
+			if !isLeaf {
+				return StatusInvalidChain, "an issuing certificate may not issue certificates for TLS servers (extended key usage): " + err.Error()
+			}
+			return StatusInvalid, "the server's certificate is not for TLS servers (its extended key usage lacks serverAuth): " + err.Error()
 		default:
 			if !isLeaf {
 				return StatusInvalidChain, err.Error()
@@ -87,7 +92,11 @@ func classifyVerifyError(err error, leaf *x509.Certificate, now time.Time) (Cert
 		return StatusPrincipalMismatch, err.Error()
 	case errors.As(err, &ua):
 		d := err.Error()
-		if leaf != nil && !isSelfIssued(leaf) {
+		switch {
+		case leaf != nil && isSelfIssued(leaf):
+			d = "the server's certificate is self-signed and not a trust anchor of this socket " +
+				"(addBinaryChainBuildingCertificate(der, true) makes it one): " + d
+		case leaf != nil:
 			d += " (the chain does not reach a trusted root; the server may also have left out its intermediate certificate)"
 		}
 		return StatusUntrustedSigners, d
