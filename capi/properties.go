@@ -47,28 +47,28 @@ func cbool(b bool) C.int {
 	return 0
 }
 
-//export ss_get_connected
-func ss_get_connected(h *C.ss_socket, out *C.int) C.int {
+//export ssgo_get_connected
+func ssgo_get_connected(h *C.ss_socket, out *C.int) C.int {
 	return getNum(h, out, func(s *core.Socket) C.int { return cbool(s.Connected()) })
 }
 
-//export ss_get_bytes_available
-func ss_get_bytes_available(h *C.ss_socket, out *C.uint64_t) C.int {
+//export ssgo_get_bytes_available
+func ssgo_get_bytes_available(h *C.ss_socket, out *C.uint64_t) C.int {
 	return getNum(h, out, func(s *core.Socket) C.uint64_t { return C.uint64_t(s.BytesAvailable()) })
 }
 
-//export ss_get_bytes_pending
-func ss_get_bytes_pending(h *C.ss_socket, out *C.uint64_t) C.int {
+//export ssgo_get_bytes_pending
+func ssgo_get_bytes_pending(h *C.ss_socket, out *C.uint64_t) C.int {
 	return getNum(h, out, func(s *core.Socket) C.uint64_t { return C.uint64_t(s.BytesPending()) })
 }
 
-//export ss_get_endian
-func ss_get_endian(h *C.ss_socket, out **C.ssi_cchar) C.int {
+//export ssgo_get_endian
+func ssgo_get_endian(h *C.ss_socket, out **C.ssi_cchar) C.int {
 	return getStatic(h, out, func(s *core.Socket) string { return s.Endian() })
 }
 
-//export ss_set_endian
-func ss_set_endian(h *C.ss_socket, endian *C.ssi_cchar, n C.size_t) (rc C.int) {
+//export ssgo_set_endian
+func ssgo_set_endian(h *C.ss_socket, endian *C.ssi_cchar, n C.size_t) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -84,13 +84,13 @@ func ss_set_endian(h *C.ss_socket, endian *C.ssi_cchar, n C.size_t) (rc C.int) {
 	return result(h, s.SetEndian(v))
 }
 
-//export ss_get_object_encoding
-func ss_get_object_encoding(h *C.ss_socket, out *C.uint32_t) C.int {
+//export ssgo_get_object_encoding
+func ssgo_get_object_encoding(h *C.ss_socket, out *C.uint32_t) C.int {
 	return getNum(h, out, func(s *core.Socket) C.uint32_t { return C.uint32_t(s.ObjectEncoding()) })
 }
 
-//export ss_set_object_encoding
-func ss_set_object_encoding(h *C.ss_socket, v C.uint32_t) (rc C.int) {
+//export ssgo_set_object_encoding
+func ssgo_set_object_encoding(h *C.ss_socket, v C.uint32_t) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -99,13 +99,13 @@ func ss_set_object_encoding(h *C.ss_socket, v C.uint32_t) (rc C.int) {
 	return result(h, s.SetObjectEncoding(uint(v)))
 }
 
-//export ss_get_timeout
-func ss_get_timeout(h *C.ss_socket, out *C.uint32_t) C.int {
+//export ssgo_get_timeout
+func ssgo_get_timeout(h *C.ss_socket, out *C.uint32_t) C.int {
 	return getNum(h, out, func(s *core.Socket) C.uint32_t { return C.uint32_t(s.Timeout()) })
 }
 
-//export ss_set_timeout
-func ss_set_timeout(h *C.ss_socket, ms C.uint32_t) (rc C.int) {
+//export ssgo_set_timeout
+func ssgo_set_timeout(h *C.ss_socket, ms C.uint32_t) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -115,43 +115,43 @@ func ss_set_timeout(h *C.ss_socket, ms C.uint32_t) (rc C.int) {
 	return codeOK
 }
 
-//export ss_get_local_address
-func ss_get_local_address(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
+//export ssgo_get_local_address
+func ssgo_get_local_address(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
 	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.LocalAddress(), nil })
 }
 
-//export ss_get_remote_address
-func ss_get_remote_address(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
+//export ssgo_get_remote_address
+func ssgo_get_remote_address(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
 	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.RemoteAddress(), nil })
 }
 
-//export ss_get_local_port
-func ss_get_local_port(h *C.ss_socket, out *C.int) C.int {
+//export ssgo_get_local_port
+func ssgo_get_local_port(h *C.ss_socket, out *C.int) C.int {
 	return getNum(h, out, func(s *core.Socket) C.int { return C.int(s.LocalPort()) })
 }
 
-//export ss_get_remote_port
-func ss_get_remote_port(h *C.ss_socket, out *C.int) C.int {
+//export ssgo_get_remote_port
+func ssgo_get_remote_port(h *C.ss_socket, out *C.int) C.int {
 	return getNum(h, out, func(s *core.Socket) C.int { return C.int(s.RemotePort()) })
 }
 
-//export ss_get_server_certificate_status
-func ss_get_server_certificate_status(h *C.ss_socket, out **C.ssi_cchar) C.int {
+//export ssgo_get_server_certificate_status
+func ssgo_get_server_certificate_status(h *C.ss_socket, out **C.ssi_cchar) C.int {
 	return getStatic(h, out, func(s *core.Socket) string { return string(s.ServerCertificateStatus()) })
 }
 
-//export ss_get_failure_detail
-func ss_get_failure_detail(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
+//export ssgo_get_failure_detail
+func ssgo_get_failure_detail(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
 	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.FailureDetail(), nil })
 }
 
-//export ss_get_input_limit
-func ss_get_input_limit(h *C.ss_socket, out *C.uint64_t) C.int {
+//export ssgo_get_input_limit
+func ssgo_get_input_limit(h *C.ss_socket, out *C.uint64_t) C.int {
 	return getNum(h, out, func(s *core.Socket) C.uint64_t { return C.uint64_t(s.InputLimit()) })
 }
 
-//export ss_set_input_limit
-func ss_set_input_limit(h *C.ss_socket, n C.uint64_t) (rc C.int) {
+//export ssgo_set_input_limit
+func ssgo_set_input_limit(h *C.ss_socket, n C.uint64_t) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -162,13 +162,13 @@ func ss_set_input_limit(h *C.ss_socket, n C.uint64_t) (rc C.int) {
 	return codeOK
 }
 
-//export ss_get_min_tls_version
-func ss_get_min_tls_version(h *C.ss_socket, out *C.int) C.int {
+//export ssgo_get_min_tls_version
+func ssgo_get_min_tls_version(h *C.ss_socket, out *C.int) C.int {
 	return getNum(h, out, func(s *core.Socket) C.int { return C.int(s.MinTLSVersion()) })
 }
 
-//export ss_set_min_tls_version
-func ss_set_min_tls_version(h *C.ss_socket, v C.int) (rc C.int) {
+//export ssgo_set_min_tls_version
+func ssgo_set_min_tls_version(h *C.ss_socket, v C.int) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -181,7 +181,7 @@ func ss_set_min_tls_version(h *C.ss_socket, v C.int) (rc C.int) {
 	return result(h, s.SetMinTLSVersion(uint16(v)))
 }
 
-//export ss_get_tls_version
-func ss_get_tls_version(h *C.ss_socket, out **C.ssi_cchar) C.int {
+//export ssgo_get_tls_version
+func ssgo_get_tls_version(h *C.ss_socket, out **C.ssi_cchar) C.int {
 	return getStatic(h, out, func(s *core.Socket) string { return s.TLSVersion() })
 }

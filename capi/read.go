@@ -31,53 +31,53 @@ func readNum[G any, T any](h *C.ss_socket, out *T, read func(*core.Socket) (G, e
 	return codeOK
 }
 
-//export ss_read_boolean
-func ss_read_boolean(h *C.ss_socket, out *C.int) C.int {
+//export ssgo_read_boolean
+func ssgo_read_boolean(h *C.ss_socket, out *C.int) C.int {
 	return readNum(h, out, (*core.Socket).ReadBoolean, cbool)
 }
 
-//export ss_read_byte
-func ss_read_byte(h *C.ss_socket, out *C.int8_t) C.int {
+//export ssgo_read_byte
+func ssgo_read_byte(h *C.ss_socket, out *C.int8_t) C.int {
 	return readNum(h, out, (*core.Socket).ReadInt8, func(v int8) C.int8_t { return C.int8_t(v) })
 }
 
-//export ss_read_unsigned_byte
-func ss_read_unsigned_byte(h *C.ss_socket, out *C.uint8_t) C.int {
+//export ssgo_read_unsigned_byte
+func ssgo_read_unsigned_byte(h *C.ss_socket, out *C.uint8_t) C.int {
 	return readNum(h, out, (*core.Socket).ReadUnsignedByte, func(v uint8) C.uint8_t { return C.uint8_t(v) })
 }
 
-//export ss_read_short
-func ss_read_short(h *C.ss_socket, out *C.int16_t) C.int {
+//export ssgo_read_short
+func ssgo_read_short(h *C.ss_socket, out *C.int16_t) C.int {
 	return readNum(h, out, (*core.Socket).ReadShort, func(v int16) C.int16_t { return C.int16_t(v) })
 }
 
-//export ss_read_unsigned_short
-func ss_read_unsigned_short(h *C.ss_socket, out *C.uint16_t) C.int {
+//export ssgo_read_unsigned_short
+func ssgo_read_unsigned_short(h *C.ss_socket, out *C.uint16_t) C.int {
 	return readNum(h, out, (*core.Socket).ReadUnsignedShort, func(v uint16) C.uint16_t { return C.uint16_t(v) })
 }
 
-//export ss_read_int
-func ss_read_int(h *C.ss_socket, out *C.int32_t) C.int {
+//export ssgo_read_int
+func ssgo_read_int(h *C.ss_socket, out *C.int32_t) C.int {
 	return readNum(h, out, (*core.Socket).ReadInt, func(v int32) C.int32_t { return C.int32_t(v) })
 }
 
-//export ss_read_unsigned_int
-func ss_read_unsigned_int(h *C.ss_socket, out *C.uint32_t) C.int {
+//export ssgo_read_unsigned_int
+func ssgo_read_unsigned_int(h *C.ss_socket, out *C.uint32_t) C.int {
 	return readNum(h, out, (*core.Socket).ReadUnsignedInt, func(v uint32) C.uint32_t { return C.uint32_t(v) })
 }
 
-//export ss_read_float
-func ss_read_float(h *C.ss_socket, out *C.double) C.int {
+//export ssgo_read_float
+func ssgo_read_float(h *C.ss_socket, out *C.double) C.int {
 	return readNum(h, out, (*core.Socket).ReadFloat, func(v float64) C.double { return C.double(v) })
 }
 
-//export ss_read_double
-func ss_read_double(h *C.ss_socket, out *C.double) C.int {
+//export ssgo_read_double
+func ssgo_read_double(h *C.ss_socket, out *C.double) C.int {
 	return readNum(h, out, (*core.Socket).ReadDouble, func(v float64) C.double { return C.double(v) })
 }
 
-//export ss_read_bytes
-func ss_read_bytes(h *C.ss_socket, buf unsafe.Pointer, capacity, length C.size_t, outN *C.size_t) (rc C.int) {
+//export ssgo_read_bytes
+func ssgo_read_bytes(h *C.ss_socket, buf unsafe.Pointer, capacity, length C.size_t, outN *C.size_t) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -130,20 +130,20 @@ func readString(h *C.ss_socket, out **C.char, outLen *C.size_t, read func(*core.
 	return outString(h, v, out, outLen)
 }
 
-//export ss_read_utf
-func ss_read_utf(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
+//export ssgo_read_utf
+func ssgo_read_utf(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
 	return readString(h, out, outLen, (*core.Socket).ReadUTF)
 }
 
-//export ss_read_utf_bytes
-func ss_read_utf_bytes(h *C.ss_socket, length C.uint32_t, out **C.char, outLen *C.size_t) C.int {
+//export ssgo_read_utf_bytes
+func ssgo_read_utf_bytes(h *C.ss_socket, length C.uint32_t, out **C.char, outLen *C.size_t) C.int {
 	return readString(h, out, outLen, func(s *core.Socket) (string, error) {
 		return s.ReadUTFBytes(uint32(length))
 	})
 }
 
-//export ss_read_multi_byte
-func ss_read_multi_byte(h *C.ss_socket, length C.uint32_t, charset *C.ssi_cchar, charsetLen C.size_t, out **C.char, outLen *C.size_t) (rc C.int) {
+//export ssgo_read_multi_byte
+func ssgo_read_multi_byte(h *C.ss_socket, length C.uint32_t, charset *C.ssi_cchar, charsetLen C.size_t, out **C.char, outLen *C.size_t) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {

@@ -27,8 +27,8 @@ func result(h *C.ss_socket, err error) C.int {
 	return codeOK
 }
 
-//export ss_is_supported
-func ss_is_supported() (ok C.int) {
+//export ssgo_is_supported
+func ssgo_is_supported() (ok C.int) {
 	defer func() {
 		if recover() != nil {
 			ok = 0
@@ -40,8 +40,8 @@ func ss_is_supported() (ok C.int) {
 	return 0
 }
 
-//export ss_socket_new
-func ss_socket_new() (h *C.ss_socket) {
+//export ssgo_socket_new
+func ssgo_socket_new() (h *C.ss_socket) {
 	defer func() {
 		if recover() != nil {
 			h = nil
@@ -53,8 +53,8 @@ func ss_socket_new() (h *C.ss_socket) {
 	return newHandle()
 }
 
-//export ss_socket_free
-func ss_socket_free(h *C.ss_socket) (rc C.int) {
+//export ssgo_socket_free
+func ssgo_socket_free(h *C.ss_socket) (rc C.int) {
 	defer guard(h, &rc)
 	if forked() {
 		return codeForked
@@ -71,8 +71,8 @@ func ss_socket_free(h *C.ss_socket) (rc C.int) {
 	return codeOK
 }
 
-//export ss_connect
-func ss_connect(h *C.ss_socket, host *C.ssi_cchar, n C.size_t, port C.int) (rc C.int) {
+//export ssgo_connect
+func ssgo_connect(h *C.ss_socket, host *C.ssi_cchar, n C.size_t, port C.int) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -89,8 +89,8 @@ func ss_connect(h *C.ss_socket, host *C.ssi_cchar, n C.size_t, port C.int) (rc C
 	return result(h, s.Connect(name, int(port)))
 }
 
-//export ss_close
-func ss_close(h *C.ss_socket) (rc C.int) {
+//export ssgo_close
+func ssgo_close(h *C.ss_socket) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -99,8 +99,8 @@ func ss_close(h *C.ss_socket) (rc C.int) {
 	return result(h, s.Close())
 }
 
-//export ss_flush
-func ss_flush(h *C.ss_socket) (rc C.int) {
+//export ssgo_flush
+func ssgo_flush(h *C.ss_socket) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {

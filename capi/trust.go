@@ -28,8 +28,8 @@ func inBytes(h *C.ss_socket, p *C.ssi_cvoid, n C.size_t, param string) ([]byte, 
 	return unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n)), codeOK
 }
 
-//export ss_add_binary_chain_building_certificate
-func ss_add_binary_chain_building_certificate(h *C.ss_socket, der *C.ssi_cvoid, n C.size_t, trusted C.int) (rc C.int) {
+//export ssgo_add_binary_chain_building_certificate
+func ssgo_add_binary_chain_building_certificate(h *C.ss_socket, der *C.ssi_cvoid, n C.size_t, trusted C.int) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -42,8 +42,8 @@ func ss_add_binary_chain_building_certificate(h *C.ss_socket, der *C.ssi_cvoid, 
 	return result(h, s.AddBinaryChainBuildingCertificate(b, trusted != 0))
 }
 
-//export ss_add_public_key_pin
-func ss_add_public_key_pin(h *C.ss_socket, sha256 *C.ssi_cvoid, n C.size_t) (rc C.int) {
+//export ssgo_add_public_key_pin
+func ssgo_add_public_key_pin(h *C.ss_socket, sha256 *C.ssi_cvoid, n C.size_t) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -56,8 +56,8 @@ func ss_add_public_key_pin(h *C.ss_socket, sha256 *C.ssi_cvoid, n C.size_t) (rc 
 	return result(h, s.AddPublicKeyPin(b))
 }
 
-//export ss_clear_public_key_pins
-func ss_clear_public_key_pins(h *C.ss_socket) (rc C.int) {
+//export ssgo_clear_public_key_pins
+func ssgo_clear_public_key_pins(h *C.ss_socket) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -67,11 +67,11 @@ func ss_clear_public_key_pins(h *C.ss_socket) (rc C.int) {
 	return codeOK
 }
 
-// ss_public_key_pin has no socket, so a failure has nowhere to keep its
+// ssgo_public_key_pin has no socket, so a failure has nowhere to keep its
 // message: the code says it all (bad DER is the only way to fail).
 //
-//export ss_public_key_pin
-func ss_public_key_pin(der *C.ssi_cvoid, n C.size_t, out *C.uint8_t) (rc C.int) {
+//export ssgo_public_key_pin
+func ssgo_public_key_pin(der *C.ssi_cvoid, n C.size_t, out *C.uint8_t) (rc C.int) {
 	defer guard(nil, &rc)
 	if forked() {
 		return codeForked
@@ -95,8 +95,8 @@ func ss_public_key_pin(der *C.ssi_cvoid, n C.size_t, out *C.uint8_t) (rc C.int) 
 	return codeOK
 }
 
-//export ss_set_client_certificate
-func ss_set_client_certificate(h *C.ss_socket, cert *C.ssi_cvoid, certLen C.size_t, key *C.ssi_cvoid, keyLen C.size_t, password *C.ssi_cchar, passwordLen C.size_t) (rc C.int) {
+//export ssgo_set_client_certificate
+func ssgo_set_client_certificate(h *C.ss_socket, cert *C.ssi_cvoid, certLen C.size_t, key *C.ssi_cvoid, keyLen C.size_t, password *C.ssi_cchar, passwordLen C.size_t) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -119,8 +119,8 @@ func ss_set_client_certificate(h *C.ss_socket, cert *C.ssi_cvoid, certLen C.size
 	return result(h, s.SetClientCertificate(c, k, pw))
 }
 
-//export ss_clear_client_certificate
-func ss_clear_client_certificate(h *C.ss_socket) (rc C.int) {
+//export ssgo_clear_client_certificate
+func ssgo_clear_client_certificate(h *C.ss_socket) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -130,8 +130,8 @@ func ss_clear_client_certificate(h *C.ss_socket) (rc C.int) {
 	return codeOK
 }
 
-//export ss_set_revocation_mode
-func ss_set_revocation_mode(h *C.ss_socket, mode *C.ssi_cchar, n C.size_t) (rc C.int) {
+//export ssgo_set_revocation_mode
+func ssgo_set_revocation_mode(h *C.ss_socket, mode *C.ssi_cchar, n C.size_t) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -152,18 +152,18 @@ func ss_set_revocation_mode(h *C.ss_socket, mode *C.ssi_cchar, n C.size_t) (rc C
 	return result(h, s.SetRevocationMode(m))
 }
 
-//export ss_get_revocation_mode
-func ss_get_revocation_mode(h *C.ss_socket, out **C.ssi_cchar) C.int {
+//export ssgo_get_revocation_mode
+func ssgo_get_revocation_mode(h *C.ss_socket, out **C.ssi_cchar) C.int {
 	return getStatic(h, out, func(s *core.Socket) string { return s.RevocationMode().String() })
 }
 
-//export ss_get_revocation_status
-func ss_get_revocation_status(h *C.ss_socket, out **C.ssi_cchar) C.int {
+//export ssgo_get_revocation_status
+func ssgo_get_revocation_status(h *C.ss_socket, out **C.ssi_cchar) C.int {
 	return getStatic(h, out, func(s *core.Socket) string { return string(s.RevocationStatus()) })
 }
 
-//export ss_get_revocation_detail
-func ss_get_revocation_detail(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
+//export ssgo_get_revocation_detail
+func ssgo_get_revocation_detail(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
 	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.RevocationDetail(), nil })
 }
 
@@ -223,8 +223,8 @@ func toCertJSON(c *core.X509Certificate) certJSON {
 	return j
 }
 
-//export ss_get_server_certificate_chain
-func ss_get_server_certificate_chain(h *C.ss_socket, out **C.char, outLen *C.size_t) (rc C.int) {
+//export ssgo_get_server_certificate_chain
+func ssgo_get_server_certificate_chain(h *C.ss_socket, out **C.char, outLen *C.size_t) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -248,8 +248,8 @@ func ss_get_server_certificate_chain(h *C.ss_socket, out **C.char, outLen *C.siz
 	return outString(h, string(b), out, outLen)
 }
 
-//export ss_get_server_certificate_der
-func ss_get_server_certificate_der(h *C.ss_socket, index C.size_t, out *unsafe.Pointer, outLen *C.size_t) (rc C.int) {
+//export ssgo_get_server_certificate_der
+func ssgo_get_server_certificate_der(h *C.ss_socket, index C.size_t, out *unsafe.Pointer, outLen *C.size_t) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {

@@ -21,43 +21,43 @@ func writeNum[T any](h *C.ss_socket, v T, write func(*core.Socket, T) error) (rc
 	return result(h, write(s, v))
 }
 
-//export ss_write_boolean
-func ss_write_boolean(h *C.ss_socket, v C.int) C.int {
+//export ssgo_write_boolean
+func ssgo_write_boolean(h *C.ss_socket, v C.int) C.int {
 	return writeNum(h, v != 0, (*core.Socket).WriteBoolean)
 }
 
-//export ss_write_byte
-func ss_write_byte(h *C.ss_socket, v C.int32_t) C.int {
+//export ssgo_write_byte
+func ssgo_write_byte(h *C.ss_socket, v C.int32_t) C.int {
 	return writeNum(h, int32(v), (*core.Socket).WriteInt8)
 }
 
-//export ss_write_short
-func ss_write_short(h *C.ss_socket, v C.int32_t) C.int {
+//export ssgo_write_short
+func ssgo_write_short(h *C.ss_socket, v C.int32_t) C.int {
 	return writeNum(h, int32(v), (*core.Socket).WriteShort)
 }
 
-//export ss_write_int
-func ss_write_int(h *C.ss_socket, v C.int32_t) C.int {
+//export ssgo_write_int
+func ssgo_write_int(h *C.ss_socket, v C.int32_t) C.int {
 	return writeNum(h, int32(v), (*core.Socket).WriteInt)
 }
 
-//export ss_write_unsigned_int
-func ss_write_unsigned_int(h *C.ss_socket, v C.uint32_t) C.int {
+//export ssgo_write_unsigned_int
+func ssgo_write_unsigned_int(h *C.ss_socket, v C.uint32_t) C.int {
 	return writeNum(h, uint32(v), (*core.Socket).WriteUnsignedInt)
 }
 
-//export ss_write_float
-func ss_write_float(h *C.ss_socket, v C.double) C.int {
+//export ssgo_write_float
+func ssgo_write_float(h *C.ss_socket, v C.double) C.int {
 	return writeNum(h, float64(v), (*core.Socket).WriteFloat)
 }
 
-//export ss_write_double
-func ss_write_double(h *C.ss_socket, v C.double) C.int {
+//export ssgo_write_double
+func ssgo_write_double(h *C.ss_socket, v C.double) C.int {
 	return writeNum(h, float64(v), (*core.Socket).WriteDouble)
 }
 
-//export ss_write_bytes
-func ss_write_bytes(h *C.ss_socket, bytes *C.ssi_cvoid, size C.size_t, offset, length C.uint32_t) (rc C.int) {
+//export ssgo_write_bytes
+func ssgo_write_bytes(h *C.ss_socket, bytes *C.ssi_cvoid, size C.size_t, offset, length C.uint32_t) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {
@@ -93,18 +93,18 @@ func writeString(h *C.ss_socket, p *C.ssi_cchar, n C.size_t, write func(*core.So
 	return result(h, write(s, v))
 }
 
-//export ss_write_utf
-func ss_write_utf(h *C.ss_socket, utf8 *C.ssi_cchar, n C.size_t) C.int {
+//export ssgo_write_utf
+func ssgo_write_utf(h *C.ss_socket, utf8 *C.ssi_cchar, n C.size_t) C.int {
 	return writeString(h, utf8, n, (*core.Socket).WriteUTF)
 }
 
-//export ss_write_utf_bytes
-func ss_write_utf_bytes(h *C.ss_socket, utf8 *C.ssi_cchar, n C.size_t) C.int {
+//export ssgo_write_utf_bytes
+func ssgo_write_utf_bytes(h *C.ss_socket, utf8 *C.ssi_cchar, n C.size_t) C.int {
 	return writeString(h, utf8, n, (*core.Socket).WriteUTFBytes)
 }
 
-//export ss_write_multi_byte
-func ss_write_multi_byte(h *C.ss_socket, utf8 *C.ssi_cchar, n C.size_t, charset *C.ssi_cchar, charsetLen C.size_t) (rc C.int) {
+//export ssgo_write_multi_byte
+func ssgo_write_multi_byte(h *C.ss_socket, utf8 *C.ssi_cchar, n C.size_t, charset *C.ssi_cchar, charsetLen C.size_t) (rc C.int) {
 	defer guard(h, &rc)
 	s, rc := enter(h)
 	if s == nil {

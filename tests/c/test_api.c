@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <limits.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <sys/wait.h>
 #include <stdlib.h>
@@ -548,6 +549,56 @@ static void test_fork_child(void) {
   CHECK_OK(s, ss_socket_free(s));
 }
 
+/* The same while other threads keep the Go runtime busy, many times over:
+ * a child must never enter Go (a lock a vanished runtime thread held at fork
+ * time would hang it), so every call fails fast with SS_ERR_FORKED. Before
+ * the guard moved into C (capi/guard.c) this hung within a few hundred
+ * forks. */
+static atomic_int fork_busy_stop;
+
+static void *fork_busy(void *arg) {
+  (void)arg;
+  while (!atomic_load(&fork_busy_stop)) {
+    ss_socket *s = ss_socket_new();
+    int32_t v;
+    for (int i = 0; i < 200; i++) ss_read_int(s, &v);
+    ss_socket_free(s);
+  }
+  return NULL;
+}
+
+static void test_fork_child_under_load(void) {
+  /* Not under memcheck: it follows each child and, at its _exit, counts
+   * what the parent's busy threads held as lost. */
+  if (tu_memcheck()) return;
+  const int forks = 500;
+  pthread_t busy[2];
+  atomic_store(&fork_busy_stop, 0);
+  for (int i = 0; i < 2; i++) CHECK(pthread_create(&busy[i], NULL, fork_busy, NULL) == 0);
+  int hung = 0, bad = 0;
+  for (int n = 0; n < forks && !hung; n++) {
+    ss_socket *s = ss_socket_new();
+    pid_t pid = fork();
+    if (pid == 0) {
+      int32_t v;
+      alarm(10); /* a hang ends the child with SIGALRM */
+      int b = ss_socket_new() != NULL || ss_is_supported() != 0 || ss_read_int(s, &v) != SS_ERR_FORKED ||
+              ss_connect(s, "localhost", SS_NTS, 443) != SS_ERR_FORKED || ss_flush(s) != SS_ERR_FORKED ||
+              ss_socket_free(s) != SS_ERR_FORKED;
+      _exit(b);
+    }
+    int status = -1;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    if (WIFSIGNALED(status)) hung++;
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) bad++;
+    ss_socket_free(s);
+  }
+  atomic_store(&fork_busy_stop, 1);
+  for (int i = 0; i < 2; i++) pthread_join(busy[i], NULL);
+  CHECK(hung == 0);
+  CHECK(bad == 0);
+}
+
 static const tu_test tests[] = {
     {"version", test_version},
     {"defaults", test_defaults},
@@ -562,6 +613,7 @@ static const tu_test tests[] = {
     {"wake", test_wake},
     {"foreign_stack_cost", test_foreign_stack_cost},
     {"fork_child", test_fork_child},
+    {"fork_child_under_load", test_fork_child_under_load},
     {NULL, NULL},
 };
 

@@ -241,11 +241,11 @@ class Lib:
         stub that fails as the library would in a forked child, without
         calling it.
 
-        Why not let the library answer SS_ERR_FORKED itself: most functions
-        are Go exports that check for the fork only after entering the Go
-        runtime, and entering it in a child whose other threads vanished
-        mid-operation can deadlock (seen: ss_read_int hung in 1 child of 300
-        forked under CPU load). Calling nothing is the only safe answer.
+        The library answers SS_ERR_FORKED itself, checking in C before any
+        call enters the Go runtime (capi/guard.c): entering Go in a child
+        whose other threads vanished mid-operation can deadlock. The stubs
+        add the same answer for a library built before that guard, and
+        spare the child every foreign call.
         """
         version = self.ss_version()
         message = b"securesocket: the library cannot be used in a child created by fork()"
