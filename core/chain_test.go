@@ -14,6 +14,7 @@ import (
 	"errors"
 	"math/big"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -637,6 +638,31 @@ func TestChainErrorsClassify(t *testing.T) {
 	}
 	if _, _, ok := classifyPolicyError(x509.UnknownAuthorityError{}); ok {
 		t.Error("classifyPolicyError claimed an x509 error")
+	}
+
+	// A wrong extended key usage: Go blames the leaf whichever certificate
+	// lacks serverAuth; the status and the words follow the real culprit.
+	clientLeaf := issue(t, certSpec{cn: "c.example.com", dnsNames: []string{"c.example.com"}, maxPathLen: -1,
+		extKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, p.inter)
+	clientInter := issue(t, certSpec{cn: "Client Intermediate", ca: true, maxPathLen: 0,
+		extKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, p.root)
+	serverLeaf := issue(t, certSpec{cn: "c.example.com", dnsNames: []string{"c.example.com"}, maxPathLen: -1,
+		extKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}, clientInter)
+	for _, c := range []struct {
+		name  string
+		leaf  *pkiNode
+		inter *pkiNode
+		want  CertificateStatus
+		words string
+	}{
+		{"leaf for clients", clientLeaf, p.inter, StatusInvalid, "the server's certificate is not for TLS servers"},
+		{"intermediate for clients", serverLeaf, clientInter, StatusInvalidChain, "an issuing certificate's extended key usage does not allow TLS servers"},
+	} {
+		_, err := verifyChain(c.leaf, "c.example.com", []*pkiNode{p.root}, c.inter)
+		st, d := classifyVerifyError(err, c.leaf.cert, chainNow)
+		if st != c.want || !strings.Contains(d, c.words) {
+			t.Errorf("%s: %s %q", c.name, st, d)
+		}
 	}
 }
 

@@ -33,7 +33,8 @@ import (
 // must-staple extension (TLS Feature status_request, RFC 7633) is refused
 // with status "invalid" unless the server staples a valid, fresh OCSP
 // response about it: the certificate itself says it is not to be trusted
-// otherwise.
+// otherwise. (A server certificate the application added as a trust anchor
+// is exempt, as it is from revocation: nobody issued it.)
 type RevocationMode int
 
 const (
@@ -1049,6 +1050,9 @@ func (rc *RevocationChecker) stapleProblem(staple []byte, cert, issuer *x509.Cer
 		return "the server stapled none"
 	}
 	resp, err := rc.judgeOCSP(staple, cert, issuer)
+	if staleRevocation(resp, err) {
+		return "" // proof of a revocation: Check refuses it as revoked
+	}
 	if err != nil {
 		return "the stapled one is unusable: " + err.Error()
 	}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -699,6 +700,7 @@ func TestStaleAnswersKeepRevocations(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
+	crlChecker := NewRevocationChecker() // shared by the cases: the second round uses its cache
 	for _, tt := range []struct {
 		name   string
 		serial int64
@@ -711,9 +713,11 @@ func TestStaleAnswersKeepRevocations(t *testing.T) {
 		{"not listed", 3, "/empty.crl", RevocationUnknown, "CRL is stale: expired at"},
 	} {
 		leaf := newRevLeaf(t, ca, tt.serial, []string{srv.URL + tt.path}, nil)
-		res, detail := NewRevocationChecker().Check(context.Background(), []*x509.Certificate{leaf.cert, ca.cert}, nil, RevocationSoftFail)
-		if res != tt.want || !strings.Contains(detail, tt.words) {
-			t.Errorf("CRL %s: %s (%s)", tt.name, res, detail)
+		for round, mode := range []RevocationMode{RevocationSoftFail, RevocationSoftFail, RevocationStapleOnly} {
+			res, detail := crlChecker.Check(context.Background(), []*x509.Certificate{leaf.cert, ca.cert}, nil, mode)
+			if res != tt.want || !strings.Contains(detail, tt.words) || round > 0 && tt.want == RevocationRevoked && !strings.Contains(detail, ", cached") {
+				t.Errorf("CRL %s, round %d (%s): %s (%s)", tt.name, round, mode, res, detail)
+			}
 		}
 	}
 
@@ -737,20 +741,31 @@ func TestStaleAnswersKeepRevocations(t *testing.T) {
 			t.Errorf("staple %s: %s (%s)", tt.name, res, detail)
 		}
 	}
-	// The same from a responder: revoked stands, and is not cached.
-	ocspSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(stale(ocsp.Revoked, 1)) }))
+	// The same from a responder: revoked stands, and is asked again next
+	// time (neither a verdict nor a failure is cached).
+	var asked atomic.Int32
+	ocspSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		asked.Add(1)
+		w.Write(stale(ocsp.Revoked, 1))
+	}))
 	defer ocspSrv.Close()
 	fetched := newRevLeaf(t, ca, 42, nil, []string{ocspSrv.URL})
 	rc := NewRevocationChecker()
-	res, detail := rc.Check(context.Background(), []*x509.Certificate{fetched.cert, ca.cert}, nil, RevocationSoftFail)
-	if res != RevocationRevoked || !strings.Contains(detail, "(OCSP "+ocspSrv.URL+"; the answer is stale, but a revocation is permanent") {
-		t.Errorf("responder: %s (%s)", res, detail)
+	for i := range 2 {
+		res, detail := rc.Check(context.Background(), []*x509.Certificate{fetched.cert, ca.cert}, nil, RevocationSoftFail)
+		if res != RevocationRevoked || !strings.Contains(detail, "(OCSP "+ocspSrv.URL+"; the answer is stale, but a revocation is permanent") {
+			t.Errorf("responder, check %d: %s (%s)", i, res, detail)
+		}
 	}
-	if _, ok := rc.cachedVerdict(newVerdictKey(fetched.cert, ca.cert)); ok {
-		t.Error("a stale answer was cached")
+	if n := asked.Load(); n != 2 {
+		t.Errorf("the responder was asked %d times for 2 checks", n)
 	}
-	// A must-staple certificate is not satisfied by a stale staple.
-	if why := NewRevocationChecker().stapleProblem(stale(ocsp.Revoked, 1), leaf.cert, ca.cert); !strings.Contains(why, "stale") {
-		t.Errorf("stale staple for must-staple: %q", why)
+	// A must-staple certificate is not satisfied by a stale staple, except
+	// one that proves a revocation: that one is refused as revoked.
+	if why := NewRevocationChecker().stapleProblem(stale(ocsp.Good, 0), leaf.cert, ca.cert); !strings.Contains(why, "stale") {
+		t.Errorf("stale good staple for must-staple: %q", why)
+	}
+	if why := NewRevocationChecker().stapleProblem(stale(ocsp.Revoked, 1), leaf.cert, ca.cert); why != "" {
+		t.Errorf("stale revoked staple for must-staple: %q", why)
 	}
 }

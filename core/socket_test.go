@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -527,6 +528,107 @@ func TestPendingIsZeroOnceTheReplyArrived(t *testing.T) {
 		}
 		if _, err := s.ReadBytes(0); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// burstConn passes writes through until collect is set, then keeps them
+// for flush to send with one write, so a whole burst of TLS records lands
+// in the client's kernel buffer at once.
+type burstConn struct {
+	net.Conn
+	collect bool
+	buf     []byte
+}
+
+func (c *burstConn) Write(p []byte) (int, error) {
+	if c.collect {
+		c.buf = append(c.buf, p...)
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *burstConn) flush() error {
+	_, err := c.Conn.Write(c.buf)
+	c.buf = nil
+	return err
+}
+
+// An input limit lowered while the reader waits for data (its room was
+// reserved under the old limit) holds as soon as a burst arrives: unread
+// input passes it by at most one TLS record, and every byte still arrives.
+func TestInputLimitLoweredWhileReading(t *testing.T) {
+	node := issue(t, leafSpec("localhost"), nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	const total = 2 << 20
+	go func() {
+		raw, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer raw.Close()
+		bc := &burstConn{Conn: raw}
+		tc := tls.Server(bc, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{node.cert.Raw}, PrivateKey: node.key}}})
+		one := make([]byte, 1)
+		if _, err := io.ReadFull(tc, one); err != nil { // the client lowered its limit
+			return
+		}
+		bc.collect = true
+		payload := make([]byte, total)
+		for i := range payload {
+			payload[i] = byte(i % 251)
+		}
+		tc.Write(payload)
+		bc.collect = false
+		if bc.flush() == nil {
+			io.Copy(io.Discard, tc) // until the client closes
+		}
+	}()
+
+	s := New(nil)
+	defer s.Close()
+	q := s.Queue()
+	s.SetRevocationMode(RevocationOff)
+	if err := s.AddBinaryChainBuildingCertificate(node.cert.Raw, true); err != nil {
+		t.Fatal(err)
+	}
+	s.Connect("localhost", ln.Addr().(*net.TCPAddr).Port)
+	if e, _ := waitFor(t, q, 10*time.Second, EventConnect, EventIOError); e.Type != EventConnect {
+		t.Fatalf("%s (%s)", e.Type, e.Detail)
+	}
+	time.Sleep(50 * time.Millisecond) // the reader has reserved its room and waits in Read
+	const limit = 64 << 10
+	s.SetInputLimit(limit)
+	s.WriteInt8(1)
+	s.Flush()
+	waitAvailable(t, s, q, limit)
+	time.Sleep(200 * time.Millisecond)
+	if got := s.BytesAvailable(); got > limit+maxRecordPlaintext {
+		t.Fatalf("buffered %d bytes past a %d limit", got, limit)
+	}
+	buf := make([]byte, 32<<10)
+	deadline := time.Now().Add(20 * time.Second)
+	for read := 0; read < total; {
+		if time.Now().After(deadline) {
+			t.Fatalf("read %d of %d", read, total)
+		}
+		n, err := s.ReadBytesInto(buf, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			if buf[i] != byte((read+i)%251) {
+				t.Fatalf("byte %d = %d", read+i, buf[i])
+			}
+		}
+		read += n
+		if n == 0 {
+			q.Wait(20 * time.Millisecond)
 		}
 	}
 }

@@ -78,10 +78,12 @@ func classifyVerifyError(err error, leaf *x509.Certificate, now time.Time) (Cert
 			x509.CANotAuthorizedForExtKeyUsage, x509.NameConstraintsWithoutSANs, x509.TooManyConstraints:
 			return StatusInvalidChain, err.Error()
 		case x509.IncompatibleUsage:
-			if !isLeaf {
-				return StatusInvalidChain, "an issuing certificate may not issue certificates for TLS servers (extended key usage): " + err.Error()
+			// Go names the leaf whichever certificate's extended key usage
+			// left serverAuth out: look at the leaf's own.
+			if leaf != nil && !allowsServerAuth(leaf) {
+				return StatusInvalid, "the server's certificate is not for TLS servers (its extended key usage lacks serverAuth): " + err.Error()
 			}
-			return StatusInvalid, "the server's certificate is not for TLS servers (its extended key usage lacks serverAuth): " + err.Error()
+			return StatusInvalidChain, "an issuing certificate's extended key usage does not allow TLS servers: " + err.Error()
 		default:
 			if !isLeaf {
 				return StatusInvalidChain, err.Error()
@@ -149,4 +151,18 @@ func describeNetError(err error) string {
 
 func isCleanEOF(err error) bool {
 	return errors.Is(err, io.EOF)
+}
+
+// allowsServerAuth reports whether c's own extended key usage allows TLS
+// server authentication (no extension allows every purpose).
+func allowsServerAuth(c *x509.Certificate) bool {
+	if len(c.ExtKeyUsage) == 0 && len(c.UnknownExtKeyUsage) == 0 {
+		return true
+	}
+	for _, u := range c.ExtKeyUsage {
+		if u == x509.ExtKeyUsageServerAuth || u == x509.ExtKeyUsageAny {
+			return true
+		}
+	}
+	return false
 }

@@ -63,10 +63,10 @@
  *   - fork() after the library is loaded is unsafe: the child has none of the
  *     runtime's threads. Do not call the library in a forked child. As a
  *     guard, every function returns SS_ERR_FORKED there (ss_socket_new returns
- *     NULL); the functions that stay in C (events, ss_free, versions) are
- *     safe, but those that enter the Go runtime check only once inside it,
- *     and entering it in a child can itself hang under load. Python: use the
- *     "spawn" or "forkserver" start method of multiprocessing.
+ *     NULL, ss_is_supported 0) without entering the Go runtime: the check is
+ *     in C, before any call crosses into Go. Sockets and events of the parent
+ *     are not usable in the child. Python: use the "spawn" or "forkserver"
+ *     start method of multiprocessing.
  *   - The library installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGPIPE and
  *     SIGURG when it is loaded and chains to handlers installed before. A crash
  *     handler installed after loading (Python's faulthandler.enable(), crash
@@ -491,7 +491,8 @@ SS_API int ss_clear_client_certificate(ss_socket *s);
  *   OFF          no checking (result "notChecked")
  * In every mode but OFF, a server certificate with the OCSP must-staple
  * extension (TLS Feature status_request, RFC 7633) is refused, status
- * "invalid", unless the server staples a valid, fresh OCSP response. */
+ * "invalid", unless the server staples a valid, fresh OCSP response (a server
+ * certificate added as a trust anchor is exempt). */
 #define SS_REVOCATION_SOFT_FAIL "softFail"
 #define SS_REVOCATION_HARD_FAIL "hardFail"
 #define SS_REVOCATION_STAPLE_ONLY "stapleOnly"

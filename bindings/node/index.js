@@ -813,7 +813,8 @@ class SecureSocket extends EventDispatcher {
   /**
    * Revocation checking: RevocationMode.SOFT_FAIL (default), HARD_FAIL, STAPLE_ONLY or OFF.
    * In every mode but OFF, a certificate with the OCSP must-staple extension
-   * (RFC 7633) is refused (status "invalid") without a valid stapled response.
+   * (RFC 7633) is refused (status "invalid") without a valid stapled response
+   * (a server certificate added as a trust anchor is exempt).
    */
   get revocationMode() {
     const rc = api.ss_get_revocation_mode(this.#h, sStr);

@@ -86,7 +86,8 @@ class RevocationMode(_StrEnum):
     """How ``connect`` checks revocation (``SecureSocket.revocation_mode``).
     A revoked certificate is refused in every mode but ``OFF``, and so is a
     certificate with the OCSP must-staple extension (RFC 7633) that arrives
-    without a valid stapled OCSP response (status "invalid")."""
+    without a valid stapled OCSP response (status "invalid"; a server
+    certificate added as a trust anchor is exempt)."""
 
     #: The default: the server's staple, then CRLs, then OCSP; connect when no
     #: answer can be had (``revocation_status`` then says "unknown").
