@@ -422,27 +422,7 @@ func TestBoundedInput(t *testing.T) {
 	if got := s.BytesAvailable(); got > limit+16<<10 {
 		t.Fatalf("buffered %d bytes past a %d limit", got, limit)
 	}
-	buf := make([]byte, 32<<10)
-	var read int
-	deadline := time.Now().Add(20 * time.Second)
-	for read < total {
-		if time.Now().After(deadline) {
-			t.Fatalf("read %d of %d", read, total)
-		}
-		n, err := s.ReadBytesInto(buf, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < n; i++ {
-			if buf[i] != byte((read+i)%251) {
-				t.Fatalf("byte %d = %d", read+i, buf[i])
-			}
-		}
-		read += n
-		if n == 0 {
-			q.Wait(20 * time.Millisecond)
-		}
-	}
+	readPattern(t, s, q, total)
 	if q.Len() > 100 {
 		t.Fatalf("%d events waiting: socketData did not coalesce", q.Len())
 	}
@@ -611,6 +591,13 @@ func TestInputLimitLoweredWhileReading(t *testing.T) {
 	if got := s.BytesAvailable(); got > limit+maxRecordPlaintext {
 		t.Fatalf("buffered %d bytes past a %d limit", got, limit)
 	}
+	readPattern(t, s, q, total)
+}
+
+// readPattern reads total bytes of the lab's source pattern (byte i is
+// i % 251) as they arrive, and fails on any other byte.
+func readPattern(t *testing.T, s *Socket, q *Queue, total int) {
+	t.Helper()
 	buf := make([]byte, 32<<10)
 	deadline := time.Now().Add(20 * time.Second)
 	for read := 0; read < total; {
