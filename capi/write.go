@@ -67,7 +67,17 @@ func ssgo_write_bytes(h *C.ss_socket, bytes *C.ssi_cvoid, size C.size_t, offset,
 		return nullArg(h, "bytes")
 	}
 	if size > maxIn {
-		return rangeErr(h, "bytes longer than 2 GiB")
+		// A range of a larger buffer is fine: only the range is viewed.
+		// Writing more than 2 GiB at once is not (length 0 means to the
+		// end).
+		if length == 0 {
+			return rangeErr(h, "more than 2 GiB at once")
+		}
+		if C.size_t(offset)+C.size_t(length) > size {
+			return rangeErr(h, "offset+length past the end of bytes")
+		}
+		p := unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(bytes), uintptr(offset))), int(length))
+		return result(h, s.WriteBytes(p, 0, uint32(length)))
 	}
 	// A view of the caller's memory for this call only: core copies the
 	// selected range into the output buffer.

@@ -67,7 +67,7 @@ func (s *Socket) decodeObjectLocked() (amf.Value, int, error) {
 // the unread input is already at the limit and the reader has paused.
 func (s *Socket) incompleteObjectLocked() error {
 	if len(s.in)-s.inR >= s.inLimit {
-		return newErr(ErrRange, "the object is larger than the input limit; raise it with SetInputLimit", nil)
+		return newErr(ErrRange, "the object is larger than the input limit; raise the input limit", nil)
 	}
 	return errEOF()
 }
@@ -100,7 +100,7 @@ func (s *Socket) ReadObjectJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	js, err := amf.ToJSON(v)
+	js, err := amf.ToJSONLimit(v, jsonBudget(s.inLimit))
 	if err != nil {
 		return nil, newErr(ErrRange, "the value has no JSON form: "+err.Error(), err)
 	}
@@ -122,4 +122,14 @@ func (s *Socket) WriteObjectJSON(js []byte) error {
 		return newErr(ErrBadParam, "not a tagged AMF JSON value: "+err.Error(), err)
 	}
 	return s.WriteObject(v)
+}
+
+// jsonBudget bounds the JSON form of one value read from a socket: 8 times
+// the input limit, at least 64 MiB. Real values grow a few times in JSON
+// (tags, numbers as text, base64); a hostile one, a long string referenced
+// thousands of times, would grow without end. Past the budget ReadObjectJSON
+// fails with RangeError #2006 and consumes nothing; raising the input limit
+// raises the budget.
+func jsonBudget(inputLimit int) int {
+	return max(64<<20, min(inputLimit, 1<<40)*8)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -153,5 +154,44 @@ func TestReadObjectPartialAndMalformed(t *testing.T) {
 	}
 	if _, err := New(nil).ReadObject(); !errors.Is(err, ErrInvalidSocket) {
 		t.Fatalf("not open: %v", err)
+	}
+}
+
+// A long string referenced many times costs two bytes per reference in
+// AMF3 but its whole length in JSON, which has no references: the JSON form
+// is bounded (8 times the input limit, at least 64 MiB). Past that,
+// ReadObjectJSON is RangeError #2006 with nothing consumed, and ReadObject,
+// whose Go strings share memory, still reads the value.
+func TestReadObjectJSONExpansionIsBounded(t *testing.T) {
+	s, q := connected(t, "echo")
+	long := strings.Repeat("x", 512<<10)
+	vs := make([]amf.Value, 201) // 100 MiB of JSON
+	for i := range vs {
+		vs[i] = long
+	}
+	if err := s.WriteObject(vs); err != nil {
+		t.Fatal(err)
+	}
+	sent := s.BytesPending()
+	if sent > 600<<10 {
+		t.Fatalf("the encoder wrote %d bytes: no string references?", sent)
+	}
+	s.Flush()
+	s.SetInputLimit(2 << 20) // budget: 64 MiB
+	waitAvailable(t, s, q, sent)
+	_, err := s.ReadObjectJSON()
+	var e *Error
+	if !errors.As(err, &e) || e.ID != ErrIDRange || !strings.Contains(err.Error(), "longer than 67108864 bytes") {
+		t.Fatalf("ReadObjectJSON: %v", err)
+	}
+	if s.BytesAvailable() != sent {
+		t.Fatalf("%d of %d bytes left after the failure", s.BytesAvailable(), sent)
+	}
+	v, err := s.ReadObject()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.(*amf.Array).Dense; len(got) != 201 || got[200] != long {
+		t.Fatalf("read back %d values", len(got))
 	}
 }

@@ -449,6 +449,10 @@ func (s *Socket) reserveInputLocked() []byte {
 func (s *Socket) peerClosedLocked(l *link, err error) {
 	if !isCleanEOF(err) {
 		s.detail = describeNetError(err)
+		if s.detail == handshakeEOF {
+			// The handshake is long over: the stream ended inside a record.
+			s.detail = "the server closed the connection in the middle of a TLS record"
+		}
 		s.post(Event{Type: EventIOError, ErrorID: ErrIDSocketError,
 			Text: "Error #2031: Socket Error. URL: " + l.host, Detail: s.detail})
 	}

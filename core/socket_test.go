@@ -619,3 +619,46 @@ func readPattern(t *testing.T, s *Socket, q *Queue, total int) {
 		}
 	}
 }
+
+// A connection that ends inside a TLS record after the handshake is an
+// ioError that says so (not "during the TLS handshake"), then close; the
+// data before it is kept.
+func TestStreamEndsInsideARecord(t *testing.T) {
+	node := issue(t, leafSpec("localhost"), nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		raw, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer raw.Close()
+		tc := tls.Server(raw, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{node.cert.Raw}, PrivateKey: node.key}}})
+		if tc.Handshake() != nil {
+			return
+		}
+		tc.Write([]byte("kept"))
+		raw.Write([]byte{0x17, 0x03, 0x03}) // the start of a record header, then FIN
+	}()
+	s := New(nil)
+	q := s.Queue()
+	s.SetRevocationMode(RevocationOff)
+	if err := s.AddBinaryChainBuildingCertificate(node.cert.Raw, true); err != nil {
+		t.Fatal(err)
+	}
+	s.Connect("localhost", ln.Addr().(*net.TCPAddr).Port)
+	if e, _ := waitFor(t, q, 10*time.Second, EventConnect, EventIOError); e.Type != EventConnect {
+		t.Fatalf("%s (%s)", e.Type, e.Detail)
+	}
+	e, _ := waitFor(t, q, 10*time.Second, EventIOError)
+	if e.Detail != "the server closed the connection in the middle of a TLS record" || s.FailureDetail() != e.Detail {
+		t.Fatalf("detail %q", e.Detail)
+	}
+	waitFor(t, q, 10*time.Second, EventClose)
+	if got, err := s.ReadUTFBytes(4); err != nil || got != "kept" {
+		t.Fatalf("%q %v", got, err)
+	}
+}

@@ -144,7 +144,7 @@ func describeNetError(err error) string {
 		return msg + " (the server offers only TLS versions below the socket's minimum, TLS 1.2 unless minTLSVersion is lowered)"
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || strings.HasSuffix(msg, "EOF") {
-		return "the server closed the connection during the TLS handshake"
+		return handshakeEOF
 	}
 	return msg
 }
@@ -166,3 +166,6 @@ func allowsServerAuth(c *x509.Certificate) bool {
 	}
 	return false
 }
+
+// handshakeEOF is describeNetError's words for a stream that ended early.
+const handshakeEOF = "the server closed the connection during the TLS handshake"

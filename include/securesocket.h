@@ -417,8 +417,9 @@ SS_API int ss_write_double(ss_socket *s, double v);
 
 /* Writes bytes[offset .. offset+length) of the size-byte buffer, as AS3
  * writeBytes(bytes, offset, length): length 0 writes from offset to the end.
- * offset > size or offset+length > size is SS_ERR_RANGE. bytes may be NULL
- * only when size is 0. */
+ * offset > size or offset+length > size is SS_ERR_RANGE, and so is length
+ * 0 with a buffer over 2 GiB (a range of a larger buffer is fine). bytes
+ * may be NULL only when size is 0. */
 SS_API int ss_write_bytes(ss_socket *s, const void *bytes, size_t size,
                           uint32_t offset, uint32_t length);
 
@@ -576,7 +577,10 @@ SS_API int ss_get_server_certificate_der(ss_socket *s, size_t index,
  * socketData event. Malformed input, or input over the AMF limits (nesting
  * 256, 1 Mi nodes, 16 MiB per length), is SS_ERR_RANGE with the byte offset
  * in the message, and consumes nothing either. A value that cannot arrive
- * because it is larger than the input limit is SS_ERR_RANGE as well.
+ * because it is larger than the input limit is SS_ERR_RANGE as well, and so
+ * is one whose JSON would be longer than 8 times the input limit (at least
+ * 64 MiB): JSON writes out every AMF reference to a string, so a few MiB of
+ * hostile AMF could otherwise ask for terabytes.
  *
  * ss_write_object() encodes a JSON value into the output buffer (send it
  * with ss_flush()). JSON that is not valid, or a bad tag, is SS_ERR_BAD_PARAM

@@ -26,8 +26,9 @@ const tagKey = "$amf"
 // JSON can say it, tagged objects {"$amf": ...} for the rest. A value that
 // appears more than once in the graph (a shared or cyclic reference) is
 // written in tagged form with an "id" the first time and as
-// {"$amf":"ref","id":n} after, so the output is as large as the graph, never
-// as large as its expansion.
+// {"$amf":"ref","id":n} after, so such values are not expanded. Strings,
+// class names and member names have no JSON references and are written out
+// each time; ToJSON bounds the output (DefaultJSONMaxBytes, or ToJSONLimit).
 //
 // v may hold the types Decode returns and the plain Go values Encode accepts
 // (numbers, strings, time.Time, []byte, []any, map[string]any), but not
@@ -36,13 +37,28 @@ const tagKey = "$amf"
 // as Flash does with bad bytes. ToJSON fails on graphs nested deeper than
 // about 3*MaxDepthCeiling.
 func ToJSON(v Value) ([]byte, error) {
-	w := jsonWriter{seen: map[any]int8{}}
+	return ToJSONLimit(v, DefaultJSONMaxBytes)
+}
+
+// DefaultJSONMaxBytes bounds what ToJSON writes.
+const DefaultJSONMaxBytes = 1 << 30
+
+// ToJSONLimit is ToJSON with a bound on the output: it fails once the JSON
+// text passes maxBytes (by at most one string). The bound matters because
+// JSON has no string references: a decoded string, class name or member
+// name that the AMF input references n times (two bytes each) is written n
+// times, so a few MiB of AMF can ask for terabytes of JSON.
+func ToJSONLimit(v Value, maxBytes int) ([]byte, error) {
+	w := jsonWriter{seen: map[any]int8{}, max: maxBytes}
 	if err := w.scan(v, 0); err != nil {
 		return nil, err
 	}
 	w.ids = map[any]int{}
 	w.buf = make([]byte, 0, 64)
 	if err := w.value(v, 0); err != nil {
+		return nil, err
+	}
+	if err := w.budget(); err != nil {
 		return nil, err
 	}
 	return w.buf, nil
@@ -53,6 +69,15 @@ type jsonWriter struct {
 	seen  map[any]int8 // identity values: 1 seen once, 2 seen again
 	ids   map[any]int
 	nodes int
+	max   int // output bound in bytes
+}
+
+// budget fails once the output has passed its bound.
+func (w *jsonWriter) budget() error {
+	if len(w.buf) > w.max {
+		return fmt.Errorf("amf: ToJSON: the JSON text would be longer than %d bytes (strings referenced many times are written out each time)", w.max)
+	}
+	return nil
 }
 
 // identity reports whether v is a value with identity (one that Decode can
@@ -230,6 +255,9 @@ func (w *jsonWriter) key(name string) {
 func (w *jsonWriter) value(v Value, depth int) error {
 	if depth > jsonMaxDepth {
 		return fmt.Errorf("amf: ToJSON: nesting deeper than %d", jsonMaxDepth)
+	}
+	if err := w.budget(); err != nil {
+		return err
 	}
 	switch x := v.(type) {
 	case nil:

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -389,6 +390,30 @@ static void test_eof_and_range(void) {
   CHECK_RC(s, ss_write_bytes(s, "0123456789", 10, 11, 0), SS_ERR_RANGE);
   CHECK_RC(s, ss_write_bytes(s, "0123456789", 10, 5, 6), SS_ERR_RANGE);
   CHECK_OK(s, ss_write_bytes(s, "0123456789", 10, 10, 0)); /* offset at the end: nothing */
+  /* A range of a buffer over 2 GiB (reserved, never touched but for the
+   * range); the whole of it at once is RangeError. */
+  size_t huge = (size_t)3 << 30;
+  char *h = mmap(NULL, huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (h != MAP_FAILED) {
+    memcpy(h + huge - 8, "tail", 4);
+    CHECK_OK(s, ss_write_bytes(s, h, huge, (uint32_t)(huge - 8), 4));
+    CHECK_RC(s, ss_write_bytes(s, h, huge, 0, 0), SS_ERR_RANGE);
+    CHECK_RC(s, ss_write_bytes(s, h, huge, (uint32_t)(huge - 8), 9), SS_ERR_RANGE);
+    CHECK_OK(s, ss_get_bytes_pending(s, &pending));
+    CHECK(pending == 4);
+    munmap(h, huge);
+    CHECK_OK(s, ss_flush(s));
+    char tail[4];
+    size_t got = 0;
+    int64_t deadline = tu_now_ms() + 10000;
+    uint64_t avail = 0;
+    while (avail < 4 && tu_now_ms() < deadline) {
+      ss_dispatch(100);
+      ss_get_bytes_available(s, &avail);
+    }
+    CHECK_OK(s, ss_read_bytes(s, tail, sizeof tail, 4, &got));
+    CHECK(got == 4 && memcmp(tail, "tail", 4) == 0);
+  }
   /* writeUTF over 65535 bytes is RangeError. */
   size_t big = 65536;
   char *long_str = malloc(big);

@@ -63,6 +63,7 @@ else:
 __all__ = ["SecureSocket"]
 
 _U32 = 0xFFFFFFFF
+_MAX_READ = 2**31 - 1  # the library's bound on one read (#2006 past it)
 _I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
 
 
@@ -573,6 +574,18 @@ class SecureSocket(EventDispatcher):
         """
         if length < 0:
             raise ValueError(f"length must be >= 0, not {length}")
+        if length > self.bytes_available:
+            # It cannot succeed now. Say why without making a buffer of
+            # `length` bytes: a read into no buffer fails with #2002 (not
+            # open) or #2006 over 2 GiB, else with #2006 for the missing
+            # buffer, which means the socket is readable: #2030 then.
+            n0 = c_size_t()
+            rc = self._lib.ss_read_bytes(self._h, None, 0, min(length, 2**64 - 1), n0)
+            if rc and (rc != -2006 or length > _MAX_READ):
+                raise_for(self._lib, self._h, rc)
+            if self.bytes_available < length:
+                raise _errors.make(-2030, "Error #2030: End of file was encountered.", 2030)
+            # The input arrived meanwhile: read it below.
         cap = length or self.bytes_available
         buf = bytearray(cap)
         n = self.read_bytes_into(buf, length)
@@ -873,6 +886,9 @@ class SecureSocket(EventDispatcher):
         server's). Raises :class:`RangeError` past the end."""
         if index < 0:
             raise ValueError(f"index must be >= 0, not {index}")
+        if index >= 2**64:
+            # ctypes would wrap it to a valid index; no chain is that long.
+            raise _errors.make(-2006, f"Error #2006: The supplied index is out of bounds. (index {index})", 2006)
         p = c_void_p()
         n = c_size_t()
         rc = self._lib.ss_get_server_certificate_der(self._h, index, p, n)

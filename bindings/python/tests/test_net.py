@@ -6,6 +6,7 @@ import array
 import math
 import struct
 import time
+import tracemalloc
 
 import pytest
 from labutil import Lab, Recorder, connect, pattern, wait_for
@@ -85,6 +86,8 @@ def test_connection_properties(lab: Lab, sock: SecureSocket) -> None:
     assert der[0] == 0x30
     with pytest.raises(RangeError):
         sock.server_certificate_der(len(chain))
+    with pytest.raises(RangeError):  # not wrapped to index 0 by ctypes
+        sock.server_certificate_der(2**64)
     sock.close()
     assert not sock.connected
     assert sock.server_certificate_status == "trusted"  # close() keeps it
@@ -133,6 +136,19 @@ def test_eof_consumes_nothing(lab: Lab, sock: SecureSocket) -> None:
         assert ei.value.error_id == 2030 and isinstance(ei.value, EOFError)
         assert ei.value.message.startswith("Error #2030: End of file was encountered.")
         assert sock.bytes_available == 1
+    # A read that cannot succeed allocates nothing first (1 GB here, which
+    # would cost a GB before the #2030); over 2 GiB is #2006, as in the
+    # library.
+    tracemalloc.start()
+    try:
+        with pytest.raises(EndOfFileError):
+            sock.read_bytes(10**9)
+        assert tracemalloc.get_traced_memory()[1] < 1 << 20
+    finally:
+        tracemalloc.stop()
+    with pytest.raises(RangeError):
+        sock.read_bytes(2**40)
+    assert sock.bytes_available == 1
     with pytest.raises(RangeError) as er:
         sock.read_bytes_into(bytearray(1), 2)  # longer than the buffer
     assert er.value.error_id == 2006 and sock.bytes_available == 1
