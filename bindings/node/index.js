@@ -858,7 +858,12 @@ class SecureSocket extends EventDispatcher {
    * @returns {Buffer}
    */
   serverCertificateDER(index = 0) {
-    const rc = api.ss_get_server_certificate_der(this.#h, index >>> 0, sPtr, sLen);
+    // Not wrapped as AS3 uint arguments are: 2 ** 32 would become 0, the leaf.
+    if (!Number.isSafeInteger(index) || index < 0 || index > 0xffffffff) {
+      throw new errors.RangeError(`Error #2006: The supplied index is out of bounds. (index ${index})`, 2006,
+        'ERR_SS_RANGE');
+    }
+    const rc = api.ss_get_server_certificate_der(this.#h, index, sPtr, sLen);
     if (rc !== 0) fail(this.#h, rc);
     return takeBytes();
   }

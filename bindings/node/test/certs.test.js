@@ -127,6 +127,9 @@ test('connection properties', async (t) => {
   assert.deepEqual(s.serverCertificateDER(0), leaf.encoded);
   assert.deepEqual(s.serverCertificateDER(2), fs.readFileSync(lab.files.root_der));
   assert.throws(() => s.serverCertificateDER(3), { code: 'ERR_SS_RANGE', errorID: 2006 });
+  for (const bad of [2 ** 32, 2 ** 64, -1, 0.5, NaN]) { // never wrapped to a valid index
+    assert.throws(() => s.serverCertificateDER(bad), { code: 'ERR_SS_RANGE', errorID: 2006 }, String(bad));
+  }
   s.close();
   assert.equal(s.connected, false);
   assert.equal(s.remoteAddress, '');
