@@ -751,6 +751,14 @@ func (rc *RevocationChecker) crlFor(ctx context.Context, u string, issuer *x509.
 		return nil, false, errors.New("no time left to fetch it")
 	}
 	v, err := rc.share(ctx, key, func(fctx context.Context) (any, error) {
+		// A fetch that ended between the cache check above and share
+		// stored its CRL: use it rather than fetch it again.
+		rc.mu.Lock()
+		stored, ok := rc.crls[u]
+		rc.mu.Unlock()
+		if ok && stored.issuer == id && rc.now().Before(stored.until) {
+			return stored, nil
+		}
 		der, err := rc.fetch(fctx, http.MethodGet, u, nil, maxCRLSize)
 		if err != nil {
 			rc.fail(u, err) // the server's fault: whatever certificate asks
@@ -780,6 +788,10 @@ func (rc *RevocationChecker) ocspFor(ctx context.Context, u string, cert, issuer
 		return cachedVerdict{}, errors.New("no time left to ask it")
 	}
 	v, err := rc.share(ctx, key, func(fctx context.Context) (any, error) {
+		// A fetch that ended just before share stored its verdict.
+		if v, ok := rc.cachedVerdict(vk); ok {
+			return v, nil
+		}
 		// SHA-1 CertIDs are what every responder understands (RFC 5019);
 		// they identify, they do not authenticate.
 		req, err := ocsp.CreateRequest(cert, issuer, nil)

@@ -119,6 +119,10 @@ func TestRevocationHangingResponder(t *testing.T) {
 		if !strings.Contains(detail, "no answer within the connect timeout") {
 			t.Errorf("detail %q", detail)
 		}
+		// Counted by the lab's goroutine: give it time on a busy machine.
+		for deadline := time.Now().Add(5 * time.Second); theLab.ResponderRequests(lab.HangingHTTP) <= before && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
 		if theLab.ResponderRequests(lab.HangingHTTP) <= before {
 			t.Error("the hanging responder was never contacted")
 		}
@@ -129,7 +133,9 @@ func TestRevocationOff(t *testing.T) {
 	before := theLab.ResponderRequests("/revokedOCSP/ocsp")
 	for _, scenario := range []string{lab.RevokedStaple, lab.RevokedOCSP, lab.HangingResponder} {
 		res, detail, took := checkLab(t, NewRevocationChecker(), scenario, RevocationOff, 5*time.Second)
-		if res != RevocationNotChecked || res.Refuses(RevocationOff) || took > 50*time.Millisecond {
+		// No fetch (the counters below say so); the bound only catches a
+		// wait for one.
+		if res != RevocationNotChecked || res.Refuses(RevocationOff) || took > time.Second {
 			t.Errorf("%s: %s (%s) in %v", scenario, res, detail, took)
 		}
 	}
@@ -505,7 +511,7 @@ func TestRevocationWithoutUsableURLs(t *testing.T) {
 		start := time.Now()
 		res, detail := NewRevocationChecker().Check(ctx, []*x509.Certificate{leaf.cert, ca.cert}, nil, RevocationSoftFail)
 		cancel()
-		if res != RevocationUnknown || res.Refuses(RevocationSoftFail) || !res.Refuses(RevocationHardFail) || time.Since(start) > 100*time.Millisecond {
+		if res != RevocationUnknown || res.Refuses(RevocationSoftFail) || !res.Refuses(RevocationHardFail) || time.Since(start) > time.Second {
 			t.Errorf("%s: %s (%s)", name, res, detail)
 		}
 		if name == "no URL" && !strings.Contains(detail, "names no CRL distribution point and no OCSP responder") ||

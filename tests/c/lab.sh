@@ -11,7 +11,7 @@
 #   run DIR cmd start, run cmd with SS_LAB_JSON and SSL_CERT_FILE set, stop
 #   ports DIR name...  print the ports of the named scenarios of a running lab
 #
-# The lab also exits on its own after $LAB_TTL seconds (default 900): it
+# The lab also exits on its own after $LAB_TTL seconds (default 3600): it
 # reads a pipe that a sleep holds open, so an interrupted run cannot leave it
 # behind for long. Clients trust it through SSL_CERT_FILE=DIR/certs/ca.pem,
 # which must be in the environment before the library is loaded.
@@ -44,7 +44,7 @@ start() {
 	# A session of its own (setsid), so stop can kill the whole pipeline -
 	# the sleep and the lab - by its process group.
 	setsid sh -c 'sleep "$1" | "$2" -json "$3/lab.json" -dir "$3/certs" -stdin >"$3/lab.log" 2>&1' \
-		sh "${LAB_TTL:-900}" "$dir/lab" "$dir" </dev/null >/dev/null 2>&1 &
+		sh "${LAB_TTL:-3600}" "$dir/lab" "$dir" </dev/null >/dev/null 2>&1 &
 	echo $! >"$dir/lab.pid"
 	i=0
 	while [ ! -f "$dir/lab.json" ]; do

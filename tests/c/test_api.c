@@ -462,8 +462,8 @@ static void *wake_later(void *arg) {
 static void test_wake(void) {
   /* A wake ends a wait without a limit, from another thread. */
   pthread_t th;
+  int64_t t0 = tu_now_ms(); /* before the thread starts its 100 ms */
   pthread_create(&th, NULL, wake_later, NULL);
-  int64_t t0 = tu_now_ms();
   CHECK(ss_dispatch(-1) == 0);
   int64_t dt = tu_now_ms() - t0;
   CHECK(dt >= 80 && dt < 5000);
@@ -492,11 +492,23 @@ static void test_wake(void) {
 static ucontext_t main_ctx, foreign_ctx;
 static double foreign_us;
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The median of 7 rounds of 2000 calls: one preemption on a busy machine
+ * moves one round, not the result. */
 static void on_foreign_stack(void) {
-  int64_t t0 = tu_now_ms();
+  double rounds[7];
   int ok = 1;
-  for (int i = 0; i < 2000; i++) ok &= ss_is_supported();
-  foreign_us = (double)(tu_now_ms() - t0) * 1000.0 / 2000;
+  for (int r = 0; r < 7; r++) {
+    int64_t t0 = tu_now_ms();
+    for (int i = 0; i < 2000; i++) ok &= ss_is_supported();
+    rounds[r] = (double)(tu_now_ms() - t0) * 1000.0 / 2000;
+  }
+  qsort(rounds, 7, sizeof rounds[0], cmp_double);
+  foreign_us = rounds[3];
   CHECK(ok);
 }
 

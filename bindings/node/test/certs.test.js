@@ -34,7 +34,7 @@ test('certificate matrix through events', async (t) => {
     const seen = [];
     for (const type of ['connect', 'ioError', 'securityError', 'close']) s.on(type, (e) => seen.push(e));
     s.connect(lab.host, port(scenario));
-    assert.equal(s.connected, false, `${scenario}: never synchronously`);
+    assert.equal(seen.length, 0, `${scenario}: no event synchronously`);
     const ev = await firstEvent(s, ['connect', 'ioError', 'securityError'], 20000);
     assert.equal(s.serverCertificateStatus, status, `${scenario}: status (detail: ${ev.detail})`);
     if (connects) {

@@ -10,17 +10,28 @@ const { ss, lab, port, sock, nextEvent } = require('./helpers');
 
 const fixture = (name) => path.join(__dirname, 'fixtures', name);
 
-/** Runs a child node program; resolves with its output, exit code and time. */
-function run(args, { killAfter = 0, within = 10000 } = {}) {
+/**
+ * Runs a child node program; resolves with its output, exit code and time.
+ * killAfter: kill it that many ms after it printed killAfterLine (at once
+ * when that is ''), or `within` ms after the start if it never does.
+ */
+function run(args, { killAfter = 0, killAfterLine = '', within = 10000 } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
     let killed = false;
-    const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, killAfter || within);
+    const kill = () => { killed = true; child.kill('SIGKILL'); };
+    let timer = setTimeout(kill, killAfter && !killAfterLine ? killAfter : within);
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (killAfter && killAfterLine && out.split('\n').includes(killAfterLine)) {
+        clearTimeout(timer);
+        timer = setTimeout(kill, killAfter);
+      }
+    });
+    child.stderr.on('data', (d) => { err += d; });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -53,7 +64,8 @@ test('an open socket without references stays alive until its close event', asyn
 });
 
 test('an open socket keeps the process alive', async () => {
-  const r = await run([fixture('exit.js'), 'hang'], { killAfter: 1500 });
+  // Still alive 1 s after its connect (however long the start took).
+  const r = await run([fixture('exit.js'), 'hang'], { killAfter: 1000, killAfterLine: 'connect', within: 20000 });
   assert.equal(r.killed, true, 'exited while a socket was open');
   assert.deepEqual(r.out, ['connect']);
 });

@@ -111,7 +111,11 @@ def test_wake_ends_a_blocking_dispatch() -> None:
     result: list[int] = []
     t = threading.Thread(target=lambda: result.append(securesocket.dispatch(30)))
     t.start()
-    time.sleep(0.2)
+    # wake() wakes the threads already waiting: wait until this one is.
+    deadline = time.monotonic() + 10
+    while not hub._waiters and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert hub._waiters
     start = time.monotonic()
     securesocket.wake()
     t.join(5)
