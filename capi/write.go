@@ -70,7 +70,7 @@ func ssgo_write_bytes(h *C.ss_socket, bytes *C.ssi_cvoid, size C.size_t, offset,
 		// A range of a larger buffer is fine: only the range is viewed.
 		// Writing more than 2 GiB at once is not (length 0 means to the
 		// end).
-		if length == 0 {
+		if length == 0 || C.size_t(length) > maxIn {
 			return rangeErr(h, "more than 2 GiB at once")
 		}
 		if C.size_t(offset)+C.size_t(length) > size {

@@ -398,6 +398,7 @@ static void test_eof_and_range(void) {
     memcpy(h + huge - 8, "tail", 4);
     CHECK_OK(s, ss_write_bytes(s, h, huge, (uint32_t)(huge - 8), 4));
     CHECK_RC(s, ss_write_bytes(s, h, huge, 0, 0), SS_ERR_RANGE);
+    CHECK_RC(s, ss_write_bytes(s, h, huge, 0, (uint32_t)(huge - 1024)), SS_ERR_RANGE); /* > 2 GiB at once */
     CHECK_RC(s, ss_write_bytes(s, h, huge, (uint32_t)(huge - 8), 9), SS_ERR_RANGE);
     CHECK_OK(s, ss_get_bytes_pending(s, &pending));
     CHECK(pending == 4);
