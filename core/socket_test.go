@@ -539,21 +539,10 @@ func (c *burstConn) flush() error {
 // reserved under the old limit) holds as soon as a burst arrives: unread
 // input passes it by at most one TLS record, and every byte still arrives.
 func TestInputLimitLoweredWhileReading(t *testing.T) {
-	node := issue(t, leafSpec("localhost"), nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	const total = 2 << 20
-	go func() {
-		raw, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer raw.Close()
+	node, ln := serveOnce(t, func(raw net.Conn, cfg *tls.Config) {
 		bc := &burstConn{Conn: raw}
-		tc := tls.Server(bc, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{node.cert.Raw}, PrivateKey: node.key}}})
+		tc := tls.Server(bc, cfg)
 		one := make([]byte, 1)
 		if _, err := io.ReadFull(tc, one); err != nil { // the client lowered its limit
 			return
@@ -568,19 +557,10 @@ func TestInputLimitLoweredWhileReading(t *testing.T) {
 		if bc.flush() == nil {
 			io.Copy(io.Discard, tc) // until the client closes
 		}
-	}()
+	})
 
-	s := New(nil)
+	s, q := connectAnchored(t, node, ln)
 	defer s.Close()
-	q := s.Queue()
-	s.SetRevocationMode(RevocationOff)
-	if err := s.AddBinaryChainBuildingCertificate(node.cert.Raw, true); err != nil {
-		t.Fatal(err)
-	}
-	s.Connect("localhost", ln.Addr().(*net.TCPAddr).Port)
-	if e, _ := waitFor(t, q, 10*time.Second, EventConnect, EventIOError); e.Type != EventConnect {
-		t.Fatalf("%s (%s)", e.Type, e.Detail)
-	}
 	time.Sleep(50 * time.Millisecond) // the reader has reserved its room and waits in Read
 	const limit = 64 << 10
 	s.SetInputLimit(limit)
@@ -624,35 +604,15 @@ func readPattern(t *testing.T, s *Socket, q *Queue, total int) {
 // ioError that says so (not "during the TLS handshake"), then close; the
 // data before it is kept.
 func TestStreamEndsInsideARecord(t *testing.T) {
-	node := issue(t, leafSpec("localhost"), nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		raw, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer raw.Close()
-		tc := tls.Server(raw, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{node.cert.Raw}, PrivateKey: node.key}}})
+	node, ln := serveOnce(t, func(raw net.Conn, cfg *tls.Config) {
+		tc := tls.Server(raw, cfg)
 		if tc.Handshake() != nil {
 			return
 		}
 		tc.Write([]byte("kept"))
 		raw.Write([]byte{0x17, 0x03, 0x03}) // the start of a record header, then FIN
-	}()
-	s := New(nil)
-	q := s.Queue()
-	s.SetRevocationMode(RevocationOff)
-	if err := s.AddBinaryChainBuildingCertificate(node.cert.Raw, true); err != nil {
-		t.Fatal(err)
-	}
-	s.Connect("localhost", ln.Addr().(*net.TCPAddr).Port)
-	if e, _ := waitFor(t, q, 10*time.Second, EventConnect, EventIOError); e.Type != EventConnect {
-		t.Fatalf("%s (%s)", e.Type, e.Detail)
-	}
+	})
+	s, q := connectAnchored(t, node, ln)
 	e, _ := waitFor(t, q, 10*time.Second, EventIOError)
 	if e.Detail != "the server closed the connection in the middle of a TLS record" || s.FailureDetail() != e.Detail {
 		t.Fatalf("detail %q", e.Detail)
@@ -661,4 +621,43 @@ func TestStreamEndsInsideARecord(t *testing.T) {
 	if got, err := s.ReadUTFBytes(4); err != nil || got != "kept" {
 		t.Fatalf("%q %v", got, err)
 	}
+}
+
+// connectAnchored connects a new socket to the test server on ln, whose
+// self-signed certificate node it trusts as an anchor, and waits for connect.
+func connectAnchored(t *testing.T, node *pkiNode, ln net.Listener) (*Socket, *Queue) {
+	t.Helper()
+	s := New(nil)
+	s.SetRevocationMode(RevocationOff)
+	if err := s.AddBinaryChainBuildingCertificate(node.cert.Raw, true); err != nil {
+		t.Fatal(err)
+	}
+	s.Connect("localhost", ln.Addr().(*net.TCPAddr).Port)
+	if e, _ := waitFor(t, s.Queue(), 10*time.Second, EventConnect, EventIOError); e.Type != EventConnect {
+		t.Fatalf("%s (%s)", e.Type, e.Detail)
+	}
+	return s, s.Queue()
+}
+
+// serveOnce starts a listener for one connection, served by serve with a
+// TLS config for a new self-signed localhost certificate (node); the
+// connection and the listener are closed after the test.
+func serveOnce(t *testing.T, serve func(raw net.Conn, cfg *tls.Config)) (*pkiNode, net.Listener) {
+	t.Helper()
+	node := issue(t, leafSpec("localhost"), nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	cfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{node.cert.Raw}, PrivateKey: node.key}}}
+	go func() {
+		raw, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer raw.Close()
+		serve(raw, cfg)
+	}()
+	return node, ln
 }
