@@ -72,6 +72,13 @@ write(count) write(fd)"
    ...
    fun:_cgo_try_pthread_create
 }
+{
+   go-held-cmalloc
+   Memcheck:Leak
+   match-leak-kinds: definite
+   fun:malloc
+   fun:_cgo_*_Cfunc__Cmalloc
+}
 END
 } >valgrind.supp
 exit 0
@@ -96,5 +103,10 @@ exit 0
 #
 # Leaks: only C allocations are tracked (Go's heap is not malloc). Go's
 # threads never exit, so glibc's per-thread blocks for them are "possibly
-# lost" (suppressed below); definite leaks fail the run.
+# lost" (suppressed below); definite leaks fail the run. One exception: a
+# block Go itself allocated with C.malloc (go-pointer's 1-byte handles, which
+# freed sockets keep as tombstones) is referenced only from Go's heap, which
+# memcheck cannot always scan, so it may be reported lost at exit; such
+# blocks, allocated from Go, are suppressed. Every malloc of the C half is
+# still checked.
 # ---- end ----
