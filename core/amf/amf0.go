@@ -158,17 +158,8 @@ func (d *decoder) value0() (Value, error) {
 		if err := d.enter(start); err != nil {
 			return nil, err
 		}
-		cnt, err := d.count(start, uint64(n), 1, true)
-		if err != nil {
+		if a.Dense, err = d.values(start, n, d.value0); err != nil {
 			return nil, err
-		}
-		if cnt > 0 {
-			a.Dense = make([]Value, cnt)
-			for i := range a.Dense {
-				if a.Dense[i], err = d.value0(); err != nil {
-					return nil, err
-				}
-			}
 		}
 		d.leave()
 		return a, nil

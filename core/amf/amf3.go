@@ -187,17 +187,8 @@ func (d *decoder) array3(start int) (Value, error) {
 		}
 		a.Assoc = append(a.Assoc, Member{k, v})
 	}
-	cnt, err := d.count(start, uint64(n), 1, true)
-	if err != nil {
+	if a.Dense, err = d.values(start, n, d.value3); err != nil {
 		return nil, err
-	}
-	if cnt > 0 {
-		a.Dense = make([]Value, cnt)
-		for i := range a.Dense {
-			if a.Dense[i], err = d.value3(); err != nil {
-				return nil, err
-			}
-		}
 	}
 	d.leave()
 	return a, nil
@@ -428,17 +419,8 @@ func (d *decoder) vectorObject3(start int) (Value, error) {
 	if err := d.enter(start); err != nil {
 		return nil, err
 	}
-	cnt, err := d.count(start, uint64(n), 1, true)
-	if err != nil {
+	if vo.Items, err = d.values(start, n, d.value3); err != nil {
 		return nil, err
-	}
-	if cnt > 0 {
-		vo.Items = make([]Value, cnt)
-		for i := range vo.Items {
-			if vo.Items[i], err = d.value3(); err != nil {
-				return nil, err
-			}
-		}
 	}
 	d.leave()
 	return vo, nil

@@ -89,6 +89,22 @@ func (d *decoder) node(off int) error {
 	return nil
 }
 
+// values reads n values with read (value0 or value3) once count has vetted
+// n: the dense part of an array, the items of a Vector.<Object>. Nil for 0.
+func (d *decoder) values(start int, n uint32, read func() (Value, error)) ([]Value, error) {
+	cnt, err := d.count(start, uint64(n), 1, true)
+	if err != nil || cnt == 0 {
+		return nil, err
+	}
+	vs := make([]Value, cnt)
+	for i := range vs {
+		if vs[i], err = read(); err != nil {
+			return nil, err
+		}
+	}
+	return vs, nil
+}
+
 // count vets a declared element count before anything is allocated for it:
 // against MaxLength, against the node budget when each element is a value
 // (nodes), and against the bytes left, given the least size of one element.
