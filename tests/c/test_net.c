@@ -131,6 +131,14 @@ static void test_connection_properties(void) {
   ss_get_connected(s, &c);
   CHECK(c == 0);
   CHECK(strcmp(status_of(s), SS_CERT_TRUSTED) == 0);
+  /* No address once closed (AS3 null); bytes_pending works (0) after a
+   * connect, where a never-connected socket has #2002. */
+  a = (char *)"x";
+  CHECK_OK(s, ss_get_remote_address(s, &a, &n));
+  CHECK(a == NULL && n == 0);
+  uint64_t pend = 9;
+  CHECK_OK(s, ss_get_bytes_pending(s, &pend));
+  CHECK(pend == 0);
   tu_event e;
   CHECK(!tu_wait_event(s, SS_EVENT_CLOSE, 300, &e));
   CHECK_RC(s, ss_close(s), SS_ERR_INVALID_SOCKET);
@@ -374,6 +382,21 @@ static void test_eof_and_range(void) {
   CHECK(av == 7);
   CHECK_OK(s, ss_read_int(s, &i32));
   CHECK(i32 == 0x000a6162);
+
+  /* ss_read_bytes_alloc: more than available is EOF, nothing consumed. */
+  void *ab = (void *)1;
+  size_t an = 99;
+  CHECK_RC(s, ss_read_bytes_alloc(s, 4, &ab, &an), SS_ERR_EOF);
+  CHECK(ab == (void *)1 && an == 99);
+  CHECK_OK(s, ss_read_bytes_alloc(s, 0, &ab, &an));
+  CHECK(an == 3 && memcmp(ab, "cde", 3) == 0);
+  ss_free(ab);
+  CHECK_OK(s, ss_read_bytes_alloc(s, 0, &ab, &an)); /* nothing left: empty */
+  CHECK(ab != NULL && an == 0);
+  ss_free(ab);
+  CHECK_OK(s, ss_write_bytes(s, "cde", 3, 0, 0));
+  CHECK_OK(s, ss_flush(s));
+  CHECK(tu_wait_available(s, 3, 10000));
 
   /* readBytes: length over cap is RangeError; length 0 takes what fits. */
   uint8_t buf[2];
