@@ -132,7 +132,9 @@ test('connection properties', async (t) => {
   }
   s.close();
   assert.equal(s.connected, false);
-  assert.equal(s.remoteAddress, '');
+  assert.equal(s.remoteAddress, null);
+  assert.equal(s.localAddress, null);
+  assert.equal(s.bytesPending, 0); // no #2002 once it has connected
   assert.equal(s.remotePort, 0);
 });
 
