@@ -89,3 +89,17 @@ def test_unhandled_io_error_is_logged(lab: Lab, sock: SecureSocket, caplog) -> N
     sock.connect(lab.host, lab.port("refused"))
     wait_for(rec.has("ioError"), 10)
     assert not [r for r in caplog.records if "unhandled" in r.getMessage()]
+
+
+def test_constructor_raises_illegal_operation_where_unsupported(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The library is always supported here: make it answer as an
+    # unsupported one would (ss_socket_new NULL, ss_is_supported 0).
+    lib = _native.load()
+    monkeypatch.setattr(lib, "ss_socket_new", lambda: None)
+    monkeypatch.setattr(lib, "ss_is_supported", lambda: 0)
+    try:
+        SecureSocket()
+    except securesocket.IllegalOperationError as e:
+        assert isinstance(e, securesocket.SecureSocketError) and e.as3_class == "IllegalOperationError"
+    else:
+        raise AssertionError("no IllegalOperationError")
