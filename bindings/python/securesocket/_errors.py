@@ -207,14 +207,20 @@ _BY_CODE: dict[int, type[SecureSocketError]] = {
 }
 
 
-def split_detail(message: str) -> str:
+def split_detail(message: str, code: int = 0) -> str:
     """The detail of a library message: the text in the final parentheses
     after the AS3 sentence (``"Error #2006: ... bounds. (why)"`` -> ``"why"``).
 
-    TODO(abi): the header has no ss_error_detail(); the core formats
-    ``Msg + " (" + Detail + ")"`` and every AS3 sentence ends with ".", so
-    this splits at the first ". (". Replace with the ABI call if one comes.
+    The library writes ``text + " (" + detail + ")"`` where ``text`` is
+    ``ss_error_text(code)``, so that prefix is cut when it matches. Texts
+    with a parameter filled in ("Parameter endian must be ...") do not
+    match it; every AS3 sentence ends with ".", so those split at the first
+    ". (".
     """
+    if code:
+        lead = text(code) + " ("
+        if message.startswith(lead) and message.endswith(")"):
+            return message[len(lead) : -1]
     _, sep, tail = message.partition(". (")
     if sep and tail.endswith(")"):
         return tail[:-1]
@@ -226,7 +232,7 @@ def make(code: int, message: str, error_id: int) -> SecureSocketError:
     if error_id == 0 and code <= -1000:
         error_id = -code
     cls = _BY_CODE.get(code, SecureSocketError)
-    return cls(message, error_id, split_detail(message), code)
+    return cls(message, error_id, split_detail(message, code), code)
 
 
 def text(code: int) -> str:

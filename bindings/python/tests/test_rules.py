@@ -103,3 +103,11 @@ def test_constructor_raises_illegal_operation_where_unsupported(monkeypatch) -> 
         assert isinstance(e, securesocket.SecureSocketError) and e.as3_class == "IllegalOperationError"
     else:
         raise AssertionError("no IllegalOperationError")
+
+
+def test_detail_is_split_at_the_library_text() -> None:
+    # The library's text for the code is the prefix; a detail may itself
+    # hold ". (".
+    e = _errors.make(-2006, "Error #2006: The supplied index is out of bounds. (a. (b))", 0)
+    assert e.detail == "a. (b)"
+    assert str(e) == "Error #2006: The supplied index is out of bounds. (a. (b))"
