@@ -237,7 +237,7 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 			status, detail = StatusTrusted, "the server ended the handshake after its certificate was accepted: "+describeNetError(err)
 		default:
 			status, detail = classifyConnectError(err, time.Now())
-			if ctx.Err() == context.DeadlineExceeded && status == StatusUnknown {
+			if (ctx.Err() == context.DeadlineExceeded || isTimeout(err)) && status == StatusUnknown {
 				detail = "timed out after " + strconv.Itoa(int(s.timeout)) + " ms"
 			}
 		}
