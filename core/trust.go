@@ -303,6 +303,9 @@ type attempt struct {
 // (with a bad_certificate alert to the server) if any of them fails.
 func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSettings, at *attempt) *tls.Config {
 	cfg := &tls.Config{ServerName: host, MinVersion: minVer}
+	if minVer >= tls.VersionTLS12 {
+		cfg.CipherSuites = tls12Suites
+	}
 	var roots, inter *x509.CertPool
 	if len(t.anchors) > 0 || len(t.intermediates) > 0 {
 		var err error
@@ -384,6 +387,24 @@ func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSet
 		return nil
 	}
 	return cfg
+}
+
+// tls12Suites are the TLS 1.2 suites a socket offers unless minTLSVersion
+// was lowered: ECDHE with an AEAD cipher only, Mozilla's "intermediate"
+// server profile (https://wiki.mozilla.org/Security/Server_Side_TLS). Go's
+// default list (go1.26) still has the ECDHE AES-CBC suites with HMAC-SHA1,
+// which that guidance dropped (CBC's MAC-then-encrypt record protection has
+// a long history of padding-oracle attacks, Lucky13 among them). TLS 1.3
+// suites are not configurable and all AEAD. A socket whose minimum is TLS
+// 1.0 or 1.1 keeps Go's list: those versions have no AEAD suites, and the
+// application asked for legacy servers (docs/divergences.md).
+var tls12Suites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 }
 
 // revocationContext bounds the revocation check inside the connect timeout,
