@@ -50,8 +50,10 @@ const (
 	// network request of its own: no latency, and the CA does not learn which
 	// server the application talks to. Unknown is accepted.
 	RevocationStapleOnly
-	// RevocationOff checks nothing, must-staple included; the result is
-	// "notChecked".
+	// RevocationOff fetches and looks up nothing, must-staple included;
+	// the result is "notChecked". Only a valid OCSP response the server
+	// stapled saying its certificate is revoked still refuses (result
+	// "revoked"): a revoked certificate is refused in every mode.
 	RevocationOff
 )
 
@@ -238,6 +240,15 @@ func SharedRevocationChecker() *RevocationChecker {
 // result.Refuses(mode).
 func (rc *RevocationChecker) Check(ctx context.Context, chain []*x509.Certificate, staple []byte, mode RevocationMode) (RevocationResult, string) {
 	if mode == RevocationOff {
+		// Nothing is fetched or looked up, but a valid revoked staple is
+		// proof the server itself handed over: accepting it would contradict
+		// "a revoked certificate is always refused".
+		if len(chain) > 1 && len(staple) > 0 {
+			if v, ok := rc.revokedStaple(staple, chain[0], chain[1]); ok {
+				return RevocationRevoked, describeCert(chain[0], true) + ": " + v.words() +
+					"; revocation checking is off, but a valid revoked staple is refused in every mode"
+			}
+		}
 		return RevocationNotChecked, "revocation checking is off"
 	}
 	if len(chain) == 0 {
@@ -1052,6 +1063,22 @@ func mustStaple(cert *x509.Certificate) bool {
 		}
 	}
 	return false
+}
+
+// revokedStaple judges a staple alone, without caches or fetches: ok when
+// it is a valid OCSP answer, signed for issuer, that says cert is revoked
+// (also past its nextUpdate, since a revocation is permanent, except a
+// certificate hold).
+func (rc *RevocationChecker) revokedStaple(staple []byte, cert, issuer *x509.Certificate) (certVerdict, bool) {
+	resp, err := rc.judgeOCSP(staple, cert, issuer)
+	source := "OCSP response stapled by the server"
+	switch {
+	case staleRevocation(resp, err):
+		source += staleWords
+	case err != nil || resp.Status != ocsp.Revoked:
+		return certVerdict{}, false
+	}
+	return certVerdict{result: RevocationRevoked, source: source, at: revokedWords(resp.RevokedAt, resp.RevocationReason)}, true
 }
 
 // stapleProblem says what is wrong with the staple of a certificate that

@@ -489,7 +489,8 @@ SS_API int ss_clear_client_certificate(ss_socket *s);
  *                no answer can be had, connect (result "unknown")
  *   HARD_FAIL    refuse unless every certificate is known good
  *   STAPLE_ONLY  the server's staple only; no requests of the library's own
- *   OFF          no checking (result "notChecked")
+ *   OFF          no checking (result "notChecked"); only a valid OCSP staple
+ *                saying "revoked" still refuses (result "revoked")
  * In every mode but OFF, a server certificate with the OCSP must-staple
  * extension (TLS Feature status_request, RFC 7633) is refused, status
  * "invalid", unless the server staples a valid, fresh OCSP response (a server
