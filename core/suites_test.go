@@ -40,7 +40,11 @@ func TestNoCBCSuitesInTLS12(t *testing.T) {
 
 // The trusted scenario still negotiates an AEAD suite in TLS 1.2.
 func TestTLS12SuiteIsAEAD(t *testing.T) {
-	cfg := clientTLSConfig(t.Context(), "localhost", tls.VersionTLS12, trustSettings{}, &attempt{})
+	at := &attempt{}
+	cfg := clientTLSConfig(t.Context(), "localhost", tls.VersionTLS12, trustSettings{}, at)
+	if err := at.prepare(t.Context(), cfg); err != nil {
+		t.Fatal(err)
+	}
 	cfg.MaxVersion = tls.VersionTLS12
 	c, err := tls.Dial("tcp", theLab.Addr("trusted"), cfg)
 	if err != nil {

@@ -78,7 +78,11 @@
  *   - Trust comes from the platform store. On Linux SSL_CERT_FILE and
  *     SSL_CERT_DIR are honoured. They are read from the process environment
  *     (getenv) at each ss_connect() until the store is first loaded, at the
- *     first verification; later changes have no effect.
+ *     first connect; later changes have no effect. Each connect waits for
+ *     the store within its timeout; only regular files of at most 16 MiB are
+ *     read, and what the store could not use (a missing, unreadable or
+ *     non-regular SSL_CERT_FILE, say) is named in the failure detail of a
+ *     connect refused for want of a trusted root.
  *   - One Go runtime per process: do not load this library together with
  *     another Go c-shared library.
  */
