@@ -185,3 +185,8 @@ func ssgo_set_min_tls_version(h *C.ss_socket, v C.int) (rc C.int) {
 func ssgo_get_tls_version(h *C.ss_socket, out **C.ssi_cchar) C.int {
 	return getStatic(h, out, func(s *core.Socket) string { return s.TLSVersion() })
 }
+
+//export ssgo_describe_connection
+func ssgo_describe_connection(h *C.ss_socket, format C.int, out **C.char, outLen *C.size_t) C.int {
+	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.DescribeAs(int(format)) })
+}

@@ -526,6 +526,34 @@ SS_API int ss_get_revocation_status(ss_socket *s, const char **out);
  * certificate. Free *out with ss_free(). */
 SS_API int ss_get_revocation_detail(ss_socket *s, char **out, size_t *out_len);
 
+/* Formats of ss_describe_connection(). */
+#define SS_DESCRIBE_JSON 0
+#define SS_DESCRIBE_TEXT 1
+
+/* Everything the socket knows about its last connect, as securesocket-probe
+ * prints it: with SS_DESCRIBE_JSON one line of JSON whose field names are
+ * stable (fields are only ever added):
+ *   outcome        "connected", "refused" (the library judged the server's
+ *                  certificate and refused it), "failed" (no verdict:
+ *                  refused TCP connection, timeout, not TLS, no common
+ *                  version or suite; or the server broke off after its
+ *                  certificate was accepted), "connecting", "closed" or
+ *                  "none" (never connected)
+ *   exitCode       the probe's exit status: 0 connected/closed, 1 refused,
+ *                  3 otherwise (2 is a usage error of the probe)
+ *   status, detail ss_get_server_certificate_status(), ss_get_failure_detail()
+ *   tlsVersion, cipherSuite  "TLSv1.3", IANA suite name (while connected)
+ *   remoteAddress, remotePort  (while connected)
+ *   revocation     {mode, status, detail}
+ *   chain          the verified chain, server certificate first: [{subject,
+ *                  issuer (RFC 2253), serialNumber (hex), notBefore, notAfter
+ *                  (RFC 3339 UTC), dnsNames, ipAddresses, isCA, pinSha256
+ *                  (base64 SHA-256 of the SubjectPublicKeyInfo, what
+ *                  ss_add_public_key_pin takes decoded)}]
+ * With SS_DESCRIBE_TEXT the same facts for people, one per line. Any other
+ * format is SS_ERR_BAD_ENUM. Free *out with ss_free(). */
+SS_API int ss_describe_connection(ss_socket *s, int format, char **out, size_t *out_len);
+
 /* The verified chain of the last successful connect, server certificate
  * first, as a JSON array of AS3 X509Certificate objects: version,
  * serialNumber (hex), signatureAlgorithmOID, signatureAlgorithmParams (base64
