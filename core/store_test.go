@@ -89,6 +89,8 @@ func TestTrustStoreFaults(t *testing.T) {
 		{"directory", dir, emptyDir, "SSL_CERT_FILE " + dir + " is not a regular file (a directory)"},
 		{"over 16 MiB", big, emptyDir, "SSL_CERT_FILE " + big + " is larger than 16 MiB"},
 		{"no certificate", empty, emptyDir, "SSL_CERT_FILE " + empty + " holds no PEM certificate"},
+		// Unreadable even for root (who may read a mode-000 file).
+		{"unreadable path", filepath.Join(empty, "ca.pem"), emptyDir, "SSL_CERT_FILE " + filepath.Join(empty, "ca.pem") + " cannot be read: not a directory"},
 		{"pipe in SSL_CERT_DIR", empty, pipeDir, filepath.Join(pipeDir, "ca.pem") + " is not a regular file (a named pipe)"},
 		{"missing SSL_CERT_DIR", empty, filepath.Join(dir, "nodir"), "SSL_CERT_DIR " + filepath.Join(dir, "nodir") + " does not exist"},
 	}
