@@ -108,7 +108,7 @@ def test_good(lab: Lab, sock: SecureSocket, scenario: str, mode: str) -> None:
         # Off checks nothing, not even a revoked leaf.
         ("revokedCRL", OFF, "connect", "trusted", "notChecked", "revocation checking is off"),
         # ...but a valid revoked staple is refused in every mode.
-        ("revokedStaple", OFF, "ioError", "revoked", "revoked", "revocation checking is off, but a valid revoked staple"),
+        ("revokedStaple", OFF, "ioError", "revoked", "revoked", "checking is off, but a valid revoked staple"),
         ("goodStaple", OFF, "connect", "trusted", "notChecked", "revocation checking is off"),
         # A leaf that names no revocation URL: unknown; only hard-fail refuses.
         ("trusted", SOFT, "connect", "trusted", "unknown", 'certificate "localhost": unknown ('),
