@@ -22,11 +22,12 @@ type ConnectionReport struct {
 	// certificate and refused it), "failed" (no verdict: refused TCP
 	// connection, timeout, no TLS, no common protocol version or cipher
 	// suite; or the server broke off after its certificate was accepted),
-	// "connecting", "closed" (connected, closed since) or "none" (never
-	// connected).
+	// "connecting" or "none" (never connected). "connected" stays after the
+	// connection ends; TLSVersion, CipherSuite and the remote address are
+	// then empty.
 	Outcome string `json:"outcome"`
-	// ExitCode is the probe's exit status for Outcome: 0 connected or
-	// closed, 1 refused, 3 otherwise (2 is left to usage errors).
+	// ExitCode is the probe's exit status for Outcome: 0 connected,
+	// 1 refused, 3 otherwise (2 is left to usage errors).
 	ExitCode int `json:"exitCode"`
 	// Status is the AS3 certificate status (ServerCertificateStatus).
 	Status CertificateStatus `json:"status"`
@@ -97,9 +98,10 @@ func (s *Socket) Describe() ConnectionReport {
 		r.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
 	case s.st == stateConnecting:
 		r.Outcome, r.ExitCode = "connecting", ExitFailed
-	case s.detail == "" && len(s.peerChain) > 0:
-		// Connected before, closed since.
-		r.Outcome, r.ExitCode = "closed", ExitConnected
+	case len(s.peerChain) > 0:
+		// The connect succeeded; the connection has ended since (the
+		// detail says why if it broke).
+		r.Outcome, r.ExitCode = "connected", ExitConnected
 	case s.detail == "":
 		r.Outcome, r.ExitCode = "none", ExitFailed
 	case s.status == StatusUnknown || s.status == StatusTrusted:

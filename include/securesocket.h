@@ -540,9 +540,9 @@ SS_API int ss_get_revocation_detail(ss_socket *s, char **out, size_t *out_len);
  *                  certificate and refused it), "failed" (no verdict:
  *                  refused TCP connection, timeout, not TLS, no common
  *                  version or suite; or the server broke off after its
- *                  certificate was accepted), "connecting", "closed" or
- *                  "none" (never connected)
- *   exitCode       the probe's exit status: 0 connected/closed, 1 refused,
+ *                  certificate was accepted), "connecting" or "none" (never
+ *                  connected); "connected" stays after the connection ends
+ *   exitCode       the probe's exit status: 0 connected, 1 refused,
  *                  3 otherwise (2 is a usage error of the probe)
  *   status, detail ss_get_server_certificate_status(), ss_get_failure_detail()
  *   tlsVersion, cipherSuite  "TLSv1.3", IANA suite name (while connected)
