@@ -163,6 +163,13 @@ func TestScenarios(t *testing.T) {
 			if code != c.code || *r.ExitCode != c.code || *r.Outcome != c.outcome || *r.Status != c.status {
 				t.Fatalf("exit %d, %s; want exit %d, outcome %s, status %s (stderr %q)", code, out, c.code, c.outcome, c.status, errOut)
 			}
+			// clientCert (TLS 1.3): the server's refusal of the missing
+			// client certificate comes after connect, and may already have
+			// arrived (and closed the connection) when the report is made.
+			refusedLate := c.scenario == lab.ClientCert && strings.Contains(*r.Detail, "certificate required")
+			if refusedLate {
+				return
+			}
 			found := false
 			for _, d := range strings.Split(c.detail, "|") {
 				found = found || strings.Contains(*r.Detail, d)
