@@ -130,8 +130,7 @@ func (d *decoder) value0() (Value, error) {
 		return o, nil
 	case m0ECMAArray:
 		// The count is only a hint (PyAMF ignores it, BlazeDS sizes a map).
-		hint, err := d.u32()
-		if err != nil {
+		if _, err := d.u32(); err != nil {
 			return nil, err
 		}
 		a := &Array{}
@@ -146,7 +145,7 @@ func (d *decoder) value0() (Value, error) {
 			return nil, err
 		}
 		d.leave()
-		splitDense(a, hint)
+		splitDense(a)
 		return a, nil
 	case m0StrictArray:
 		n, err := d.u32()
@@ -171,28 +170,76 @@ func (d *decoder) value0() (Value, error) {
 	return nil, d.syntax(start, "unknown AMF0 type marker 0x%02x", m)
 }
 
-// splitDense moves the leading keys "0".."n-1" of an ECMA array to its
-// dense part when n is the array's count and named keys follow: the form in
-// which Flash writes an Array with both parts (and this encoder too).
-// Anything else stays associative.
-func splitDense(a *Array, count uint32) {
-	n := int(count)
-	if n == 0 || n >= len(a.Assoc) {
-		return
-	}
-	for i := range n {
-		if a.Assoc[i].Name != strconv.Itoa(i) {
-			return
+// splitDense gives an ECMA array AS3's shape. AS3 reads an ECMA array as an
+// Array whose keys are property names: a key that is an array index ("0",
+// "1", ... as written by ToString, below 2^32-1) sets an element, any other
+// key a named property. The elements 0..n-1 without a hole become the dense
+// part; indices past the first hole stay in the associative part, as strings,
+// which is how AMF3 carries the same sparse Array. The count field plays no
+// part: it is only a hint, which encoders fill differently. For an index
+// sent twice the last value wins, as in AS3.
+func splitDense(a *Array) {
+	last := map[uint32]int{} // index -> position of its last occurrence
+	for i, m := range a.Assoc {
+		if n, ok := arrayIndex(m.Name); ok {
+			last[n] = i
 		}
 	}
-	a.Dense = make([]Value, n)
-	for i := range n {
-		a.Dense[i] = a.Assoc[i].Value
+	if len(last) == 0 {
+		return
 	}
-	a.Assoc = a.Assoc[n:]
+	n := 0
+	for {
+		if _, ok := last[uint32(n)]; !ok {
+			break
+		}
+		n++
+	}
+	if n > 0 {
+		a.Dense = make([]Value, n)
+		for i := range n {
+			a.Dense[i] = a.Assoc[last[uint32(i)]].Value
+		}
+	}
+	rest := a.Assoc[:0]
+	for i, m := range a.Assoc {
+		if k, ok := arrayIndex(m.Name); ok && (k < uint32(n) || last[k] != i) {
+			continue
+		}
+		rest = append(rest, m)
+	}
+	clear(a.Assoc[len(rest):])
+	a.Assoc = rest
+	if len(a.Assoc) == 0 {
+		a.Assoc = nil
+	}
 }
 
-// members0 reads key/value pairs up to the end marker 00 00 09.
+// arrayIndex reports whether name is an array index in ECMAScript's sense:
+// the canonical decimal form (no sign, no leading zero) of an integer from 0
+// to 2^32-2.
+func arrayIndex(name string) (uint32, bool) {
+	if name == "" || len(name) > 10 || (name[0] == '0' && len(name) > 1) {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	if v >= math.MaxUint32 {
+		return 0, false
+	}
+	return uint32(v), true
+}
+
+// members0 reads key/value pairs up to the end marker 00 00 09. Only an
+// empty name followed by 0x09 ends the members: an empty name followed by
+// any other marker is a member named "" (the AMF0 grammar allows it, and
+// AS3 writes {"": v} that way).
 func (d *decoder) members0(put func(string, Value) error) error {
 	for {
 		off := d.pos
@@ -200,19 +247,16 @@ func (d *decoder) members0(put func(string, Value) error) error {
 		if err != nil {
 			return err
 		}
+		k := ""
 		if n == 0 {
-			end := d.pos
-			m, err := d.u8()
-			if err != nil {
-				return err
+			if d.pos >= len(d.data) {
+				return d.incomplete(d.pos + 1)
 			}
-			if m != m0ObjectEnd {
-				return d.syntax(end, "empty member name not followed by the object-end marker (0x%02x)", m)
+			if d.data[d.pos] == m0ObjectEnd {
+				d.pos++
+				return nil
 			}
-			return nil
-		}
-		k, err := d.text(off, uint64(n))
-		if err != nil {
+		} else if k, err = d.text(off, uint64(n)); err != nil {
 			return err
 		}
 		vo := d.pos
@@ -377,7 +421,7 @@ func (e *encoder) value0(v Value) error {
 }
 
 // fits0 reports whether AMF0 can carry these member names: a name longer
-// than 65535 bytes needs AMF3. (An empty name fits neither.)
+// than 65535 bytes needs AMF3. (The empty name fits AMF0, not AMF3.)
 func fits0(ms []Member) bool {
 	for _, m := range ms {
 		if len(m.Name) > math.MaxUint16 {
@@ -429,11 +473,9 @@ func (e *encoder) ref0(key any) bool {
 	return false
 }
 
-// key0 writes a member name.
+// key0 writes a member name. The name "" is written as 00 00 before its
+// value, which never starts with the object-end marker 0x09.
 func (e *encoder) key0(k string) error {
-	if k == "" {
-		return atMember(&EncodeError{Msg: `AMF0 cannot carry the member name ""`}, k)
-	}
 	if len(k) > math.MaxUint16 {
 		return atMember(&EncodeError{Msg: "AMF0 member name longer than 65535 bytes"}, k[:32]+"...")
 	}
