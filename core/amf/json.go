@@ -618,7 +618,7 @@ func (w *jsonWriter) double(f float64) {
 }
 
 // appendNumber writes f as JSON does (shortest form that reads back the
-// same), or as the string "NaN", "Infinity" or "-Infinity".
+// same; -0 as "-0.0"), or as the string "NaN", "Infinity" or "-Infinity".
 func appendNumber(b []byte, f float64) []byte {
 	switch {
 	case math.IsNaN(f):
@@ -627,6 +627,9 @@ func appendNumber(b []byte, f float64) []byte {
 		return append(b, `"Infinity"`...)
 	case math.IsInf(f, -1):
 		return append(b, `"-Infinity"`...)
+	}
+	if f == 0 && math.Signbit(f) {
+		return append(b, "-0.0"...) // "-0" would read as the integer 0 in Python
 	}
 	abs := math.Abs(f)
 	format := byte('f')

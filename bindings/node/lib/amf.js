@@ -172,9 +172,10 @@ function isInt29(n) {
   return Number.isInteger(n) && n >= INT29_MIN && n <= INT29_MAX && !Object.is(n, -0);
 }
 
-/** A number in a tag that takes doubles only (date ms, Vector.<Number> items). */
+/** A number in a tag that takes doubles only (date ms, Vector.<Number> items); -0 keeps its sign. */
 function tagNumber(n) {
-  return Number.isFinite(n) ? String(n === 0 ? 0 : n) : nonFinite(n);
+  if (Object.is(n, -0)) return '-0.0';
+  return Number.isFinite(n) ? String(n) : nonFinite(n);
 }
 
 function isPlainObject(v) {
@@ -488,89 +489,108 @@ class Decoder {
   }
 
   tagged(n, tag) {
-    switch (tag) {
-      case 'ref':
-        if (!this.ids.has(n.id)) throw new TypeError(`readObject: reference to an undefined id ${n.id}`);
-        return this.ids.get(n.id);
-      case 'undefined':
-        return undefined;
-      case 'double':
-        return num(n.value);
-      case 'array': {
-        const dense = n.dense ?? [];
-        if (n.assoc != null && Object.keys(n.assoc).length > 0) {
-          const a = this.define(n, new ECMAArray([], {}));
-          this.fill(a.assoc, n.assoc);
-          for (const x of dense) a.dense.push(this.value(x));
-          return a;
-        }
-        const a = this.define(n, []);
-        for (const x of dense) a.push(this.value(x));
-        return a;
-      }
-      case 'object': {
-        const cls = n.class ?? '';
-        const sealed = n.sealed;
-        const hasSealed = sealed != null && Object.keys(sealed).length > 0;
-        if (cls === '' && !hasSealed && n.dynamic != null) return this.fill(this.define(n, {}), n.dynamic);
-        const o = this.define(n, new TypedObject(cls, {}, n.dynamic == null ? null : {}));
-        this.fill(o.sealed, sealed);
-        if (o.dynamic !== null) this.fill(o.dynamic, n.dynamic);
-        return o;
-      }
-      case 'date':
-        return this.define(n, new Date(num(n.ms)));
-      case 'xml':
-      case 'xmldoc':
-        return this.define(n, new XML(n.text, tag === 'xmldoc'));
-      case 'bytearray':
-        return this.define(n, Buffer.from(n.base64 ?? '', 'base64'));
-      case 'vector-int':
-      case 'vector-uint':
-      case 'vector-double':
-      case 'vector-object': {
-        const kind = tag.slice(7);
-        const v = this.define(n, new Vector(kind, [], n.fixed === true, n.type ?? ''));
-        const items = n.items ?? [];
-        if (kind === 'object') for (const x of items) v.items.push(this.value(x));
-        else if (kind === 'double') for (const x of items) v.items.push(num(x));
-        else v.items.push(...items);
-        return v;
-      }
-      case 'dictionary': {
-        const d = this.define(n, new Dictionary(undefined, n.weak === true));
-        for (const [k, x] of n.entries ?? []) {
-          const key = this.value(k);
-          d.set(key, this.value(x));
-        }
-        return d;
-      }
-      case 'arraycollection':
-      case 'arraylist': {
-        const c = this.define(n, tag === 'arraycollection' ? new ArrayCollection(null) : new ArrayList(null));
-        c.source = this.value(n.source ?? null);
-        return c;
-      }
-      case 'objectproxy': {
-        const p = this.define(n, new ObjectProxy(null));
-        p.object = this.value(n.object ?? null);
-        return p;
-      }
-      case 'message': {
-        const m = this.define(n, new SmallMessage(n.class, {}));
-        for (const k of Object.keys(n)) {
-          if (k === TAG || k === 'id' || k === 'class') continue;
-          put(m.fields, k, k === 'extra'
-            ? n.extra.map((e) => ({ ...e, value: this.value(e.value) }))
-            : this.value(n[k]));
-        }
-        return m;
-      }
-      default:
-        throw new TypeError(`readObject: unknown AMF JSON tag ${JSON.stringify(tag)} (a library newer than this binding?)`);
+    const read = Object.prototype.hasOwnProperty.call(TAG_READERS, tag) ? TAG_READERS[tag] : undefined;
+    if (read === undefined) {
+      throw new TypeError(`readObject: unknown AMF JSON tag ${JSON.stringify(tag)} (a library newer than this binding?)`);
     }
+    return read(this, n, tag);
   }
 }
+
+function readArray(d, n) {
+  const dense = n.dense ?? [];
+  if (n.assoc != null && Object.keys(n.assoc).length > 0) {
+    const a = d.define(n, new ECMAArray([], {}));
+    d.fill(a.assoc, n.assoc);
+    for (const x of dense) a.dense.push(d.value(x));
+    return a;
+  }
+  const a = d.define(n, []);
+  for (const x of dense) a.push(d.value(x));
+  return a;
+}
+
+function readObject(d, n) {
+  const cls = n.class ?? '';
+  const sealed = n.sealed;
+  const hasSealed = sealed != null && Object.keys(sealed).length > 0;
+  if (cls === '' && !hasSealed && n.dynamic != null) return d.fill(d.define(n, {}), n.dynamic);
+  const o = d.define(n, new TypedObject(cls, {}, n.dynamic == null ? null : {}));
+  d.fill(o.sealed, sealed);
+  if (o.dynamic !== null) d.fill(o.dynamic, n.dynamic);
+  return o;
+}
+
+function readVector(d, n, tag) {
+  const kind = tag.slice(7);
+  const v = d.define(n, new Vector(kind, [], n.fixed === true, n.type ?? ''));
+  const items = n.items ?? [];
+  if (kind === 'object') for (const x of items) v.items.push(d.value(x));
+  else if (kind === 'double') for (const x of items) v.items.push(num(x));
+  else v.items.push(...items);
+  return v;
+}
+
+function readDictionary(d, n) {
+  const dict = d.define(n, new Dictionary(undefined, n.weak === true));
+  for (const [k, x] of n.entries ?? []) {
+    const key = d.value(k);
+    dict.set(key, d.value(x));
+  }
+  return dict;
+}
+
+function readCollection(d, n, tag) {
+  const c = d.define(n, tag === 'arraycollection' ? new ArrayCollection(null) : new ArrayList(null));
+  c.source = d.value(n.source ?? null);
+  return c;
+}
+
+function readMessage(d, n) {
+  const m = d.define(n, new SmallMessage(n.class, {}));
+  for (const k of Object.keys(n)) {
+    if (k === TAG || k === 'id' || k === 'class') continue;
+    put(m.fields, k, k === 'extra'
+      ? n.extra.map((e) => ({ ...e, value: d.value(e.value) }))
+      : d.value(n[k]));
+  }
+  return m;
+}
+
+/**
+ * The reader of each tag of the tagged JSON (core/amf/JSON.md), called as
+ * read(decoder, taggedObject, tag). The tag names are core/amf's:
+ * test/corpus.test.js checks this table against the shared corpus, whose
+ * list core/amf checks against its own.
+ */
+const TAG_READERS = Object.freeze({
+  __proto__: null,
+  ref(d, n) {
+    if (!d.ids.has(n.id)) throw new TypeError(`readObject: reference to an undefined id ${n.id}`);
+    return d.ids.get(n.id);
+  },
+  undefined: () => undefined,
+  double: (d, n) => num(n.value),
+  array: readArray,
+  object: readObject,
+  date: (d, n) => d.define(n, new Date(num(n.ms))),
+  xml: (d, n) => d.define(n, new XML(n.text, false)),
+  xmldoc: (d, n) => d.define(n, new XML(n.text, true)),
+  bytearray: (d, n) => d.define(n, Buffer.from(n.base64 ?? '', 'base64')),
+  'vector-int': readVector,
+  'vector-uint': readVector,
+  'vector-double': readVector,
+  'vector-object': readVector,
+  dictionary: readDictionary,
+  arraycollection: readCollection,
+  arraylist: readCollection,
+  objectproxy(d, n) {
+    const p = d.define(n, new ObjectProxy(null));
+    p.object = d.value(n.object ?? null);
+    return p;
+  },
+  message: readMessage,
+});
 
 /**
  * The JS value of a tagged JSON text (core/amf/JSON.md).
@@ -594,4 +614,5 @@ module.exports = {
   SmallMessage,
   toJSON,
   fromJSON,
+  TAG_READERS,
 };

@@ -50,6 +50,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
 from ._errors import ArgumentError
@@ -400,8 +401,8 @@ def _double(f: float) -> float | str:
 def _plain_number(f: float) -> int | float | str:
     """A number in a tag that takes doubles only (a date's ms, a Vector of
     Number's items): integral values without ".0", as the library writes
-    them."""
-    if math.isfinite(f) and f.is_integer() and abs(f) < 2**53:
+    them (-0.0 keeps its sign)."""
+    if math.isfinite(f) and f.is_integer() and abs(f) < 2**53 and not (f == 0 and math.copysign(1, f) < 0):
         return int(f)
     return _double(f)
 
@@ -773,97 +774,140 @@ class _Decoder:
                 target[k] = value(x)
 
     def tagged(self, n: dict[str, Any], tag: str) -> Any:
-        if tag == "ref":
-            try:
-                return self.ids[n["id"]]
-            except KeyError:
-                raise ValueError(f"read_object: reference to an undefined id in {n!r}") from None
-        if tag == "undefined":
-            return Undefined
-        if tag == "double":
-            return _number(n["value"])
-        if tag == "array":
-            assoc = n.get("assoc")
-            dense = n.get("dense") or ()
-            if assoc:
-                arr = ECMAArray()
-                self._define(n, arr)
-                self._fill(arr.assoc, assoc)
-                arr.dense.extend(self.value(x) for x in dense)
-                return arr
-            lst: list[Any] = []
-            self._define(n, lst)
-            lst.extend(self.value(x) for x in dense)
-            return lst
-        if tag == "object":
-            cls = n.get("class", "")
-            sealed = n.get("sealed")
-            dyn = n.get("dynamic")
-            if not cls and not sealed and dyn is not None:
-                d: dict[str, Any] = {}
-                self._define(n, d)
-                self._fill(d, dyn)
-                return d
-            obj = TypedObject(cls, {}, None if dyn is None else {})
-            self._define(n, obj)
-            self._fill(obj.sealed, sealed)
-            if obj.dynamic is not None:
-                self._fill(obj.dynamic, dyn)
-            return obj
-        if tag == "date":
-            ms = n["ms"]
-            dt = _datetime(_number(ms) if isinstance(ms, str) else ms)
-            self._define(n, dt)
-            return dt
-        if tag == "xml" or tag == "xmldoc":
-            x = XML(n["text"], document=tag == "xmldoc")
-            self._define(n, x)
-            return x
-        if tag == "bytearray":
-            b = binascii.a2b_base64(n.get("base64", ""))
-            self._define(n, b)
-            return b
-        if tag.startswith("vector-"):
-            kind = tag[7:]
-            vec = Vector(kind, [], bool(n.get("fixed", False)), n.get("type") or None)  # type: ignore[arg-type]
-            self._define(n, vec)
-            items = n.get("items") or ()
-            if kind == "object":
-                vec.items.extend(self.value(x) for x in items)
-            elif kind == "double":
-                vec.items.extend(_number(x) for x in items)
+        read = _TAG_READERS.get(tag)
+        if read is None:
+            raise ValueError(f"read_object: unknown AMF JSON tag {tag!r} (a library newer than these bindings?)")
+        return read(self, n, tag)
+
+    # One reader per tag (_TAG_READERS): n is the tagged object, tag its tag.
+
+    def _ref(self, n: dict[str, Any], tag: str) -> Any:
+        try:
+            return self.ids[n["id"]]
+        except KeyError:
+            raise ValueError(f"read_object: reference to an undefined id in {n!r}") from None
+
+    def _undefined(self, n: dict[str, Any], tag: str) -> Any:
+        return Undefined
+
+    def _double(self, n: dict[str, Any], tag: str) -> Any:
+        return _number(n["value"])
+
+    def _array(self, n: dict[str, Any], tag: str) -> Any:
+        assoc = n.get("assoc")
+        dense = n.get("dense") or ()
+        if assoc:
+            arr = ECMAArray()
+            self._define(n, arr)
+            self._fill(arr.assoc, assoc)
+            arr.dense.extend(self.value(x) for x in dense)
+            return arr
+        lst: list[Any] = []
+        self._define(n, lst)
+        lst.extend(self.value(x) for x in dense)
+        return lst
+
+    def _object(self, n: dict[str, Any], tag: str) -> Any:
+        cls = n.get("class", "")
+        sealed = n.get("sealed")
+        dyn = n.get("dynamic")
+        if not cls and not sealed and dyn is not None:
+            d: dict[str, Any] = {}
+            self._define(n, d)
+            self._fill(d, dyn)
+            return d
+        obj = TypedObject(cls, {}, None if dyn is None else {})
+        self._define(n, obj)
+        self._fill(obj.sealed, sealed)
+        if obj.dynamic is not None:
+            self._fill(obj.dynamic, dyn)
+        return obj
+
+    def _date(self, n: dict[str, Any], tag: str) -> Any:
+        ms = n["ms"]
+        dt = _datetime(_number(ms) if isinstance(ms, str) else ms)
+        self._define(n, dt)
+        return dt
+
+    def _xml(self, n: dict[str, Any], tag: str) -> Any:
+        x = XML(n["text"], document=tag == "xmldoc")
+        self._define(n, x)
+        return x
+
+    def _bytearray(self, n: dict[str, Any], tag: str) -> Any:
+        b = binascii.a2b_base64(n.get("base64", ""))
+        self._define(n, b)
+        return b
+
+    def _vector(self, n: dict[str, Any], tag: str) -> Any:
+        kind = tag[7:]
+        vec = Vector(kind, [], bool(n.get("fixed", False)), n.get("type") or None)  # type: ignore[arg-type]
+        self._define(n, vec)
+        items = n.get("items") or ()
+        if kind == "object":
+            vec.items.extend(self.value(x) for x in items)
+        elif kind == "double":
+            vec.items.extend(_number(x) for x in items)
+        else:
+            vec.items.extend(items)
+        return vec
+
+    def _dictionary(self, n: dict[str, Any], tag: str) -> Any:
+        dic = Dictionary([], bool(n.get("weak", False)))
+        self._define(n, dic)
+        for k, x in n.get("entries") or ():
+            key = self.value(k)
+            dic.entries.append((key, self.value(x)))
+        return dic
+
+    def _collection(self, n: dict[str, Any], tag: str) -> Any:
+        coll = ArrayCollection(None) if tag == "arraycollection" else ArrayList(None)
+        self._define(n, coll)
+        coll.source = self.value(n.get("source"))
+        return coll
+
+    def _objectproxy(self, n: dict[str, Any], tag: str) -> Any:
+        proxy = ObjectProxy(None)
+        self._define(n, proxy)
+        proxy.object = self.value(n.get("object"))
+        return proxy
+
+    def _message(self, n: dict[str, Any], tag: str) -> Any:
+        msg = SmallMessage(n["class"])
+        self._define(n, msg)
+        for k, x in n.items():
+            if k in (_TAG, "id", "class"):
+                continue
+            if k == "extra":
+                msg.fields[k] = [{**e, "value": self.value(e["value"])} for e in x]
             else:
-                vec.items.extend(items)
-            return vec
-        if tag == "dictionary":
-            dic = Dictionary([], bool(n.get("weak", False)))
-            self._define(n, dic)
-            for k, x in n.get("entries") or ():
-                key = self.value(k)
-                dic.entries.append((key, self.value(x)))
-            return dic
-        if tag == "arraycollection" or tag == "arraylist":
-            coll = ArrayCollection(None) if tag == "arraycollection" else ArrayList(None)
-            self._define(n, coll)
-            coll.source = self.value(n.get("source"))
-            return coll
-        if tag == "objectproxy":
-            proxy = ObjectProxy(None)
-            self._define(n, proxy)
-            proxy.object = self.value(n.get("object"))
-            return proxy
-        if tag == "message":
-            msg = SmallMessage(n["class"])
-            self._define(n, msg)
-            for k, x in n.items():
-                if k in (_TAG, "id", "class"):
-                    continue
-                if k == "extra":
-                    msg.fields[k] = [{**e, "value": self.value(e["value"])} for e in x]
-                else:
-                    msg.fields[k] = self.value(x)
-            return msg
-        raise ValueError(f"read_object: unknown AMF JSON tag {tag!r} (a library newer than these bindings?)")
+                msg.fields[k] = self.value(x)
+        return msg
+
+
+#: The reader of each tag of the tagged JSON (core/amf/JSON.md). The tag
+#: names are core/amf's: tests/test_corpus.py checks this table against the
+#: shared corpus, whose list core/amf checks against its own.
+_TAG_READERS: dict[str, Callable[[_Decoder, dict[str, Any], str], Any]] = {
+    "ref": _Decoder._ref,
+    "undefined": _Decoder._undefined,
+    "double": _Decoder._double,
+    "array": _Decoder._array,
+    "object": _Decoder._object,
+    "date": _Decoder._date,
+    "xml": _Decoder._xml,
+    "xmldoc": _Decoder._xml,
+    "bytearray": _Decoder._bytearray,
+    "vector-int": _Decoder._vector,
+    "vector-uint": _Decoder._vector,
+    "vector-double": _Decoder._vector,
+    "vector-object": _Decoder._vector,
+    "dictionary": _Decoder._dictionary,
+    "arraycollection": _Decoder._collection,
+    "arraylist": _Decoder._collection,
+    "objectproxy": _Decoder._objectproxy,
+    "message": _Decoder._message,
+}
 
 
 def from_json(text: str | bytes) -> Any:
