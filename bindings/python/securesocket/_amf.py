@@ -439,45 +439,11 @@ class _Encoder:
                 self.shared.add(k)
                 return
             self.seen.add(k)
-        scan = self.scan
-        if isinstance(v, dict):
-            for x in v.values():
+        children = _lookup(_SCAN_CHILDREN, v)
+        if children is not None:
+            scan = self.scan
+            for x in children(v):
                 scan(x)
-        elif isinstance(v, (list, tuple)):
-            for x in v:
-                scan(x)
-        elif isinstance(v, TypedObject):
-            for x in v.sealed.values():
-                scan(x)
-            if v.dynamic is not None:
-                for x in v.dynamic.values():
-                    scan(x)
-        elif isinstance(v, ECMAArray):
-            for x in v.assoc.values():
-                scan(x)
-            for x in v.dense:
-                scan(x)
-        elif isinstance(v, Vector):
-            if v.kind == "object":
-                for x in v.items:
-                    scan(x)
-        elif isinstance(v, Dictionary):
-            for e in v.entries:
-                if isinstance(e, (tuple, list)):
-                    for x in e:
-                        scan(x)
-        elif isinstance(v, (ArrayCollection, ArrayList)):
-            scan(v.source)
-        elif isinstance(v, ObjectProxy):
-            scan(v.object)
-        elif isinstance(v, SmallMessage):
-            for name, x in v.fields.items():
-                if name == "extra" and isinstance(x, (list, tuple)):
-                    for e in x:
-                        if isinstance(e, dict):
-                            scan(e.get("value"))
-                else:
-                    scan(x)
 
     def _open(self, tag: str, v: object) -> dict[str, Any] | None:
         """A tag's head {"$amf": tag[, "id": n]}, or None when v was sent
@@ -556,100 +522,109 @@ class _Encoder:
 
     def _other(self, v: Any) -> _Tree:
         # Subclasses of the fast-path types, then the tagged ones.
-        if isinstance(v, XML):
-            head = self._open("xmldoc" if v.document else "xml", v)
-            if head is None:
-                return self._ref(v)
-            head["text"] = v.text
-            return head
-        if isinstance(v, str):
-            return str.__str__(v)
-        if isinstance(v, int):
-            return self.conv(int(v))
-        if isinstance(v, float):
-            return self.conv(float(v))
-        if isinstance(v, dict):
-            return self._dict(v)
-        if isinstance(v, list):
-            return self._list(v)
-        if isinstance(v, tuple):
-            return [self.conv(x) for x in v]
-        if v is Undefined:
-            return {_TAG: "undefined"}
-        if isinstance(v, (bytes, bytearray, memoryview)):
-            head = {_TAG: "bytearray"} if isinstance(v, bytes) else self._open("bytearray", v)
-            if head is None:
-                return self._ref(v)
-            data = v.tobytes() if isinstance(v, memoryview) else v
-            head["base64"] = base64.b64encode(data).decode("ascii")
-            return head
-        if isinstance(v, datetime):
-            head = self._open("date", v)
-            if head is None:
-                return self._ref(v)
-            aware = v if v.tzinfo is not None else v.replace(tzinfo=timezone.utc)
-            # Whole milliseconds, rounded down, as AS3 Dates hold.
-            head["ms"] = (aware - _EPOCH) // _MS
-            return head
-        if isinstance(v, Date):
-            head = self._open("date", v)
-            if head is None:
-                return self._ref(v)
-            head["ms"] = _plain_number(float(v.ms))
-            return head
-        if isinstance(v, TypedObject):
-            head = self._open("object", v)
-            if head is None:
-                return self._ref(v)
-            if not isinstance(v.class_name, str):
-                raise TypeError(
-                    f"write_object: TypedObject.class_name must be a str, not {type(v.class_name).__name__}"
-                )
-            if v.class_name:
-                head["class"] = v.class_name
-            if v.sealed:
-                head["sealed"] = self._members(v.sealed, "TypedObject.sealed")
-            if v.dynamic is not None:
-                head["dynamic"] = self._members(v.dynamic, "TypedObject.dynamic")
-            return head
-        if isinstance(v, ECMAArray):
-            head = self._open("array", v)
-            if head is None:
-                return self._ref(v)
-            if v.assoc:
-                head["assoc"] = self._members(v.assoc, "ECMAArray.assoc")
-            head["dense"] = [self.conv(x) for x in v.dense]
-            return head
-        if isinstance(v, Vector):
-            return self._vector(v)
-        if isinstance(v, Dictionary):
-            head = self._open("dictionary", v)
-            if head is None:
-                return self._ref(v)
-            if v.weak:
-                head["weak"] = True
-            entries = []
-            for e in v.entries:
-                if not isinstance(e, (tuple, list)) or len(e) != 2:
-                    raise TypeError("write_object: Dictionary.entries must hold (key, value) pairs")
-                entries.append([self.conv(e[0]), self.conv(e[1])])
-            head["entries"] = entries
-            return head
-        if isinstance(v, (ArrayCollection, ArrayList)):
-            head = self._open("arraycollection" if isinstance(v, ArrayCollection) else "arraylist", v)
-            if head is None:
-                return self._ref(v)
-            head["source"] = self.conv(v.source)
-            return head
-        if isinstance(v, ObjectProxy):
-            head = self._open("objectproxy", v)
-            if head is None:
-                return self._ref(v)
-            head["object"] = self.conv(v.object)
-            return head
-        if isinstance(v, SmallMessage):
-            return self._message(v)
-        raise _type_error(v, "")
+        write: Callable[[_Encoder, Any], _Tree] | None = _lookup(_WRITERS, v)
+        if write is None:
+            raise _type_error(v, "")
+        return write(self, v)
+
+    # One writer per type (_WRITERS).
+
+    def _write_xml(self, v: XML) -> _Tree:
+        head = self._open("xmldoc" if v.document else "xml", v)
+        if head is None:
+            return self._ref(v)
+        head["text"] = v.text
+        return head
+
+    def _write_str(self, v: str) -> _Tree:
+        return str.__str__(v)
+
+    def _write_int(self, v: int) -> _Tree:
+        return self.conv(int(v))
+
+    def _write_float(self, v: float) -> _Tree:
+        return self.conv(float(v))
+
+    def _write_tuple(self, v: tuple[Any, ...]) -> _Tree:
+        return [self.conv(x) for x in v]
+
+    def _write_undefined(self, v: UndefinedType) -> _Tree:
+        return {_TAG: "undefined"}
+
+    def _write_bytes(self, v: bytes | bytearray | memoryview) -> _Tree:
+        head = {_TAG: "bytearray"} if isinstance(v, bytes) else self._open("bytearray", v)
+        if head is None:
+            return self._ref(v)
+        data = v.tobytes() if isinstance(v, memoryview) else v
+        head["base64"] = base64.b64encode(data).decode("ascii")
+        return head
+
+    def _write_datetime(self, v: datetime) -> _Tree:
+        head = self._open("date", v)
+        if head is None:
+            return self._ref(v)
+        aware = v if v.tzinfo is not None else v.replace(tzinfo=timezone.utc)
+        # Whole milliseconds, rounded down, as AS3 Dates hold.
+        head["ms"] = (aware - _EPOCH) // _MS
+        return head
+
+    def _write_date(self, v: Date) -> _Tree:
+        head = self._open("date", v)
+        if head is None:
+            return self._ref(v)
+        head["ms"] = _plain_number(float(v.ms))
+        return head
+
+    def _write_typed(self, v: TypedObject) -> _Tree:
+        head = self._open("object", v)
+        if head is None:
+            return self._ref(v)
+        if not isinstance(v.class_name, str):
+            raise TypeError(f"write_object: TypedObject.class_name must be a str, not {type(v.class_name).__name__}")
+        if v.class_name:
+            head["class"] = v.class_name
+        if v.sealed:
+            head["sealed"] = self._members(v.sealed, "TypedObject.sealed")
+        if v.dynamic is not None:
+            head["dynamic"] = self._members(v.dynamic, "TypedObject.dynamic")
+        return head
+
+    def _write_ecma(self, v: ECMAArray) -> _Tree:
+        head = self._open("array", v)
+        if head is None:
+            return self._ref(v)
+        if v.assoc:
+            head["assoc"] = self._members(v.assoc, "ECMAArray.assoc")
+        head["dense"] = [self.conv(x) for x in v.dense]
+        return head
+
+    def _write_dictionary(self, v: Dictionary) -> _Tree:
+        head = self._open("dictionary", v)
+        if head is None:
+            return self._ref(v)
+        if v.weak:
+            head["weak"] = True
+        entries = []
+        for e in v.entries:
+            if not isinstance(e, (tuple, list)) or len(e) != 2:
+                raise TypeError("write_object: Dictionary.entries must hold (key, value) pairs")
+            entries.append([self.conv(e[0]), self.conv(e[1])])
+        head["entries"] = entries
+        return head
+
+    def _write_collection(self, v: ArrayCollection | ArrayList) -> _Tree:
+        head = self._open("arraycollection" if isinstance(v, ArrayCollection) else "arraylist", v)
+        if head is None:
+            return self._ref(v)
+        head["source"] = self.conv(v.source)
+        return head
+
+    def _write_objectproxy(self, v: ObjectProxy) -> _Tree:
+        head = self._open("objectproxy", v)
+        if head is None:
+            return self._ref(v)
+        head["object"] = self.conv(v.object)
+        return head
 
     def _vector(self, v: Vector) -> _Tree:
         head = self._open("vector-" + v.kind, v)
@@ -696,6 +671,68 @@ class _Encoder:
             else:
                 head[name] = self.conv(x)
         return head
+
+
+def _lookup(table: dict[type, Any], v: Any) -> Any:
+    """The entry of v's class, or of its nearest base class, in table."""
+    for cls in type(v).__mro__:
+        entry = table.get(cls)
+        if entry is not None:
+            return entry
+    return None
+
+
+def _message_children(v: SmallMessage) -> list[Any]:
+    out: list[Any] = []
+    for name, x in v.fields.items():
+        if name == "extra" and isinstance(x, (list, tuple)):
+            out.extend(e.get("value") for e in x if isinstance(e, dict))
+        else:
+            out.append(x)
+    return out
+
+
+#: The values each type holds, for the first pass of a write.
+_SCAN_CHILDREN: dict[type, Callable[[Any], Any]] = {
+    dict: lambda v: v.values(),
+    list: lambda v: v,
+    tuple: lambda v: v,
+    TypedObject: lambda v: [*v.sealed.values(), *(v.dynamic.values() if v.dynamic is not None else ())],
+    ECMAArray: lambda v: [*v.assoc.values(), *v.dense],
+    Vector: lambda v: v.items if v.kind == "object" else (),
+    Dictionary: lambda v: [x for e in v.entries if isinstance(e, (tuple, list)) for x in e],
+    ArrayCollection: lambda v: (v.source,),
+    ArrayList: lambda v: (v.source,),
+    ObjectProxy: lambda v: (v.object,),
+    SmallMessage: _message_children,
+}
+
+#: The writer of each type that conv's fast path leaves out (subclasses of
+#: the plain types, and the tagged ones); a subclass takes its nearest base
+#: class's writer.
+_WRITERS: dict[type, Callable[[_Encoder, Any], _Tree]] = {
+    XML: _Encoder._write_xml,
+    str: _Encoder._write_str,
+    int: _Encoder._write_int,
+    float: _Encoder._write_float,
+    dict: _Encoder._dict,
+    list: _Encoder._list,
+    tuple: _Encoder._write_tuple,
+    UndefinedType: _Encoder._write_undefined,
+    bytes: _Encoder._write_bytes,
+    bytearray: _Encoder._write_bytes,
+    memoryview: _Encoder._write_bytes,
+    datetime: _Encoder._write_datetime,
+    Date: _Encoder._write_date,
+    TypedObject: _Encoder._write_typed,
+    ECMAArray: _Encoder._write_ecma,
+    Vector: _Encoder._vector,
+    Dictionary: _Encoder._write_dictionary,
+    ArrayCollection: _Encoder._write_collection,
+    ArrayList: _Encoder._write_collection,
+    ObjectProxy: _Encoder._write_objectproxy,
+    SmallMessage: _Encoder._message,
+}
 
 
 def to_json(value: Any) -> str:

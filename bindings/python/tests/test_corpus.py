@@ -78,6 +78,9 @@ def describe(v: Any) -> Any:
             return {"$t": "shared", "id": n, "value": plain(x)}
         return plain(x)
 
+    def members(m: dict[str, Any]) -> dict[str, Any]:
+        return {k: desc(c) for k, c in m.items()}
+
     def plain(x: Any) -> Any:
         if x is None or isinstance(x, bool) or type(x) is int or type(x) is str:
             return x
@@ -90,7 +93,7 @@ def describe(v: Any) -> Any:
         if type(x) is list:
             return [desc(c) for c in x]
         if type(x) is dict:
-            return {k: desc(c) for k, c in x.items()}
+            return members(x)
         if type(x) is bytes:
             return {"$t": "bytes", "hex": x.hex()}
         if isinstance(x, datetime):
@@ -99,12 +102,13 @@ def describe(v: Any) -> Any:
         if isinstance(x, Date):
             return {"$t": "Date", "ms": _ms(x.ms)}
         if isinstance(x, ECMAArray):
-            return {"$t": "ECMAArray", "dense": [desc(c) for c in x.dense], "assoc": {k: desc(c) for k, c in x.assoc.items()}}
+            return {"$t": "ECMAArray", "dense": [desc(c) for c in x.dense], "assoc": members(x.assoc)}
         if isinstance(x, TypedObject):
-            dyn = None if x.dynamic is None else {k: desc(c) for k, c in x.dynamic.items()}
-            return {"$t": "TypedObject", "class": x.class_name, "sealed": {k: desc(c) for k, c in x.sealed.items()}, "dynamic": dyn}
+            dyn = None if x.dynamic is None else members(x.dynamic)
+            return {"$t": "TypedObject", "class": x.class_name, "sealed": members(x.sealed), "dynamic": dyn}
         if isinstance(x, Vector):
-            return {"$t": "Vector", "kind": x.kind, "fixed": x.fixed, "type": x.type_name or "", "items": [desc(c) for c in x.items]}
+            items = [desc(c) for c in x.items]
+            return {"$t": "Vector", "kind": x.kind, "fixed": x.fixed, "type": x.type_name or "", "items": items}
         if isinstance(x, Dictionary):
             return {"$t": "Dictionary", "weak": x.weak, "entries": [[desc(k), desc(c)] for k, c in x.entries]}
         if isinstance(x, (ArrayCollection, ArrayList)):
@@ -112,7 +116,7 @@ def describe(v: Any) -> Any:
         if isinstance(x, ObjectProxy):
             return {"$t": "ObjectProxy", "object": desc(x.object)}
         if isinstance(x, SmallMessage):
-            return {"$t": "SmallMessage", "class": x.class_name, "fields": {k: desc(c) for k, c in x.fields.items()}}
+            return {"$t": "SmallMessage", "class": x.class_name, "fields": members(x.fields)}
         raise AssertionError(f"describe(): no rule for {type(x)}")
 
     count(v)
