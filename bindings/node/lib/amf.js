@@ -218,43 +218,7 @@ class Encoder {
       return;
     }
     this.seen.add(v);
-    if (Array.isArray(v)) {
-      for (const x of v) this.scan(x);
-    } else if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof XML) {
-      // no children
-    } else if (v instanceof Map) {
-      for (const [k, x] of v) {
-        this.scan(k);
-        this.scan(x);
-      }
-    } else if (v instanceof TypedObject) {
-      this.scanMembers(v.sealed);
-      this.scanMembers(v.dynamic);
-    } else if (v instanceof ECMAArray) {
-      this.scanMembers(v.assoc);
-      if (Array.isArray(v.dense)) for (const x of v.dense) this.scan(x);
-    } else if (v instanceof Vector) {
-      if (v.kind === 'object' && v.items != null) for (const x of v.items) this.scan(x);
-    } else if (v instanceof ArrayCollection || v instanceof ArrayList) {
-      this.scan(v.source);
-    } else if (v instanceof ObjectProxy) {
-      this.scan(v.object);
-    } else if (v instanceof SmallMessage) {
-      for (const [k, x] of Object.entries(v.fields ?? {})) {
-        if (k === 'extra' && Array.isArray(x)) {
-          for (const e of x) if (e !== null && typeof e === 'object') this.scan(e.value);
-        } else {
-          this.scan(x);
-        }
-      }
-    } else {
-      this.scanMembers(v);
-    }
-  }
-
-  scanMembers(m) {
-    if (m === null || typeof m !== 'object') return;
-    for (const k of Object.keys(m)) this.scan(m[k]);
+    for (const x of childrenOf(v)) this.scan(x);
   }
 
   /** The tag's head '{"$amf":"tag"[,"id":n]', or null when v was written already (write a ref). */
@@ -305,71 +269,81 @@ class Encoder {
   }
 
   object(v) {
-    if (Array.isArray(v)) {
-      if (!this.shared.has(v)) return this.list(v);
-      const head = this.open('array', v);
-      return head === null ? this.ref(v) : `${head},"dense":${this.list(v)}}`;
-    }
-    if (isPlainObject(v)) {
-      if (this.shared.has(v)) {
-        const head = this.open('object', v);
-        return head === null ? this.ref(v) : `${head},"dynamic":${this.members(v, 'an object')}}`;
-      }
-      const parts = [];
-      for (const k of Object.keys(v)) {
-        const name = TAG_LIKE.test(k) ? '$' + k : k;
-        parts.push(JSON.stringify(name) + ':' + this.value(v[k]));
-      }
-      return '{' + parts.join(',') + '}';
-    }
-    if (v instanceof Date) {
-      const head = this.open('date', v);
-      return head === null ? this.ref(v) : `${head},"ms":${tagNumber(v.getTime())}}`;
-    }
-    if (v instanceof Uint8Array || v instanceof ArrayBuffer) {
-      const head = this.open('bytearray', v);
-      if (head === null) return this.ref(v);
-      const b = v instanceof ArrayBuffer ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-      return `${head},"base64":"${b.toString('base64')}"}`;
-    }
-    if (v instanceof Int32Array || v instanceof Uint32Array || v instanceof Float64Array) {
-      const kind = v instanceof Int32Array ? 'int' : v instanceof Uint32Array ? 'uint' : 'double';
-      return this.vector(v, kind, v, false, '');
-    }
-    if (v instanceof Vector) return this.vector(v, v.kind, v.items, v.fixed, v.typeName);
-    if (v instanceof Map) return this.dictionary(v);
-    if (v instanceof XML) {
-      const head = this.open(v.document ? 'xmldoc' : 'xml', v);
-      return head === null ? this.ref(v) : `${head},"text":${JSON.stringify(String(v.text))}}`;
-    }
-    if (v instanceof TypedObject) {
-      const head = this.open('object', v);
-      if (head === null) return this.ref(v);
-      if (typeof v.className !== 'string') throw new TypeError('writeObject: TypedObject.className must be a string');
-      let out = head;
-      if (v.className !== '') out += `,"class":${JSON.stringify(v.className)}`;
-      if (v.sealed != null && Object.keys(v.sealed).length > 0) {
-        out += `,"sealed":${this.members(v.sealed, 'TypedObject.sealed')}`;
-      }
-      if (v.dynamic != null) out += `,"dynamic":${this.members(v.dynamic, 'TypedObject.dynamic')}`;
-      return out + '}';
-    }
-    if (v instanceof ECMAArray) {
-      const head = this.open('array', v);
-      if (head === null) return this.ref(v);
-      if (!Array.isArray(v.dense)) throw new TypeError('writeObject: ECMAArray.dense must be an Array');
-      return `${head},"assoc":${this.members(v.assoc ?? {}, 'ECMAArray.assoc')},"dense":${this.list(v.dense)}}`;
-    }
-    if (v instanceof ArrayCollection || v instanceof ArrayList) {
-      const head = this.open(v instanceof ArrayCollection ? 'arraycollection' : 'arraylist', v);
-      return head === null ? this.ref(v) : `${head},"source":${this.value(v.source)}}`;
-    }
-    if (v instanceof ObjectProxy) {
-      const head = this.open('objectproxy', v);
-      return head === null ? this.ref(v) : `${head},"object":${this.value(v.object)}}`;
-    }
-    if (v instanceof SmallMessage) return this.message(v);
+    for (const [test, write] of WRITERS) if (test(v)) return write(this, v);
     throw unencodable(v, '');
+  }
+
+  // One writer per kind of object (WRITERS).
+
+  array(v) {
+    if (!this.shared.has(v)) return this.list(v);
+    const head = this.open('array', v);
+    return head === null ? this.ref(v) : `${head},"dense":${this.list(v)}}`;
+  }
+
+  plainObject(v) {
+    if (this.shared.has(v)) {
+      const head = this.open('object', v);
+      return head === null ? this.ref(v) : `${head},"dynamic":${this.members(v, 'an object')}}`;
+    }
+    const parts = [];
+    for (const k of Object.keys(v)) {
+      const name = TAG_LIKE.test(k) ? '$' + k : k;
+      parts.push(JSON.stringify(name) + ':' + this.value(v[k]));
+    }
+    return '{' + parts.join(',') + '}';
+  }
+
+  date(v) {
+    const head = this.open('date', v);
+    return head === null ? this.ref(v) : `${head},"ms":${tagNumber(v.getTime())}}`;
+  }
+
+  bytes(v) {
+    const head = this.open('bytearray', v);
+    if (head === null) return this.ref(v);
+    const b = v instanceof ArrayBuffer ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    return `${head},"base64":"${b.toString('base64')}"}`;
+  }
+
+  typedArray(v) {
+    const kind = v instanceof Int32Array ? 'int' : v instanceof Uint32Array ? 'uint' : 'double';
+    return this.vector(v, kind, v, false, '');
+  }
+
+  xml(v) {
+    const head = this.open(v.document ? 'xmldoc' : 'xml', v);
+    return head === null ? this.ref(v) : `${head},"text":${JSON.stringify(String(v.text))}}`;
+  }
+
+  typedObject(v) {
+    const head = this.open('object', v);
+    if (head === null) return this.ref(v);
+    if (typeof v.className !== 'string') throw new TypeError('writeObject: TypedObject.className must be a string');
+    let out = head;
+    if (v.className !== '') out += `,"class":${JSON.stringify(v.className)}`;
+    if (v.sealed != null && Object.keys(v.sealed).length > 0) {
+      out += `,"sealed":${this.members(v.sealed, 'TypedObject.sealed')}`;
+    }
+    if (v.dynamic != null) out += `,"dynamic":${this.members(v.dynamic, 'TypedObject.dynamic')}`;
+    return out + '}';
+  }
+
+  ecmaArray(v) {
+    const head = this.open('array', v);
+    if (head === null) return this.ref(v);
+    if (!Array.isArray(v.dense)) throw new TypeError('writeObject: ECMAArray.dense must be an Array');
+    return `${head},"assoc":${this.members(v.assoc ?? {}, 'ECMAArray.assoc')},"dense":${this.list(v.dense)}}`;
+  }
+
+  collection(v) {
+    const head = this.open(v instanceof ArrayCollection ? 'arraycollection' : 'arraylist', v);
+    return head === null ? this.ref(v) : `${head},"source":${this.value(v.source)}}`;
+  }
+
+  objectProxy(v) {
+    const head = this.open('objectproxy', v);
+    return head === null ? this.ref(v) : `${head},"object":${this.value(v.object)}}`;
   }
 
   vector(v, kind, items, fixed, typeName) {
@@ -421,6 +395,64 @@ class Encoder {
     }
     return out + '}';
   }
+}
+
+const is = (cls) => (v) => v instanceof cls;
+
+/**
+ * How each kind of object is written: [test, writer], the first test that
+ * holds wins (a Buffer is a Uint8Array, a Dictionary a Map).
+ */
+const WRITERS = [
+  [Array.isArray, (e, v) => e.array(v)],
+  [isPlainObject, (e, v) => e.plainObject(v)],
+  [is(Date), (e, v) => e.date(v)],
+  [(v) => v instanceof Uint8Array || v instanceof ArrayBuffer, (e, v) => e.bytes(v)],
+  [(v) => v instanceof Int32Array || v instanceof Uint32Array || v instanceof Float64Array, (e, v) => e.typedArray(v)],
+  [is(Vector), (e, v) => e.vector(v, v.kind, v.items, v.fixed, v.typeName)],
+  [is(Map), (e, v) => e.dictionary(v)],
+  [is(XML), (e, v) => e.xml(v)],
+  [is(TypedObject), (e, v) => e.typedObject(v)],
+  [is(ECMAArray), (e, v) => e.ecmaArray(v)],
+  [(v) => v instanceof ArrayCollection || v instanceof ArrayList, (e, v) => e.collection(v)],
+  [is(ObjectProxy), (e, v) => e.objectProxy(v)],
+  [is(SmallMessage), (e, v) => e.message(v)],
+];
+
+const NONE = Object.freeze([]);
+
+function membersOf(m) {
+  return m === null || typeof m !== 'object' ? NONE : Object.values(m);
+}
+
+function messageChildren(v) {
+  const out = [];
+  for (const [k, x] of Object.entries(v.fields ?? {})) {
+    if (k === 'extra' && Array.isArray(x)) {
+      for (const e of x) if (e !== null && typeof e === 'object') out.push(e.value);
+    } else {
+      out.push(x);
+    }
+  }
+  return out;
+}
+
+/** The values each kind of object holds, for the first pass of a write: [test, children]. */
+const CHILDREN = [
+  [Array.isArray, (v) => v],
+  [(v) => ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof XML, () => NONE],
+  [is(Map), (v) => [...v].flat()],
+  [is(TypedObject), (v) => [...membersOf(v.sealed), ...membersOf(v.dynamic)]],
+  [is(ECMAArray), (v) => [...membersOf(v.assoc), ...(Array.isArray(v.dense) ? v.dense : NONE)]],
+  [is(Vector), (v) => (v.kind === 'object' && v.items != null ? v.items : NONE)],
+  [(v) => v instanceof ArrayCollection || v instanceof ArrayList, (v) => [v.source]],
+  [is(ObjectProxy), (v) => [v.object]],
+  [is(SmallMessage), messageChildren],
+];
+
+function childrenOf(v) {
+  for (const [test, children] of CHILDREN) if (test(v)) return children(v);
+  return membersOf(v);
 }
 
 /**
