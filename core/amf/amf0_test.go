@@ -1,6 +1,7 @@
 package amf
 
 import (
+	"bytes"
 	"encoding/hex"
 	"strings"
 	"testing"
@@ -108,5 +109,27 @@ func TestAMF0EmptyMemberName(t *testing.T) {
 	_, _, err := Decode([]byte{0x03, 0x00, 0x00, 0x04}, AMF0, nil)
 	if err == nil || !strings.Contains(err.Error(), "0x04") || strings.Contains(err.Error(), "end marker (0x04)") {
 		t.Errorf("empty name then 0x04: %v", err)
+	}
+}
+
+// TestAMF0EmptyMemberNameRegistered checks the member named "" of a typed
+// object whose class maps to a Go struct: it is a dynamic member like any
+// name the struct does not declare.
+func TestAMF0EmptyMemberNameRegistered(t *testing.T) {
+	opts := &Options{Registry: testRegistry(t)}
+	data, _ := hex.DecodeString("10" + "0013" + hex.EncodeToString([]byte("com.example.Address")) +
+		"0006" + hex.EncodeToString([]byte("street")) + "020001" + "61" +
+		"0000" + "020001" + "62" + "000009")
+	v, n, err := Decode(data, AMF0, opts)
+	if err != nil || n != len(data) {
+		t.Fatalf("Decode = %d, %v", n, err)
+	}
+	a, ok := v.(*address)
+	if !ok || a.Street != "a" || a.Extra[""] != "b" || len(a.Extra) != 1 {
+		t.Fatalf("decoded %#v", v)
+	}
+	back, err := Encode(a, AMF0, opts)
+	if err != nil || !bytes.Equal(back, data) {
+		t.Errorf("Encode = %x, %v; want %x", back, err, data)
 	}
 }
