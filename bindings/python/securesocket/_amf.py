@@ -53,6 +53,7 @@ from datetime import datetime, timedelta, timezone
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
+from . import _errors
 from ._errors import ArgumentError
 
 __all__ = [
@@ -415,7 +416,10 @@ def _type_error(value: object, where: str) -> TypeError:
 
 
 def _argument_error(detail: str) -> ArgumentError:
-    return ArgumentError(f"Error #2004: One of the parameters is invalid. ({detail})", 2004, detail, -2004)
+    # The AS3 text is the library's (ss_error_text), never written here.
+    err = _errors.error(-2004, detail)
+    assert isinstance(err, ArgumentError)
+    return err
 
 
 class _Encoder:
