@@ -208,6 +208,12 @@ def main() -> int:
             env = dict(os.environ)
             env["BENCH_CONFIG"] = str(cfg_path)
             env["SSL_CERT_FILE"] = desc["ca_file"]
+            # The same, flat, for clients without a JSON reader (C).
+            env["BENCH_HOST"] = desc["host"]
+            for name, port in desc["ports"].items():
+                env["BENCH_PORT_" + name.upper()] = str(port)
+            for k, v in sizes.items():
+                env["BENCH_" + k.upper()] = str(v)
             env["PYTHONPATH"] = str(ROOT / "bindings" / "python") + os.pathsep + env.get("PYTHONPATH", "")
             env.setdefault("SECURESOCKET_LIBRARY", str(BUILD / "libsecuresocket.so.0"))
             timeout = 60 if args.smoke else 600
