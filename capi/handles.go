@@ -23,8 +23,8 @@ import (
 // entry is turned into a tombstone instead (sock set to nil), which keeps the
 // address allocated and the stale handle resolvable to "dead" forever. The
 // cost is the 1-byte allocation (a 32-byte malloc chunk), the map slot and
-// this 8-byte entry: make bench-c measures about 120 bytes of resident
-// memory per freed socket. The socket itself is garbage collected.
+// this 8-byte entry: about 120 bytes of resident memory per freed socket
+// (measured over 200,000 ss_socket_new + ss_socket_free). The socket itself is garbage collected.
 // go-pointer has no call to replace a saved value, hence the indirection
 // through entry rather than re-pointing the map slot at a shared tombstone.
 type entry struct {

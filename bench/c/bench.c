@@ -506,15 +506,16 @@ int main(int argc, char **argv) {
     sd->write(w, small, msg);
     sd->read_full(w, back, msg);
     sd->close(w);
-    sleep_ms(100);
+    int settle = (int)env_long("BENCH_SETTLE_MS");
+    sleep_ms(settle);
     double base = rss_kib();
     conn **cs = calloc((size_t)n, sizeof *cs);
     for (int i = 0; i < n; i++) cs[i] = sd->dial(port, 0);
-    sleep_ms(200);
+    sleep_ms(settle);
     double idle = rss_kib();
     for (int i = 0; i < n; i++) sd->write(cs[i], small, msg);
     for (int i = 0; i < n; i++) sd->read_full(cs[i], back, msg);
-    sleep_ms(200);
+    sleep_ms(settle);
     double after = rss_kib();
     for (int i = 0; i < n; i++) sd->close(cs[i]);
     printf("{\"values\": {\"rss_idle\": %.6g, \"rss_msg\": %.6g}, \"info\": {\"base_kib\": %.0f}}\n",

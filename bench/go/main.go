@@ -229,7 +229,8 @@ func rss(c client) (map[string]float64, map[string]any, error) {
 		err = warm.readFull(msg)
 	}
 	warm.close()
-	time.Sleep(100 * time.Millisecond)
+	settle := time.Duration(cfg.Sizes["settle_ms"]) * time.Millisecond
+	time.Sleep(settle)
 	base := rssKiB()
 	conns, err := c.(interface {
 		hold(port, n int) ([]conn, error)
@@ -237,7 +238,7 @@ func rss(c client) (map[string]float64, map[string]any, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(settle)
 	idle := rssKiB()
 	for _, x := range conns {
 		if err := x.write(msg); err != nil {
@@ -249,7 +250,7 @@ func rss(c client) (map[string]float64, map[string]any, error) {
 			return nil, nil, err
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(settle)
 	after := rssKiB()
 	for _, x := range conns {
 		x.close()

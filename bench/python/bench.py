@@ -205,16 +205,17 @@ def measure(side, metric: str) -> dict:
         side.write(w, msg)
         side.read_full(w, back)
         side.close(w)
-        time.sleep(0.1)
+        settle = SZ["settle_ms"] / 1000
+        time.sleep(settle)
         base = rss_kib()
         conns = [side.dial(port) for _ in range(n)]
-        time.sleep(0.2)
+        time.sleep(settle)
         idle = rss_kib()
         for s in conns:
             side.write(s, msg)
         for s in conns:
             side.read_full(s, back)
-        time.sleep(0.2)
+        time.sleep(settle)
         after = rss_kib()
         for s in conns:
             side.close(s)
