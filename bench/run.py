@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD = Path(os.environ.get("BUILD", ROOT / "build"))
+BUILD = Path(os.environ.get("BUILD", ROOT / "build")).resolve()
 
 FULL = {
     "upload_bytes": 64 << 20,

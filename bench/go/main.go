@@ -282,12 +282,13 @@ func (c tlsConn) write(p []byte) error    { _, err := c.Write(p); return err }
 func (c tlsConn) readFull(p []byte) error { _, err := io.ReadFull(c, p); return err }
 func (c tlsConn) close()                  { c.Close() }
 func (c tlsConn) resumed() bool           { return c.ConnectionState().DidResume }
+
 func (theirs) config(resume bool) *tls.Config {
-	cfg := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
+	c := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
 	if resume {
-		cfg.ClientSessionCache = sessions
+		c.ClientSessionCache = sessions
 	}
-	return cfg
+	return c
 }
 
 func (t theirs) dial(port int, resume bool) (conn, error) {
