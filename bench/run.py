@@ -50,6 +50,7 @@ FULL = {
     "rss_conns": 1000,
     "conc_conns": 5000,
     "settle_ms": 200,
+    "free_settle_ms": 2000,
     "rounds": 5,
     "heavy_rounds": 3,
 }
@@ -65,6 +66,7 @@ SMOKE = {
     "rss_conns": 10,
     "conc_conns": 20,
     "settle_ms": 10,
+    "free_settle_ms": 10,
     "rounds": 1,
     "heavy_rounds": 1,
 }
@@ -83,6 +85,7 @@ ROWS = [
     ("concurrent", "conc_total", "concurrent: total time", "s", "lower"),
     ("concurrent", "conc_p50", "concurrent: p50 latency", "ms", "lower"),
     ("concurrent", "conc_p99", "concurrent: p99 latency", "ms", "lower"),
+    ("concurrent", "conc_rss_freed", "concurrent: RSS after all closed / before", "x", "lower"),
 ]
 RUNS = list(dict.fromkeys(r[0] for r in ROWS))
 HEAVY = {"rss", "concurrent"}
@@ -160,6 +163,27 @@ def machine() -> dict:
     }
 
 
+def versions(langs: list[str], env: dict) -> dict:
+    """What each side ran on, as the clients' hosts report it."""
+
+    def out(cmd: list[str]) -> str:
+        try:
+            return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=30).stdout.strip()
+        except OSError:
+            return "?"
+
+    v = {"go": out([os.environ.get("GO", "go"), "version"])}
+    if "c" in langs:
+        v["c"] = out(client_cmd("c") + ["version"])
+    if "python" in langs:
+        v["python"] = out([client_cmd("python")[0], "-c",
+                           "import sys, ssl; print('Python', sys.version.split()[0], ssl.OPENSSL_VERSION)"])
+    if "node" in langs:
+        v["node"] = out([client_cmd("node")[0], "-p",
+                         "'Node ' + process.version + ', OpenSSL ' + process.versions.openssl"])
+    return v
+
+
 def table(results: dict, langs: list[str]) -> str:
     head = "| metric | better | " + " | ".join(f"{LANGS[l][0]} vs {LANGS[l][1]}" for l in langs) + " |"
     lines = [head, "|---|---|" + "---|" * len(langs)]
@@ -219,6 +243,7 @@ def main() -> int:
             env["PYTHONPATH"] = str(ROOT / "bindings" / "python") + os.pathsep + env.get("PYTHONPATH", "")
             env.setdefault("SECURESOCKET_LIBRARY", str(BUILD / "libsecuresocket.so.0"))
             timeout = 60 if args.smoke else 600
+            vers = versions(langs, env)
             raw: dict = {}
             info: dict = {}
             for lang in langs:
@@ -256,6 +281,9 @@ def main() -> int:
     missing = [f"{l} {name}" for l, name in expected if name not in results.get(l, {})]
 
     command = "make bench" + (f" LANGS={','.join(langs)}" if langs != list(LANGS) else "")
+    overrides = [f"BENCH_{k.upper()}={v}" for k, v in sizes.items() if os.environ.get("BENCH_" + k.upper())]
+    if overrides:
+        command = " ".join(overrides) + " " + command
     mach = machine()
     mach["loadavg_at_start"] = list(load_before)
     doc = {
@@ -265,6 +293,7 @@ def main() -> int:
         "seconds": round(time.time() - started, 1),
         "machine": mach,
         "sizes": sizes,
+        "versions": vers,
         "server": "bench/server: Go crypto/tls, TLS 1.3 only, TLS_AES_128_GCM_SHA256 enforced, 127.0.0.1",
         "results": results,
         "info": info,
@@ -305,6 +334,19 @@ def write_docs(path: Path, doc: dict, tab: str) -> None:
         f"Machine: {m['nproc']} CPUs, {m['cpu']}, Linux {m['kernel']}; load average "
         f"{' / '.join(f'{x:.2f}' for x in m['loadavg_at_start'])} (1/5/15 min) at the start, "
         f"{' / '.join(f'{x:.2f}' for x in m['loadavg'])} at the end.",
+        "",
+        "Versions: " + "; ".join(v for v in doc["versions"].values() if v) + ".",
+        "",
+    ])
+    if m["loadavg_at_start"][0] > m["nproc"]:
+        body += "\n".join([
+            "",
+            f"**A loaded machine**: the 1-minute load average was above the {m['nproc']} CPUs (other work was "
+            "running), so both sides of every figure ran short of CPU. The rounds alternate so that the load "
+            "hits both alike: read the ratios, not the absolute figures.",
+            "",
+        ])
+    body += "\n".join([
         "",
         f"Sizes: upload {s['upload_bytes'] >> 20} MiB in {s['upload_chunk'] >> 10} KiB flushes; download "
         f"{s['download_bytes'] >> 20} MiB with {s['download_chunk'] >> 20} MiB reads; {s['rtt_trips']} round trips "

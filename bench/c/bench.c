@@ -423,8 +423,12 @@ static const side theirs = {theirs_dial,    theirs_write, theirs_read_full, thei
 static void print_one(const char *name, double v) { printf("{\"values\": {\"%s\": %.6g}}\n", name, v); }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "version") == 0) {
+    printf("libsecuresocket %s, %s\n", ss_version(), OpenSSL_version(OPENSSL_VERSION));
+    return 0;
+  }
   if (argc != 3 || (strcmp(argv[2], "ours") != 0 && strcmp(argv[2], "theirs") != 0)) {
-    fprintf(stderr, "usage: bench_c METRIC ours|theirs\n");
+    fprintf(stderr, "usage: bench_c METRIC ours|theirs | bench_c version\n");
     return 2;
   }
   const char *metric = argv[1];
@@ -523,12 +527,18 @@ int main(int argc, char **argv) {
   } else if (strcmp(metric, "concurrent") == 0) {
     int n = (int)env_long("BENCH_CONC_CONNS");
     double *lat = calloc((size_t)n, sizeof *lat);
+    double before = rss_kib();
     double t0 = now_s();
     sd->concurrent((int)env_long("BENCH_PORT_ECHO_FULL"), n, msg, lat);
     double total = now_s() - t0;
+    double done = rss_kib();
+    sleep_ms((int)env_long("BENCH_FREE_SETTLE_MS"));
+    double freed = rss_kib();
     qsort(lat, (size_t)n, sizeof *lat, cmp_double);
-    printf("{\"values\": {\"conc_total\": %.6g, \"conc_p50\": %.6g, \"conc_p99\": %.6g}}\n", total,
-           lat[n / 2] * 1e3, lat[(size_t)n * 99 / 100] * 1e3);
+    printf("{\"values\": {\"conc_total\": %.6g, \"conc_p50\": %.6g, \"conc_p99\": %.6g, "
+           "\"conc_rss_freed\": %.6g}, \"info\": {\"rss_before_kib\": %.0f, \"rss_done_kib\": %.0f, "
+           "\"rss_freed_kib\": %.0f}}\n",
+           total, lat[n / 2] * 1e3, lat[(size_t)n * 99 / 100] * 1e3, freed / before, before, done, freed);
   } else {
     die("unknown metric", metric);
   }

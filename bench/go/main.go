@@ -185,18 +185,24 @@ func measure(c client, metric string) (map[string]float64, map[string]any, error
 		return rss(c)
 	case "concurrent":
 		n := sz["conc_conns"]
+		before := rssKiB()
 		start := time.Now()
 		lat, err := c.concurrent(cfg.Ports["echo_full"], n, make([]byte, sz["rtt_size"]))
 		if err != nil {
 			return nil, nil, err
 		}
 		total := time.Since(start)
+		peak := rssKiB()
+		time.Sleep(time.Duration(sz["free_settle_ms"]) * time.Millisecond)
+		freed := rssKiB()
 		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 		return map[string]float64{
 			"conc_total": total.Seconds(),
 			"conc_p50":   ms(lat[len(lat)/2]),
 			"conc_p99":   ms(lat[len(lat)*99/100]),
-		}, nil, nil
+			// RSS once every connection was closed, over RSS before.
+			"conc_rss_freed": freed / before,
+		}, map[string]any{"rss_before_kib": before, "rss_done_kib": peak, "rss_freed_kib": freed}, nil
 	}
 	return nil, nil, fmt.Errorf("unknown metric %q", metric)
 }

@@ -238,16 +238,22 @@ async function measure(side, metric) {
       side.close(s);
       return dt;
     };
+    const before = rssKiB();
     const t0 = now();
     const lat = await Promise.all(Array.from({ length: n }, one));
     const total = now() - t0;
+    const done = rssKiB();
+    await sleep(SZ.free_settle_ms);
+    const freed = rssKiB();
     lat.sort((a, b) => a - b);
     return {
       values: {
         conc_total: total,
         conc_p50: lat[Math.floor(n / 2)] * 1e3,
         conc_p99: lat[Math.floor((n * 99) / 100)] * 1e3,
+        conc_rss_freed: freed / before,
       },
+      info: { rss_before_kib: before, rss_done_kib: done, rss_freed_kib: freed },
     };
   }
   throw new Error(`unknown metric ${metric}`);

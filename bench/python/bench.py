@@ -226,10 +226,22 @@ def measure(side, metric: str) -> dict:
         async def all_at_once() -> list[float]:
             return await asyncio.gather(*(side.one(port, msg) for _ in range(n)))
 
+        before = rss_kib()
         t0 = time.perf_counter()
         lat = sorted(asyncio.run(all_at_once()))
         total = time.perf_counter() - t0
-        return {"values": {"conc_total": total, "conc_p50": lat[n // 2] * 1e3, "conc_p99": lat[n * 99 // 100] * 1e3}}
+        done = rss_kib()
+        time.sleep(SZ["free_settle_ms"] / 1000)
+        freed = rss_kib()
+        return {
+            "values": {
+                "conc_total": total,
+                "conc_p50": lat[n // 2] * 1e3,
+                "conc_p99": lat[n * 99 // 100] * 1e3,
+                "conc_rss_freed": freed / before,
+            },
+            "info": {"rss_before_kib": before, "rss_done_kib": done, "rss_freed_kib": freed},
+        }
     raise SystemExit(f"unknown metric {metric!r}")
 
 
