@@ -93,7 +93,8 @@ fuzz:
 #                   runs some languages only. About 15 minutes for all four.
 # bench-go, bench-c, bench-python, bench-node   the same, one language
 # test-bench-smoke  one round of tiny sizes (a few seconds): every metric of
-#                   every language must produce a positive number
+#                   every language must produce a positive number (RSS per
+#                   connection: a number)
 
 LANGS   ?= c,go,python,node
 
