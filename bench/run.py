@@ -294,8 +294,14 @@ def main() -> int:
         command = " ".join(overrides) + " " + command
     mach = machine()
     mach["loadavg_at_start"] = list(load_before)
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+    except OSError:
+        commit = ""
     doc = {
         "command": command,
+        "commit": commit,
         "smoke": args.smoke,
         "date_utc": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "seconds": round(time.time() - started, 1),
@@ -337,7 +343,8 @@ def write_docs(path: Path, doc: dict, tab: str) -> None:
     m = doc["machine"]
     s = doc["sizes"]
     body = "\n".join([
-        f"Run `{doc['command']}` on {doc['date_utc']} ({doc['seconds']:.0f} s).",
+        f"Run `{doc['command']}` on {doc['date_utc']} ({doc['seconds']:.0f} s)"
+        + (f" at commit {doc['commit']}." if doc.get("commit") else "."),
         "",
         f"Machine: {m['nproc']} CPUs, {m['cpu']}, Linux {m['kernel']}; load average "
         f"{' / '.join(f'{x:.2f}' for x in m['loadavg_at_start'])} (1/5/15 min) at the start, "
