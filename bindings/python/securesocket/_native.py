@@ -21,8 +21,8 @@ It is never unloaded: Go c-shared libraries cannot be (ffi.md 1.2).
 Why CDLL and not PyDLL: CDLL releases the GIL around every call. The data
 calls never block on the network, but one can wait for a scheduler slot
 while the socket's goroutines are busy (a bulk download on two CPUs); with
-the GIL held that would stall every Python thread. bench.py measures the
-price (tens of ns per call).
+the GIL held that would stall every Python thread. The price is tens of ns
+per call.
 """
 
 from __future__ import annotations
