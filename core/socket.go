@@ -80,8 +80,13 @@ type Socket struct {
 	revStatus  RevocationResult
 	revDetail  string
 	peerChain  []*x509.Certificate // the verified chain of the last connect, leaf first
-	listenMu   sync.Mutex
-	listen     map[EventType][]func(Event)
+	sessions   bool                // offer and keep TLS sessions (session.go)
+	resumed    bool                // the last connect resumed a session
+	// refusedResumed: the last failed connect was refused while resuming
+	// a session (for tests).
+	refusedResumed bool
+	listenMu       sync.Mutex
+	listen         map[EventType][]func(Event)
 }
 
 // link is one TLS connection of a Socket and its writer's state. Its fields
@@ -112,6 +117,7 @@ func New(sink Sink) *Socket {
 		minVer:    tls.VersionTLS12,
 		status:    StatusUnknown,
 		revStatus: RevocationNotChecked,
+		sessions:  defaultSessionCache(),
 	}
 	s.space = sync.NewCond(&s.mu)
 	s.inLimitNow.Store(DefaultInputLimit)
@@ -176,11 +182,31 @@ func (s *Socket) Connect(host string, port int) error {
 	s.status = StatusUnknown
 	s.detail = ""
 	s.revStatus, s.revDetail, s.peerChain = RevocationNotChecked, "", nil
+	s.resumed, s.refusedResumed = false, false
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.timeout)*time.Millisecond)
 	s.abort = cancel
 	at := &attempt{}
 	serverName := strings.TrimSuffix(strings.Trim(host, "[]"), ".")
-	cfg := clientTLSConfig(ctx, serverName, s.minVer, s.trust.clone(), at)
+	trust := s.trust.clone()
+	cfg := clientTLSConfig(ctx, serverName, s.minVer, trust, at)
+	if s.sessions {
+		cache := scopedSessions{scope: sessionScope(host, port, serverName, s.minVer, trust)}
+		cfg.ClientSessionCache = cache
+		verify := cfg.VerifyConnection
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			err := verify(cs)
+			at.resumed = cs.DidResume
+			if err != nil && cs.DidResume {
+				// The session's certificates no longer pass: it must not
+				// be offered again (crypto/tls drops a session whose
+				// resumption failed too; this does not rely on it).
+				cache.Put(serverName, nil)
+			}
+			return err
+		}
+	} else {
+		cfg.SessionTicketsDisabled = true
+	}
 	s.mu.Unlock()
 	go s.dial(ctx, cancel, gen, host, port, cfg, at)
 	return nil
@@ -248,6 +274,7 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		s.st = stateIdle
 		s.status = status
 		s.detail = detail
+		s.refusedResumed = at.resumed
 		s.post(Event{Type: EventIOError, ErrorID: ErrIDSocketError,
 			Text: "Error #2031: Socket Error. URL: " + host, Detail: detail})
 		return
@@ -258,6 +285,7 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 	s.st = stateOpen
 	s.status = StatusTrusted
 	s.revStatus, s.revDetail, s.peerChain = at.revocation, at.revDetail, at.chain
+	s.resumed = tc.ConnectionState().DidResume
 	s.local, _ = raw.LocalAddr().(*net.TCPAddr)
 	s.remote, _ = raw.RemoteAddr().(*net.TCPAddr)
 	s.post(Event{Type: EventConnect})
