@@ -185,3 +185,24 @@ func ssgo_set_min_tls_version(h *C.ss_socket, v C.int) (rc C.int) {
 func ssgo_get_tls_version(h *C.ss_socket, out **C.ssi_cchar) C.int {
 	return getStatic(h, out, func(s *core.Socket) string { return s.TLSVersion() })
 }
+
+//export ssgo_set_session_cache
+func ssgo_set_session_cache(h *C.ss_socket, on C.int) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	s.SetSessionCache(on != 0)
+	return codeOK
+}
+
+//export ssgo_get_session_cache
+func ssgo_get_session_cache(h *C.ss_socket, out *C.int) C.int {
+	return getNum(h, out, func(s *core.Socket) C.int { return cbool(s.SessionCache()) })
+}
+
+//export ssgo_get_session_resumed
+func ssgo_get_session_resumed(h *C.ss_socket, out *C.int) C.int {
+	return getNum(h, out, func(s *core.Socket) C.int { return cbool(s.SessionResumed()) })
+}

@@ -344,6 +344,23 @@ SS_API int ss_set_min_tls_version(ss_socket *s, int version);
  * *out is static. */
 SS_API int ss_get_tls_version(ss_socket *s, const char **out);
 
+/* TLS session resumption, on by default (the environment variable
+ * SECURESOCKET_SESSION_CACHE=0 turns the default off). Every socket shares one
+ * bounded, process-wide cache of TLS sessions; a connect offers only a session
+ * that an earlier connection to the same host and port with exactly the same
+ * trust settings (extra anchors and intermediates, pins, client certificate,
+ * minimum TLS version, revocation mode) left there. A resumed connection is
+ * verified like a fresh one (chain, pins, revocation, with the current
+ * clock); a session whose certificates no longer pass is refused and dropped.
+ * ss_set_session_cache(s, 0) makes the next connects full handshakes that
+ * leave nothing in the cache; any other value turns it on again. */
+SS_API int ss_set_session_cache(ss_socket *s, int on);
+SS_API int ss_get_session_cache(ss_socket *s, int *out);
+
+/* 1 if the last successful connect resumed a TLS session, else 0. Like the
+ * certificate status it stays after ss_close(); ss_connect() resets it. */
+SS_API int ss_get_session_resumed(ss_socket *s, int *out);
+
 /* ---------------------------------------------------------------------------
  * Typed reads (AS3 IDataInput)
  *

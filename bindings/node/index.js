@@ -486,6 +486,31 @@ class SecureSocket extends EventDispatcher {
     return sStr[0];
   }
 
+  /**
+   * TLS session resumption for the next connects (default true, unless the
+   * environment variable SECURESOCKET_SESSION_CACHE is 0). A connect resumes
+   * only a session left by an earlier connection to the same host and port
+   * with exactly the same trust settings, and verifies the server's
+   * certificate again; false makes every connect a full handshake.
+   */
+  get sessionCache() {
+    const rc = api.ss_get_session_cache(this.#h, sI32);
+    if (rc !== 0) fail(this.#h, rc);
+    return sI32[0] !== 0;
+  }
+
+  set sessionCache(v) {
+    const rc = api.ss_set_session_cache(this.#h, v ? 1 : 0);
+    if (rc !== 0) fail(this.#h, rc);
+  }
+
+  /** True if the last successful connect resumed a TLS session; kept after close(). */
+  get sessionResumed() {
+    const rc = api.ss_get_session_resumed(this.#h, sI32);
+    if (rc !== 0) fail(this.#h, rc);
+    return sI32[0] !== 0;
+  }
+
   // ---- typed reads (AS3 IDataInput) -----------------------------------------
   // Each throws EOFError #2030 (consuming nothing) if too little input is
   // buffered, IOError #2002 if the socket is not open.

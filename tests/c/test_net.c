@@ -570,7 +570,53 @@ static void test_cert_file_set_late(void) {
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* One echoed byte: the reader also takes the server's session ticket. */
+static void echo_one(ss_socket *s) {
+  CHECK_OK(s, ss_write_byte(s, 9));
+  CHECK_OK(s, ss_flush(s));
+  CHECK(tu_wait_available(s, 1, 10000));
+  uint8_t b = 0;
+  CHECK_OK(s, ss_read_unsigned_byte(s, &b));
+  CHECK(b == 9);
+}
+
+/* Session resumption is on by default and says so; the switch turns it off. */
+static void test_session_resumption(void) {
+  int on = -1, resumed = -1;
+  ss_socket *a = ss_socket_new();
+  CHECK_OK(a, ss_get_session_cache(a, &on));
+  CHECK(on == 1);
+  CHECK_OK(a, ss_get_session_resumed(a, &resumed));
+  CHECK(resumed == 0);
+  CHECK(tu_connect(a, "echo"));
+  echo_one(a);
+  CHECK_OK(a, ss_close(a));
+
+  ss_socket *b = ss_socket_new();
+  CHECK(tu_connect(b, "echo"));
+  CHECK_OK(b, ss_get_session_resumed(b, &resumed));
+  CHECK(resumed == 1);
+  CHECK(strcmp(status_of(b), SS_CERT_TRUSTED) == 0);
+  echo_one(b);
+
+  ss_socket *c = ss_socket_new();
+  CHECK_OK(c, ss_set_session_cache(c, 0));
+  CHECK_OK(c, ss_get_session_cache(c, &on));
+  CHECK(on == 0);
+  CHECK(tu_connect(c, "echo"));
+  CHECK_OK(c, ss_get_session_resumed(c, &resumed));
+  CHECK(resumed == 0);
+  CHECK_OK(c, ss_set_session_cache(c, 7));
+  CHECK_OK(c, ss_get_session_cache(c, &on));
+  CHECK(on == 1);
+  CHECK_RC(c, ss_get_session_resumed(c, NULL), SS_ERR_NULL);
+  ss_socket_free(a);
+  ss_socket_free(b);
+  ss_socket_free(c);
+}
+
 static const tu_test tests[] = {
+    {"session_resumption", test_session_resumption},
     {"cert_matrix", test_cert_matrix},
     {"cert_file_set_late", test_cert_file_set_late},
     {"tls10_opt_in", test_tls10_opt_in},

@@ -285,3 +285,29 @@ test('a socketData listener added right after `await connectAsync()` sees the fi
     assert.ok(ev.bytesLoaded > 0);
   }
 });
+
+test('session resumption: on by default, reported, and switched off per socket', async (t) => {
+  const echoOne = async (s) => {
+    s.writeByte(5);
+    s.flush();
+    await waitBytes(s, 1); // the session ticket came before the echo
+    assert.equal(s.readByte(), 5);
+  };
+  const first = new ss.SecureSocket();
+  t.after(() => first.destroy());
+  assert.equal(first.sessionCache, true);
+  assert.equal(first.sessionResumed, false);
+  await first.connectAsync(lab.host, port('echo'));
+  await echoOne(first);
+  first.close();
+  const second = await open(t, 'echo');
+  assert.equal(second.sessionResumed, true);
+  assert.equal(second.serverCertificateStatus, 'trusted');
+  await echoOne(second);
+  const off = new ss.SecureSocket();
+  t.after(() => off.destroy());
+  off.sessionCache = false;
+  assert.equal(off.sessionCache, false);
+  await off.connectAsync(lab.host, port('echo'));
+  assert.equal(off.sessionResumed, false);
+});

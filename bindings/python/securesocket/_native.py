@@ -152,6 +152,9 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "ss_get_min_tls_version": (c_int, [_sock, _p(c_int)]),
     "ss_set_min_tls_version": (c_int, [_sock, c_int]),
     "ss_get_tls_version": (c_int, [_sock, _ccharpp]),
+    "ss_get_session_cache": (c_int, [_sock, _p(c_int)]),
+    "ss_set_session_cache": (c_int, [_sock, c_int]),
+    "ss_get_session_resumed": (c_int, [_sock, _p(c_int)]),
     # Typed reads
     "ss_read_boolean": (c_int, [_sock, _p(c_int)]),
     "ss_read_byte": (c_int, [_sock, _p(c_int8)]),

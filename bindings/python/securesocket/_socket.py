@@ -446,6 +446,26 @@ class SecureSocket(EventDispatcher):
         """Negotiated protocol, e.g. ``"TLSv1.3"``, while connected; else ``""``."""
         return self._static_str(self._lib.ss_get_tls_version)
 
+    @property
+    def session_cache(self) -> bool:
+        """TLS session resumption for the next connects (default True, unless
+        the environment variable ``SECURESOCKET_SESSION_CACHE`` is ``0``). A
+        connect resumes only a session left by an earlier connection to the
+        same host and port with exactly the same trust settings, and verifies
+        the server's certificate again; False makes every connect a full
+        handshake."""
+        return bool(self._get(self._lib.ss_get_session_cache, c_int()))
+
+    @session_cache.setter
+    def session_cache(self, on: bool) -> None:
+        self._set(self._lib.ss_set_session_cache, 1 if on else 0)
+
+    @property
+    def session_resumed(self) -> bool:
+        """True if the last successful connect resumed a TLS session. Kept
+        after ``close()``, reset by ``connect()``."""
+        return bool(self._get(self._lib.ss_get_session_resumed, c_int()))
+
     # ---- typed reads (AS3 IDataInput) --------------------------------------
     #
     # Each: one call, then the value. The out-variable is made per call (a
