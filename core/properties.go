@@ -32,7 +32,7 @@ func (s *Socket) BytesPending() int {
 	defer s.mu.Unlock()
 	n := len(s.out)
 	if s.link != nil {
-		n += len(s.link.sendq)
+		n += s.link.queued
 	}
 	return n
 }

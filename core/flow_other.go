@@ -1,0 +1,9 @@
+//go:build !unix
+
+package core
+
+import "net"
+
+// tryWriter: no non-blocking write here; every flush goes to the writer
+// goroutine.
+func tryWriter(net.Conn) func([]byte) (int, error) { return nil }
