@@ -206,3 +206,19 @@ func ssgo_get_session_cache(h *C.ss_socket, out *C.int) C.int {
 func ssgo_get_session_resumed(h *C.ss_socket, out *C.int) C.int {
 	return getNum(h, out, func(s *core.Socket) C.int { return cbool(s.SessionResumed()) })
 }
+
+//export ssgo_set_event_mask
+func ssgo_set_event_mask(h *C.ss_socket, mask C.uint32_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	s.SetEventMask(core.EventMask(mask))
+	return codeOK
+}
+
+//export ssgo_get_event_mask
+func ssgo_get_event_mask(h *C.ss_socket, out *C.uint32_t) C.int {
+	return getNum(h, out, func(s *core.Socket) C.uint32_t { return C.uint32_t(s.EventMask()) })
+}

@@ -48,11 +48,18 @@ type Discarder interface {
 
 // Queue is an unbounded, coalescing event queue that any number of sockets
 // can share. Go programs drain it with Next or Wait, or with Dispatch, which
-// calls the listeners registered with Socket.On. Consecutive socketData
-// events of one socket merge into one (BytesLoaded adds up) while waiting,
-// and a waiting outputProgress is replaced by a newer one of the same socket,
-// so a host that is slow to drain cannot make the queue grow without bound
-// from data traffic alone.
+// calls the listeners registered with Socket.On.
+//
+// Coalescing follows one rule, the same as the C event queue's (see the
+// header securesocket.h): between two of a socket's other events (connect,
+// close, ioError, securityError), at most one socketData and one
+// outputProgress of that socket wait. A later socketData adds its
+// BytesLoaded to the waiting one, a later outputProgress replaces the
+// waiting one's numbers, and the waiting event keeps its place. So data,
+// outputProgress, data waits as two events (socketData with both amounts,
+// then outputProgress), and a host that is slow to drain cannot make the
+// queue grow without bound from data traffic alone. Events never merge
+// across a socket's other events, nor across sockets.
 type Queue struct {
 	mu    sync.Mutex
 	items []Event
@@ -69,23 +76,26 @@ func NewQueue() *Queue {
 func (q *Queue) Post(e Event) {
 	q.mu.Lock()
 	if e.Type == EventSocketData || e.Type == EventOutputProgress {
-		// Only the newest waiting event of the same socket may absorb it,
-		// so the order of different kinds of events is never changed.
+		// Look back over the socket's waiting socketData/outputProgress,
+		// up to its last other event.
+	scan:
 		for i := len(q.items) - 1; i >= q.head; i-- {
 			w := &q.items[i]
 			if w.Socket != e.Socket {
 				continue
 			}
-			if w.Type == e.Type {
-				if e.Type == EventSocketData {
-					w.BytesLoaded += e.BytesLoaded
-				} else {
-					w.BytesPending, w.BytesTotal = e.BytesPending, e.BytesTotal
-				}
-				q.mu.Unlock()
-				return
+			switch {
+			case w.Type == e.Type && e.Type == EventSocketData:
+				w.BytesLoaded += e.BytesLoaded
+			case w.Type == e.Type:
+				w.BytesPending, w.BytesTotal = e.BytesPending, e.BytesTotal
+			case w.Type == EventSocketData || w.Type == EventOutputProgress:
+				continue
+			default:
+				break scan
 			}
-			break
+			q.mu.Unlock()
+			return
 		}
 	}
 	q.items = append(q.items, e)

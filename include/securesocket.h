@@ -670,6 +670,24 @@ typedef struct ss_event {
  * callback returns. */
 typedef void (*ss_callback)(const ss_event *ev, void *user);
 
+/* Bit of event type t (an SS_EVENT_* number) in an event mask. */
+#define SS_EVENT_BIT(t) (1u << (t))
+/* Every event type: the default mask of a new socket. */
+#define SS_EVENT_MASK_ALL 0xffffffffu
+
+/* Which of s's frequent events are queued: SS_EVENT_SOCKET_DATA and
+ * SS_EVENT_OUTPUT_PROGRESS are queued only while their bit
+ * (SS_EVENT_BIT(type)) is set; connect, close, ioError and securityError are
+ * queued whatever the mask says, so no outcome is ever lost. A new socket
+ * has SS_EVENT_MASK_ALL. A host that does not listen to outputProgress
+ * saves an event and a wake-up per write (bytes_pending and the data are the
+ * same either way). Takes effect for events that happen after it returns;
+ * events already waiting stay. The Python and Node bindings set it from
+ * their listeners. ss_get_event_mask gives the mask in effect (the bits of
+ * the events that cannot be masked always read as set). */
+SS_API int ss_set_event_mask(ss_socket *s, uint32_t mask);
+SS_API int ss_get_event_mask(ss_socket *s, uint32_t *out);
+
 /* Sets (or with cb NULL, removes) s's callback and the user pointer passed to
  * it. Takes effect for events dispatched after it returns. ss_dispatch()
  * discards the events of a socket without a callback. Returns SS_OK or

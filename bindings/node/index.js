@@ -123,6 +123,10 @@ const registry = new FinalizationRegistry((h) => {
   api.ss_socket_free(h);
 });
 
+// ss_set_event_mask values (securesocket.h): everything, or all but outputProgress (6).
+const EVENT_MASK_ALL = 0xffffffff;
+const EVENT_MASK_NO_PROGRESS = (0xffffffff & ~(1 << 6)) >>> 0;
+
 const TYPE_NAMES = ['', Event.CONNECT, Event.CLOSE, ProgressEvent.SOCKET_DATA, IOErrorEvent.IO_ERROR,
   SecurityErrorEvent.SECURITY_ERROR, OutputProgressEvent.OUTPUT_PROGRESS];
 
@@ -143,6 +147,8 @@ class SecureSocket extends EventDispatcher {
   #h;
   #phase = IDLE;
   #destroyed = false;
+  /** @type {boolean | undefined} whether the native mask lets outputProgress through */
+  #progressWanted = undefined;
   /** @type {{resolve: Function, reject: Function} | null} */
   #waiter = null;
 
@@ -167,6 +173,21 @@ class SecureSocket extends EventDispatcher {
       throw err;
     }
     registry.register(this, h, this);
+    this[events.kInterest]();
+  }
+
+  /**
+   * outputProgress costs an event and a wake-up per write: the library posts
+   * it only while this socket has a listener for it (either face).
+   * @param {string} [type]
+   */
+  [events.kInterest](type) {
+    if (this.#h === undefined || (type !== undefined && type !== OutputProgressEvent.OUTPUT_PROGRESS)) return;
+    const want = this.hasEventListener(OutputProgressEvent.OUTPUT_PROGRESS);
+    if (want === this.#progressWanted) return;
+    this.#progressWanted = want;
+    // The mask only saves work; a stale handle is reported by the next real call.
+    lib().ss_set_event_mask(this.#h, want ? EVENT_MASK_ALL : EVENT_MASK_NO_PROGRESS);
   }
 
   /** True if secure sockets work on this system (AS3 SecureSocket.isSupported). */

@@ -87,6 +87,8 @@ const SIGNATURES = [
   'int ss_get_session_cache(ss_socket *s, int *out)',
   'int ss_set_session_cache(ss_socket *s, int on)',
   'int ss_get_session_resumed(ss_socket *s, int *out)',
+  'int ss_set_event_mask(ss_socket *s, uint32_t mask)',
+  'int ss_get_event_mask(ss_socket *s, uint32_t *out)',
   // typed reads
   'int ss_read_boolean(ss_socket *s, int *out)',
   'int ss_read_byte(ss_socket *s, int8_t *out)',

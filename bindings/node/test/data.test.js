@@ -311,3 +311,22 @@ test('session resumption: on by default, reported, and switched off per socket',
   await off.connectAsync(lab.host, port('echo'));
   assert.equal(off.sessionResumed, false);
 });
+
+test('outputProgress reaches listeners added on either face, also after all were removed', async (t) => {
+  const s = await open(t, 'echo');
+  const flushAndWait = async (add) => {
+    const got = new Promise((resolve) => add(resolve));
+    s.writeBytes(Buffer.alloc(100));
+    s.flush();
+    const e = await got;
+    assert.equal(e.type, 'outputProgress');
+    await waitBytes(s, 100);
+    s.readBytes(100);
+  };
+  await flushAndWait((f) => s.once('outputProgress', f));
+  const g = (e) => g.resolve(e);
+  await flushAndWait((f) => { g.resolve = f; s.addEventListener('outputProgress', g); });
+  s.removeEventListener('outputProgress', g);
+  s.removeAllListeners();
+  await flushAndWait((f) => s.prependOnceListener('outputProgress', f));
+});

@@ -44,7 +44,7 @@ from ._constants import (
 )
 from ._dispatch import attach, hub, running_loop
 from ._errors import IllegalOperationError, InternalError, raise_for
-from ._events import Event, EventDispatcher, IOErrorEvent, ProgressEvent, SecurityErrorEvent
+from ._events import Event, EventDispatcher, IOErrorEvent, OutputProgressEvent, ProgressEvent, SecurityErrorEvent
 
 if TYPE_CHECKING:
     import asyncio
@@ -106,6 +106,11 @@ def _free_handle(lib: _native.Lib, addr: int) -> None:
     free() (explicitly) or when the socket is collected, never both."""
     hub.forget(addr)
     lib.ss_socket_free(c_void_p(addr))
+
+
+# ss_set_event_mask values (securesocket.h): everything, or all but outputProgress.
+_EVENT_MASK_ALL = 0xFFFFFFFF
+_EVENT_MASK_NO_PROGRESS = _EVENT_MASK_ALL & ~(1 << _native.SS_EVENT_OUTPUT_PROGRESS)
 
 
 class SecureSocket(EventDispatcher):
@@ -184,6 +189,20 @@ class SecureSocket(EventDispatcher):
         # At interpreter exit the process is going away: do not call into the
         # Go runtime from Python's shutdown.
         self._finalizer.atexit = False
+        self._progress_wanted: bool | None = None
+        self._listeners_changed(OutputProgressEvent.OUTPUT_PROGRESS)
+
+    def _listeners_changed(self, type: str) -> None:
+        # outputProgress costs an event and a wake-up per write: the library
+        # posts it only while this socket has a listener for it (wait_event
+        # registers one too).
+        if type != OutputProgressEvent.OUTPUT_PROGRESS or not hasattr(self, "_progress_wanted"):
+            return
+        want = self.has_event_listener(type)
+        if want is not self._progress_wanted:
+            self._progress_wanted = want
+            # The mask only saves work; a freed handle fails the next real call.
+            self._lib.ss_set_event_mask(self._h, _EVENT_MASK_ALL if want else _EVENT_MASK_NO_PROGRESS)
 
     # ---- lifecycle --------------------------------------------------------
 
