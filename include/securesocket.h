@@ -632,7 +632,10 @@ SS_API int ss_write_object(ss_socket *s, const char *json, size_t len);
  * updated in place, so data traffic alone cannot make the queue grow. They
  * never move across the socket's other events (connect, close, ioError,
  * securityError); between two such events a socket has at most one waiting
- * socketData and one waiting outputProgress.
+ * socketData and one waiting outputProgress, each keeping the place of the
+ * first one (so socketData, outputProgress, socketData waits as two events:
+ * the socketData with both amounts, then the outputProgress). Go's
+ * core.Queue coalesces by the same rule.
  * ------------------------------------------------------------------------- */
 
 /* Event types, with the AS3 type string in ss_event.type_name. */
