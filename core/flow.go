@@ -1,6 +1,7 @@
 package core
 
 import (
+	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -30,6 +31,19 @@ type flowConn struct {
 	direct  atomic.Bool                 // the host thread is writing: never block
 	mu      sync.Mutex                  // orders writes and guards backlog
 	backlog []byte                      // what the kernel did not take during a direct write
+	eof     atomic.Bool                 // the TCP stream ended (TLS may have read a close_notify before)
+}
+
+// Read reads the TCP stream and remembers its end: crypto/tls reports a
+// stream that ends on a record boundary without close_notify as io.EOF,
+// like a clean close, and only reading the end of TCP tells them apart (TLS
+// stops reading at a close_notify).
+func (c *flowConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err == io.EOF {
+		c.eof.Store(true)
+	}
+	return n, err
 }
 
 func newFlowConn(c net.Conn) *flowConn {

@@ -150,7 +150,10 @@ func (s *Socket) ServerCertificateStatus() CertificateStatus {
 // FailureDetail says why the last connect or connection failed, in words:
 // the Detail of the socket's last ioError, a refused connect or a
 // connection that broke later (such as a TLS 1.3 server refusing the client
-// certificate after connect). Empty after a successful connect until then.
+// certificate after connect). After a close event it says whether the
+// server ended without a TLS close_notify, so the input may have been cut
+// short (a clean close leaves it empty). Empty after a successful connect
+// until then.
 func (s *Socket) FailureDetail() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -545,11 +545,22 @@ func (s *Socket) reserveInputLocked() []byte {
 	return s.in[len(s.in):cap(s.in)]
 }
 
+// truncatedDetail is FailureDetail after a server ended TCP without a TLS
+// close_notify.
+const truncatedDetail = "the server closed the connection without a TLS close_notify: the data may have been cut short"
+
 // peerClosedLocked handles the end of the input stream: a clean close
-// (close_notify or EOF) gives a close event; a broken connection gives an
+// (close_notify, or the end of TCP on a record boundary, which FailureDetail
+// then reports) gives a close event; a broken connection gives an
 // ioError with the reason, then close. Unread input stays readable; bytes
 // already flushed are still offered to the peer, then the link closes.
 func (s *Socket) peerClosedLocked(l *link, err error) {
+	if isCleanEOF(err) && l.flow != nil && l.flow.eof.Load() && l.tc != nil {
+		// No close_notify: still a close event (servers that just close
+		// TCP are common), but the input may be cut short, and the
+		// application can tell.
+		s.detail = truncatedDetail
+	}
 	if !isCleanEOF(err) {
 		s.detail = describeNetError(err)
 		if s.detail == handshakeEOF {

@@ -324,8 +324,10 @@ SS_API int ss_get_server_certificate_status(ss_socket *s, const char **out);
 /* Why the last connect or connection failed, in words: the detail of the
  * socket's last ioError event (a refused connect, or a connection that broke
  * later, such as a TLS 1.3 server refusing the client certificate after
- * SS_EVENT_CONNECT); "" after a successful connect until then. Free *out
- * with ss_free(). */
+ * SS_EVENT_CONNECT); after SS_EVENT_CLOSE, whether the server ended TCP
+ * without a TLS close_notify, so the input may have been cut short ("" after
+ * a clean close). "" after a successful connect until then. Free *out with
+ * ss_free(). */
 SS_API int ss_get_failure_detail(ss_socket *s, char **out, size_t *out_len);
 
 /* Unread input, in bytes, at which the socket stops reading from the network

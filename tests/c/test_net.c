@@ -460,6 +460,31 @@ static void test_peer_close(void) {
   ss_socket_free(s);
 }
 
+/* A server that ends TCP without close_notify: the same close event and
+ * data, and the failure detail says the input may be cut short. */
+static void test_truncated_close(void) {
+  const char *scenarios[] = {"closeAfter", "truncated"};
+  for (int i = 0; i < 2; i++) {
+    ss_socket *s = ss_socket_new();
+    CHECK(tu_connect(s, scenarios[i]));
+    tu_event e;
+    CHECK(tu_wait_event(s, SS_EVENT_CLOSE, 10000, &e));
+    uint64_t av = 0;
+    CHECK_OK(s, ss_get_bytes_available(s, &av));
+    CHECK(av == 1000);
+    char *d = NULL;
+    size_t dn = 0;
+    CHECK_OK(s, ss_get_failure_detail(s, &d, &dn));
+    if (i == 0) {
+      CHECK(d != NULL && dn == 0);
+    } else {
+      CHECK(d != NULL && strstr(d, "close_notify") != NULL);
+    }
+    ss_free(d);
+    ss_socket_free(s);
+  }
+}
+
 /* Bulk: 8 MiB from source into a caller buffer, 4 MiB to sink (less under
  * memcheck). */
 static void test_bulk(void) {
@@ -626,6 +651,7 @@ static const tu_test tests[] = {
     {"roundtrip_little_endian", test_roundtrip_little_endian},
     {"eof_and_range", test_eof_and_range},
     {"peer_close", test_peer_close},
+    {"truncated_close", test_truncated_close},
     {"bulk", test_bulk},
     {"input_limit", test_input_limit},
     {NULL, NULL},
