@@ -378,6 +378,7 @@ func (s *Socket) readLoop(l *link) {
 	defer s.recoverLink(l)
 	var small [smallRead]byte
 	bulk := false
+	chunk := minChunk
 	for {
 		if !bulk {
 			if !s.readerWaitRoom(l) {
@@ -388,9 +389,10 @@ func (s *Socket) readLoop(l *link) {
 				return
 			}
 			bulk = n == len(small) || l.waiting() > 0
+			chunk = minChunk
 			continue
 		}
-		dst, unread, ok := s.readerRoom(l)
+		dst, unread, ok := s.readerRoom(l, chunk)
 		if !ok {
 			return
 		}
@@ -411,12 +413,16 @@ func (s *Socket) readLoop(l *link) {
 			return
 		}
 		bulk = n == len(dst) || l.waiting() > 0
+		if n == len(dst) {
+			// Filled: the stream is faster than the batches, take more.
+			chunk = min(2*chunk, readChunk)
+		}
 	}
 }
 
 // smallRead is the reader's own buffer for an idle connection: a small
 // message fits, and a larger one switches the reader to bulk mode.
-const smallRead = 1024
+const smallRead = 512
 
 // Sizes of TLS records: a record carries at most 16 KiB of plaintext and
 // takes at most that plus 2 KiB and a 5-byte header on the wire. When that
@@ -465,7 +471,7 @@ func (s *Socket) readerAppend(l *link, p []byte, err error) bool {
 // readerRoom waits while the unread input is over the limit, then reserves
 // room for the next read and says how much input was unread; false when the
 // link is no longer the socket's.
-func (s *Socket) readerRoom(l *link) ([]byte, int, bool) {
+func (s *Socket) readerRoom(l *link, chunk int) ([]byte, int, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for s.link == l && len(s.in)-s.inR >= s.inLimit {
@@ -475,7 +481,7 @@ func (s *Socket) readerRoom(l *link) ([]byte, int, bool) {
 		return nil, 0, false
 	}
 	// A batch may fill the room up to the limit, and at least one record.
-	dst := s.reserveInputLocked()
+	dst := s.reserveInputLocked(chunk)
 	s.inReserved = true
 	unread := len(s.in) - s.inR
 	room := max(s.inLimit-unread, maxRecordPlaintext)
@@ -519,25 +525,28 @@ func (s *Socket) recoverLink(l *link) {
 	l.conn.Close()
 }
 
-// readChunk is how much room the reader wants for one read in bulk mode: a
-// full TLS record's plaintext fits, and small buffers do not mean small
-// reads.
-const readChunk = 128 << 10
+// In bulk mode the reader asks for room of minChunk (a full TLS record's
+// plaintext), doubling while reads fill it, up to readChunk: a stream gets
+// large batches, a single larger message only what it needs.
+const (
+	minChunk  = maxRecordPlaintext
+	readChunk = 128 << 10
+)
 
 // reserveInputLocked makes room after the unread input for the next read and
 // returns it. Consumed bytes at the front are reclaimed first; the buffer
 // grows only when more than half of it is unread.
-func (s *Socket) reserveInputLocked() []byte {
+func (s *Socket) reserveInputLocked(want int) []byte {
 	if s.inR == len(s.in) {
 		s.in, s.inR = s.in[:0], 0
 	}
-	if cap(s.in)-len(s.in) < readChunk {
+	if cap(s.in)-len(s.in) < want {
 		unread := len(s.in) - s.inR
-		if s.inR > 0 && unread <= cap(s.in)/2 && cap(s.in)-unread >= readChunk {
+		if s.inR > 0 && unread <= cap(s.in)/2 && cap(s.in)-unread >= want {
 			copy(s.in, s.in[s.inR:])
 			s.in, s.inR = s.in[:unread], 0
 		} else {
-			grown := make([]byte, unread, max(2*cap(s.in), unread+readChunk))
+			grown := make([]byte, unread, max(2*cap(s.in), unread+want))
 			copy(grown, s.in[s.inR:])
 			s.in, s.inR = grown, 0
 		}
