@@ -43,3 +43,6 @@ func tryWriter(c net.Conn) func([]byte) (int, error) {
 		return n, nil
 	}
 }
+
+// directWrites: Flush may write a small flush on the caller's thread.
+const directWrites = true
