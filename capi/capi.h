@@ -53,6 +53,9 @@ extern SSI_HIDDEN volatile int ssi_forked;
 SSI_HIDDEN int ssi_register(void *h);   /* 0, or -1 when out of memory */
 SSI_HIDDEN void ssi_unregister(void *h); /* drops the record and its events */
 SSI_HIDDEN void ssi_purge(void *h);      /* drops the events waiting for h */
+/* Lists a freed handle in a C array so leak checkers see it as reachable
+ * (tombstone.c); 0, or -1 when out of memory. Callers serialise. */
+SSI_HIDDEN int ssi_tombstone(void *h);
 SSI_HIDDEN void ssi_set_error(void *h, int id, const char *msg, size_t len);
 
 /* Appends an event of handle h to the queue, coalescing data and progress
@@ -69,5 +72,9 @@ SSI_HIDDEN char *ssi_dup(const char *p, size_t n);
  * equal strings give the same pointer. NULL when out of memory. For the few
  * distinct strings getters return (statuses, endians, TLS versions). */
 SSI_HIDDEN const char *ssi_intern(const char *p, size_t n);
+
+/* "securesocket: out of memory", static: ss_error_text's answer when it
+ * cannot intern a text. */
+extern SSI_HIDDEN const char ssi_text_nomem[];
 
 #endif

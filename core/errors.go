@@ -1,8 +1,11 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 )
 
 // AS3 runtime error ids used by the socket. The texts are the runtime's own
@@ -65,7 +68,44 @@ var (
 	ErrBadEnum       = &Error{ID: ErrIDBadEnum, Class: "ArgumentError", Msg: "Parameter %1 must be one of the accepted values."}
 	ErrNull          = &Error{ID: ErrIDNull, Class: "TypeError", Msg: "Parameter %1 must be non-null."}
 	ErrBadParam      = &Error{ID: ErrIDBadParam, Class: "ArgumentError", Msg: "One of the parameters is invalid."}
+	ErrNullObject    = &Error{ID: ErrIDNullObject, Class: "TypeError", Msg: "Cannot access a property or method of a null object reference."}
 )
+
+// errorTable holds every AS3 error the library reports, by id: the returned
+// errors above and the ids events carry (ioError 2031, securityError 2048).
+var errorTable = map[int]*Error{
+	ErrIDNullObject:  ErrNullObject,
+	ErrIDInvalidSock: ErrInvalidSocket,
+	ErrIDBadPort:     ErrBadPort,
+	ErrIDBadParam:    ErrBadParam,
+	ErrIDRange:       ErrRange,
+	ErrIDNull:        ErrNull,
+	ErrIDBadEnum:     ErrBadEnum,
+	ErrIDEOF:         ErrEOF,
+	ErrIDSocketError: {ID: ErrIDSocketError, Class: "IOError", Msg: "Socket Error."},
+	ErrIDSecurity:    {ID: ErrIDSecurity, Class: "SecurityError", Msg: "Security sandbox violation: %1 cannot load data from %2."},
+}
+
+// ErrorText returns the AS3 runtime's text for error id, without detail:
+// ErrorText(2030) is "Error #2030: End of file was encountered.". Parameter
+// placeholders stay as the runtime's table has them ("%1"). An id the
+// library never reports gives "Error #<id>", as the runtime prints an id
+// it has no text for; ok is false then.
+func ErrorText(id int) (text string, ok bool) {
+	if e := errorTable[id]; e != nil {
+		return e.Error(), true
+	}
+	return fmt.Sprintf("Error #%d", id), false
+}
+
+// ErrorClass returns the AS3 error class of id ("EOFError"), or "Error" for
+// an id the library never reports.
+func ErrorClass(id int) string {
+	if e := errorTable[id]; e != nil {
+		return e.Class
+	}
+	return "Error"
+}
 
 func newErr(proto *Error, detail string, cause error) *Error {
 	e := *proto
@@ -92,3 +132,23 @@ func replace1(msg, v string) string {
 
 func errInvalidSocket() error { return newErr(ErrInvalidSocket, "", nil) }
 func errEOF() error           { return newErr(ErrEOF, "", nil) }
+
+// isTimeout reports whether a dial or handshake error is a deadline that
+// passed. The connect's context is not always done yet when the dialer's
+// own deadline (the same instant) fires first, so ctx.Err() alone would word
+// the same timeout two ways.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout())
+}
+
+// refusedDetail words a refused TCP connection with the address and port
+// that refused it, e.g. "connection refused by 127.0.0.1:5000".
+func refusedDetail(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Addr != nil {
+		return "connection refused by " + op.Addr.String()
+	}
+	return "connection refused"
+}

@@ -155,6 +155,9 @@ func (s *Socket) deliver(e Event) {
 	s.listenMu.Lock()
 	fns := append([]func(Event){}, s.listen[e.Type]...)
 	s.listenMu.Unlock()
+	if len(fns) == 0 {
+		reportUnhandled(e)
+	}
 	for _, fn := range fns {
 		fn(e)
 	}
@@ -242,7 +245,11 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		}
 	}()
 	var d net.Dialer
-	raw, err := d.DialContext(ctx, "tcp", net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)))
+	var raw net.Conn
+	err := at.prepare(ctx, cfg) // the trust store, read within the timeout
+	if err == nil {
+		raw, err = d.DialContext(ctx, "tcp", net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)))
+	}
 	var tc *tls.Conn
 	var flow *flowConn
 	if err == nil {
@@ -278,7 +285,8 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 			status, detail = StatusTrusted, "the server ended the handshake after its certificate was accepted: "+describeNetError(err)
 		default:
 			status, detail = classifyConnectError(err, time.Now())
-			if ctx.Err() == context.DeadlineExceeded && status == StatusUnknown {
+			detail = at.explain(status, detail)
+			if (ctx.Err() == context.DeadlineExceeded || isTimeout(err)) && status == StatusUnknown {
 				detail = "timed out after " + strconv.Itoa(int(s.timeout)) + " ms"
 			}
 		}
