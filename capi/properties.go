@@ -185,6 +185,43 @@ func ssgo_get_tls_version(h *C.ss_socket, out **C.ssi_cchar) C.int {
 	return getStatic(h, out, func(s *core.Socket) string { return s.TLSVersion() })
 }
 
+//export ssgo_set_session_cache
+func ssgo_set_session_cache(h *C.ss_socket, on C.int) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	s.SetSessionCache(on != 0)
+	return codeOK
+}
+
+//export ssgo_get_session_cache
+func ssgo_get_session_cache(h *C.ss_socket, out *C.int) C.int {
+	return getNum(h, out, func(s *core.Socket) C.int { return cbool(s.SessionCache()) })
+}
+
+//export ssgo_get_session_resumed
+func ssgo_get_session_resumed(h *C.ss_socket, out *C.int) C.int {
+	return getNum(h, out, func(s *core.Socket) C.int { return cbool(s.SessionResumed()) })
+}
+
+//export ssgo_set_event_mask
+func ssgo_set_event_mask(h *C.ss_socket, mask C.uint32_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	s.SetEventMask(core.EventMask(mask))
+	return codeOK
+}
+
+//export ssgo_get_event_mask
+func ssgo_get_event_mask(h *C.ss_socket, out *C.uint32_t) C.int {
+	return getNum(h, out, func(s *core.Socket) C.uint32_t { return C.uint32_t(s.EventMask()) })
+}
+
 //export ssgo_describe_connection
 func ssgo_describe_connection(h *C.ss_socket, format C.int, out **C.char, outLen *C.size_t) C.int {
 	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.DescribeAs(int(format)) })

@@ -48,11 +48,18 @@ type Discarder interface {
 
 // Queue is an unbounded, coalescing event queue that any number of sockets
 // can share. Go programs drain it with Next or Wait, or with Dispatch, which
-// calls the listeners registered with Socket.On. Consecutive socketData
-// events of one socket merge into one (BytesLoaded adds up) while waiting,
-// and a waiting outputProgress is replaced by a newer one of the same socket,
-// so a host that is slow to drain cannot make the queue grow without bound
-// from data traffic alone.
+// calls the listeners registered with Socket.On.
+//
+// Coalescing follows one rule, the same as the C event queue's (see the
+// header securesocket.h): between two of a socket's other events (connect,
+// close, ioError, securityError), at most one socketData and one
+// outputProgress of that socket wait. A later socketData adds its
+// BytesLoaded to the waiting one, a later outputProgress replaces the
+// waiting one's numbers, and the waiting event keeps its place. So data,
+// outputProgress, data waits as two events (socketData with both amounts,
+// then outputProgress), and a host that is slow to drain cannot make the
+// queue grow without bound from data traffic alone. Events never merge
+// across a socket's other events, nor across sockets.
 type Queue struct {
 	mu    sync.Mutex
 	items []Event
@@ -69,23 +76,26 @@ func NewQueue() *Queue {
 func (q *Queue) Post(e Event) {
 	q.mu.Lock()
 	if e.Type == EventSocketData || e.Type == EventOutputProgress {
-		// Only the newest waiting event of the same socket may absorb it,
-		// so the order of different kinds of events is never changed.
+		// Look back over the socket's waiting socketData/outputProgress,
+		// up to its last other event.
+	scan:
 		for i := len(q.items) - 1; i >= q.head; i-- {
 			w := &q.items[i]
 			if w.Socket != e.Socket {
 				continue
 			}
-			if w.Type == e.Type {
-				if e.Type == EventSocketData {
-					w.BytesLoaded += e.BytesLoaded
-				} else {
-					w.BytesPending, w.BytesTotal = e.BytesPending, e.BytesTotal
-				}
-				q.mu.Unlock()
-				return
+			switch {
+			case w.Type == e.Type && e.Type == EventSocketData:
+				w.BytesLoaded += e.BytesLoaded
+			case w.Type == e.Type:
+				w.BytesPending, w.BytesTotal = e.BytesPending, e.BytesTotal
+			case w.Type == EventSocketData || w.Type == EventOutputProgress:
+				continue
+			default:
+				break scan
 			}
-			break
+			q.mu.Unlock()
+			return
 		}
 	}
 	q.items = append(q.items, e)
@@ -188,4 +198,62 @@ func (q *Queue) Dispatch(timeout time.Duration) int {
 		e, ok = q.TryNext()
 	}
 	return n
+}
+
+// EventMask selects event types: bit n stands for the type numbered n in
+// the C header (SS_EVENT_*): 1 connect, 2 close, 3 socketData, 4 ioError,
+// 5 securityError, 6 outputProgress.
+type EventMask uint32
+
+// EventMaskAll selects every event type, the default.
+const EventMaskAll = ^EventMask(0)
+
+// MaskOf returns the mask that selects the given types.
+func MaskOf(types ...EventType) EventMask {
+	var m EventMask
+	for _, t := range types {
+		m |= eventBit(t)
+	}
+	return m
+}
+
+// maskable are the types a mask can turn off: the frequent ones. connect,
+// close and the errors are always posted, so no outcome is ever lost.
+var maskable = MaskOf(EventSocketData, EventOutputProgress)
+
+func eventBit(t EventType) EventMask {
+	switch t {
+	case EventConnect:
+		return 1 << 1
+	case EventClose:
+		return 1 << 2
+	case EventSocketData:
+		return 1 << 3
+	case EventIOError:
+		return 1 << 4
+	case EventSecurityError:
+		return 1 << 5
+	case EventOutputProgress:
+		return 1 << 6
+	}
+	return 0
+}
+
+// SetEventMask chooses which of the frequent events the socket posts:
+// socketData and outputProgress are posted only if selected (the default,
+// EventMaskAll, selects both). connect, close, ioError and securityError
+// are always posted. A host whose listeners do not need outputProgress
+// saves an event and a wake-up per write; the data and BytesPending are the
+// same either way. The Python and Node bindings set it from their
+// listeners.
+func (s *Socket) SetEventMask(m EventMask) {
+	s.mask.Store(uint32(m | ^maskable))
+}
+
+// EventMask returns the socket's event mask.
+func (s *Socket) EventMask() EventMask { return EventMask(s.mask.Load()) }
+
+// wants reports whether events of type t are posted.
+func (s *Socket) wants(t EventType) bool {
+	return EventMask(s.mask.Load())&eventBit(t) != 0
 }

@@ -32,7 +32,7 @@ func (s *Socket) BytesPending() int {
 	defer s.mu.Unlock()
 	n := len(s.out)
 	if s.link != nil {
-		n += len(s.link.sendq)
+		n += s.link.queued
 	}
 	return n
 }
@@ -164,7 +164,10 @@ func (s *Socket) ServerCertificateStatus() CertificateStatus {
 // FailureDetail says why the last connect or connection failed, in words:
 // the Detail of the socket's last ioError, a refused connect or a
 // connection that broke later (such as a TLS 1.3 server refusing the client
-// certificate after connect). Empty after a successful connect until then.
+// certificate after connect). After a close event it says whether the
+// server ended without a TLS close_notify, so the input may have been cut
+// short (a clean close leaves it empty). Empty after a successful connect
+// until then.
 func (s *Socket) FailureDetail() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -206,7 +209,7 @@ func (s *Socket) RemotePort() int {
 func (s *Socket) TLSVersion() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.link == nil || s.st != stateOpen {
+	if s.link == nil || s.link.tc == nil || s.st != stateOpen {
 		return ""
 	}
 	switch v := s.link.tc.ConnectionState().Version; v {

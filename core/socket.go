@@ -60,12 +60,16 @@ type Socket struct {
 	link  *link  // the live connection, nil unless open or connecting
 	abort context.CancelFunc
 
-	in      []byte // unread input is in[inR:]
-	inR     int
-	out     []byte // written, not yet flushed
-	inLimit int
+	in  []byte // unread input is in[inR:]; nil when drained
+	inR int
+	// inReserved: the reader decrypts into the free tail of in, without
+	// the lock (readLoop); only it may move or drop the buffer meanwhile.
+	inReserved bool
+	out        []byte // written, not yet flushed
+	inLimit    int
 	// inLimitNow mirrors inLimit for the reader's lock-free batching loop.
 	inLimitNow atomic.Int64
+	mask       atomic.Uint32 // EventMask: which frequent events are posted
 	bigEnd     bool
 	objEnc     uint
 	timeout    uint32 // ms
@@ -80,19 +84,29 @@ type Socket struct {
 	revStatus  RevocationResult
 	revDetail  string
 	peerChain  []*x509.Certificate // the verified chain of the last connect, leaf first
-	listenMu   sync.Mutex
-	listen     map[EventType][]func(Event)
+	sessions   bool                // offer and keep TLS sessions (session.go)
+	resumed    bool                // the last connect resumed a session
+	// refusedResumed: the last failed connect was refused while resuming
+	// a session (for tests).
+	refusedResumed bool
+	listenMu       sync.Mutex
+	listen         map[EventType][]func(Event)
 }
 
-// link is one TLS connection of a Socket and its writer's state. Its fields
-// are guarded by Socket.mu.
+// link is one connection of a Socket and its send queue. Its fields are
+// guarded by Socket.mu, except flow's, which belong to whoever holds the
+// right to write (pumping).
 type link struct {
-	tc        *tls.Conn
+	conn      linkConn   // what is read and written: the *tls.Conn
+	tc        *tls.Conn  // the TLS connection, for its state
+	flow      *flowConn  // the TCP connection under conn, for direct writes
 	waiting   func() int // bytes TCP has received that TLS has not read yet
-	sendq     []byte     // flushed, waiting for the writer
-	written   uint64     // bytes handed to the network on this link
-	closing   bool       // close() was called: send sendq, then close_notify
-	wake      *sync.Cond
+	segs      [][]byte   // flushed segments, not taken yet; segs[0][segOff:] is next
+	segOff    int
+	queued    int    // bytes in segs
+	written   uint64 // bytes handed to the network on this link
+	pumping   bool   // someone holds the right to write (host thread or writer goroutine)
+	closing   bool   // close() was called or the peer closed: send segs, then close_notify
 	host      string
 	generated uint64 // the socket generation this link belongs to
 }
@@ -112,9 +126,11 @@ func New(sink Sink) *Socket {
 		minVer:    tls.VersionTLS12,
 		status:    StatusUnknown,
 		revStatus: RevocationNotChecked,
+		sessions:  defaultSessionCache(),
 	}
 	s.space = sync.NewCond(&s.mu)
 	s.inLimitNow.Store(DefaultInputLimit)
+	s.mask.Store(uint32(EventMaskAll))
 	return s
 }
 
@@ -150,6 +166,9 @@ func (s *Socket) deliver(e Event) {
 // post sends an event of the current generation. Callers hold s.mu, which
 // keeps events of one socket in order.
 func (s *Socket) post(e Event) {
+	if eventBit(e.Type)&maskable != 0 && !s.wants(e.Type) {
+		return
+	}
 	e.Socket = s
 	s.sink.Post(e)
 }
@@ -179,11 +198,31 @@ func (s *Socket) Connect(host string, port int) error {
 	s.status = StatusUnknown
 	s.detail = ""
 	s.revStatus, s.revDetail, s.peerChain = RevocationNotChecked, "", nil
+	s.resumed, s.refusedResumed = false, false
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.timeout)*time.Millisecond)
 	s.abort = cancel
 	at := &attempt{}
 	serverName := strings.TrimSuffix(strings.Trim(host, "[]"), ".")
-	cfg := clientTLSConfig(ctx, serverName, s.minVer, s.trust.clone(), at)
+	trust := s.trust.clone()
+	cfg := clientTLSConfig(ctx, serverName, s.minVer, trust, at)
+	if s.sessions {
+		cache := scopedSessions{scope: sessionScope(host, port, serverName, s.minVer, trust)}
+		cfg.ClientSessionCache = cache
+		verify := cfg.VerifyConnection
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			err := verify(cs)
+			at.resumed = cs.DidResume
+			if err != nil && cs.DidResume {
+				// The session's certificates no longer pass: it must not
+				// be offered again (crypto/tls drops a session whose
+				// resumption failed too; this does not rely on it).
+				cache.Put(serverName, nil)
+			}
+			return err
+		}
+	} else {
+		cfg.SessionTicketsDisabled = true
+	}
 	s.mu.Unlock()
 	go s.dial(ctx, cancel, gen, host, port, cfg, at)
 	return nil
@@ -212,8 +251,10 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		raw, err = d.DialContext(ctx, "tcp", net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)))
 	}
 	var tc *tls.Conn
+	var flow *flowConn
 	if err == nil {
-		tc = tls.Client(raw, cfg)
+		flow = newFlowConn(raw)
+		tc = tls.Client(flow, cfg)
 		err = tc.HandshakeContext(ctx)
 	}
 	s.mu.Lock()
@@ -256,21 +297,22 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		s.st = stateIdle
 		s.status = status
 		s.detail = detail
+		s.refusedResumed = at.resumed
 		s.post(Event{Type: EventIOError, ErrorID: ErrIDSocketError,
 			Text: "Error #2031: Socket Error. URL: " + host, Detail: detail})
 		return
 	}
-	l := &link{tc: tc, waiting: kernelBuffered(raw), host: host, generated: gen}
-	l.wake = sync.NewCond(&s.mu)
+	l := &link{conn: tc, tc: tc, flow: flow, waiting: kernelBuffered(raw), host: host, generated: gen}
+	linkStarted()
 	s.link = l
 	s.st = stateOpen
 	s.status = StatusTrusted
 	s.revStatus, s.revDetail, s.peerChain = at.revocation, at.revDetail, at.chain
+	s.resumed = tc.ConnectionState().DidResume
 	s.local, _ = raw.LocalAddr().(*net.TCPAddr)
 	s.remote, _ = raw.RemoteAddr().(*net.TCPAddr)
 	s.post(Event{Type: EventConnect})
 	go s.readLoop(l)
-	go s.writeLoop(l)
 }
 
 // shutdownLocked ends the current connection or connect attempt without
@@ -285,11 +327,10 @@ func (s *Socket) shutdownLocked() {
 		s.abort = nil
 	}
 	if l := s.link; l != nil {
-		l.closing = true
 		// A peer that does not read cannot hold the writer past this.
-		l.tc.SetWriteDeadline(time.Now().Add(closeGrace))
-		l.wake.Broadcast()
+		l.conn.SetWriteDeadline(time.Now().Add(closeGrace))
 		s.link = nil
+		s.endLinkLocked(l)
 	}
 	s.gen++
 	s.st = stateIdle
@@ -327,29 +368,47 @@ func (s *Socket) Close() error {
 }
 
 // readLoop moves decrypted input into the socket's buffer, pausing while the
-// unread input is over the limit so TCP pushes back on the server.
+// unread input is over the limit so TCP pushes back on the server. It is the
+// connection's only long-lived goroutine.
 //
-// TLS decrypts straight into the free tail of s.in, without the lock: only
-// this goroutine changes len(s.in) or moves the buffer, and readers only
-// advance s.inR, so the bytes being written and the bytes being read never
-// overlap. That saves a copy of every byte.
+// An idle connection keeps no input buffer: the reader waits in Read with a
+// small buffer of its own and appends what arrives to s.in, which the reads
+// drop again once drained. When a read fills that small buffer, more is
+// likely on the way, and the reader switches to bulk mode: TLS then decrypts
+// straight into the free tail of s.in, without the lock (only this goroutine
+// changes len(s.in) or moves the buffer while inReserved is set, and readers
+// only advance s.inR, so the bytes being written and the bytes being read
+// never overlap), and whole records already buffered are decrypted in one
+// batch before publishing: one lock, one event and one wake-up of the host
+// per batch instead of per 16 KiB record. It falls back to the small buffer
+// when a read finds the stream drained.
 func (s *Socket) readLoop(l *link) {
 	defer s.recoverLink(l)
+	var small [smallRead]byte
+	bulk := false
+	chunk := minChunk
 	for {
-		dst, unread, ok := s.readerRoom(l)
+		if !bulk {
+			if !s.readerWaitRoom(l) {
+				return
+			}
+			n, err := l.conn.Read(small[:])
+			if !s.readerAppend(l, small[:n], err) {
+				return
+			}
+			bulk = n == len(small) || l.waiting() > 0
+			chunk = minChunk
+			continue
+		}
+		dst, unread, ok := s.readerRoom(l, chunk)
 		if !ok {
 			return
 		}
-		// While whole records are already buffered, decrypt them all before
-		// publishing: one lock, one event and one wake-up of the host per
-		// batch instead of per 16 KiB record, which is what keeps up with
-		// plain crypto/tls in bulk. When data trickles in, every record is
-		// published at once, so latency does not change.
 		var n int
 		var err error
 		for {
 			var m int
-			m, err = l.tc.Read(dst[n:])
+			m, err = l.conn.Read(dst[n:])
 			n += m
 			// The limit is read again: SetInputLimit may have lowered it
 			// while the first Read waited for data.
@@ -361,8 +420,17 @@ func (s *Socket) readLoop(l *link) {
 		if !s.readerGot(l, n, err) {
 			return
 		}
+		bulk = n == len(dst) || l.waiting() > 0
+		if n == len(dst) {
+			// Filled: the stream is faster than the batches, take more.
+			chunk = min(2*chunk, readChunk)
+		}
 	}
 }
+
+// smallRead is the reader's own buffer for an idle connection: a small
+// message fits, and a larger one switches the reader to bulk mode.
+const smallRead = 512
 
 // Sizes of TLS records: a record carries at most 16 KiB of plaintext and
 // takes at most that plus 2 KiB and a 5-byte header on the wire. When that
@@ -372,10 +440,46 @@ const (
 	maxRecordWire      = maxRecordPlaintext + 2048 + 5
 )
 
+// readerWaitRoom waits while the unread input is over the limit; false when
+// the link is no longer the socket's.
+func (s *Socket) readerWaitRoom(l *link) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.link == l && len(s.in)-s.inR >= s.inLimit {
+		s.space.Wait()
+	}
+	return s.link == l
+}
+
+// readerAppend publishes bytes read into the reader's small buffer and
+// handles the end of the stream; false when the reader should stop.
+func (s *Socket) readerAppend(l *link, p []byte, err error) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.link != l {
+		return false
+	}
+	if len(p) > 0 {
+		if s.inR == len(s.in) {
+			s.in, s.inR = s.in[:0], 0
+		}
+		if cap(s.in)-len(s.in) < len(p) && s.inR > 0 {
+			s.in, s.inR = append(s.in[:0], s.in[s.inR:]...), 0
+		}
+		s.in = append(s.in, p...)
+		s.post(Event{Type: EventSocketData, BytesLoaded: uint64(len(p))})
+	}
+	if err != nil {
+		s.peerClosedLocked(l, err)
+		return false
+	}
+	return true
+}
+
 // readerRoom waits while the unread input is over the limit, then reserves
 // room for the next read and says how much input was unread; false when the
 // link is no longer the socket's.
-func (s *Socket) readerRoom(l *link) ([]byte, int, bool) {
+func (s *Socket) readerRoom(l *link, chunk int) ([]byte, int, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for s.link == l && len(s.in)-s.inR >= s.inLimit {
@@ -385,7 +489,8 @@ func (s *Socket) readerRoom(l *link) ([]byte, int, bool) {
 		return nil, 0, false
 	}
 	// A batch may fill the room up to the limit, and at least one record.
-	dst := s.reserveInputLocked()
+	dst := s.reserveInputLocked(chunk)
+	s.inReserved = true
 	unread := len(s.in) - s.inR
 	room := max(s.inLimit-unread, maxRecordPlaintext)
 	return dst[:min(len(dst), room)], unread, true
@@ -399,6 +504,7 @@ func (s *Socket) readerGot(l *link, n int, err error) bool {
 	if s.link != l {
 		return false
 	}
+	s.inReserved = false
 	if n > 0 {
 		s.in = s.in[:len(s.in)+n]
 		s.post(Event{Type: EventSocketData, BytesLoaded: uint64(n)})
@@ -410,9 +516,10 @@ func (s *Socket) readerGot(l *link, n int, err error) bool {
 	return true
 }
 
-// recoverLink turns a panic in a connection's goroutine into the ioError and
-// close of a broken connection: the host (a Python or Node process) must not
-// die for a bug here. Locked sections unlock by defer, so s.mu is free.
+// recoverLink turns a panic in a connection's goroutine (or in a direct
+// write on the host's thread) into the ioError and close of a broken
+// connection: the host (a Python or Node process) must not die for a bug
+// here. Locked sections unlock by defer, so s.mu is free.
 func (s *Socket) recoverLink(l *link) {
 	r := recover()
 	if r == nil {
@@ -423,27 +530,31 @@ func (s *Socket) recoverLink(l *link) {
 		s.peerClosedLocked(l, fmt.Errorf("internal error (please report): %v", r))
 	}
 	s.mu.Unlock()
-	l.tc.Close()
+	l.conn.Close()
 }
 
-// readChunk is how much room the reader wants for one read: a full TLS
-// record's plaintext fits, and small buffers do not mean small reads.
-const readChunk = 128 << 10
+// In bulk mode the reader asks for room of minChunk (a full TLS record's
+// plaintext), doubling while reads fill it, up to readChunk: a stream gets
+// large batches, a single larger message only what it needs.
+const (
+	minChunk  = maxRecordPlaintext
+	readChunk = 128 << 10
+)
 
 // reserveInputLocked makes room after the unread input for the next read and
 // returns it. Consumed bytes at the front are reclaimed first; the buffer
 // grows only when more than half of it is unread.
-func (s *Socket) reserveInputLocked() []byte {
+func (s *Socket) reserveInputLocked(want int) []byte {
 	if s.inR == len(s.in) {
 		s.in, s.inR = s.in[:0], 0
 	}
-	if cap(s.in)-len(s.in) < readChunk {
+	if cap(s.in)-len(s.in) < want {
 		unread := len(s.in) - s.inR
-		if s.inR > 0 && unread <= cap(s.in)/2 && cap(s.in)-unread >= readChunk {
+		if s.inR > 0 && unread <= cap(s.in)/2 && cap(s.in)-unread >= want {
 			copy(s.in, s.in[s.inR:])
 			s.in, s.inR = s.in[:unread], 0
 		} else {
-			grown := make([]byte, unread, max(2*cap(s.in), unread+readChunk))
+			grown := make([]byte, unread, max(2*cap(s.in), unread+want))
 			copy(grown, s.in[s.inR:])
 			s.in, s.inR = grown, 0
 		}
@@ -451,10 +562,22 @@ func (s *Socket) reserveInputLocked() []byte {
 	return s.in[len(s.in):cap(s.in)]
 }
 
+// truncatedDetail is FailureDetail after a server ended TCP without a TLS
+// close_notify.
+const truncatedDetail = "the server closed the connection without a TLS close_notify: the data may have been cut short"
+
 // peerClosedLocked handles the end of the input stream: a clean close
-// (close_notify or EOF) gives a close event; a broken connection gives an
-// ioError with the reason, then close. Unread input stays readable.
+// (close_notify, or the end of TCP on a record boundary, which FailureDetail
+// then reports) gives a close event; a broken connection gives an
+// ioError with the reason, then close. Unread input stays readable; bytes
+// already flushed are still offered to the peer, then the link closes.
 func (s *Socket) peerClosedLocked(l *link, err error) {
+	if isCleanEOF(err) && l.flow != nil && l.flow.eof.Load() && l.tc != nil {
+		// No close_notify: still a close event (servers that just close
+		// TCP are common), but the input may be cut short, and the
+		// application can tell.
+		s.detail = truncatedDetail
+	}
 	if !isCleanEOF(err) {
 		s.detail = describeNetError(err)
 		if s.detail == handshakeEOF {
@@ -464,58 +587,111 @@ func (s *Socket) peerClosedLocked(l *link, err error) {
 		s.post(Event{Type: EventIOError, ErrorID: ErrIDSocketError,
 			Text: "Error #2031: Socket Error. URL: " + l.host, Detail: s.detail})
 	}
-	l.closing = true
-	l.wake.Broadcast()
 	s.link = nil
 	s.st = statePeerClosed
 	s.out = nil
+	s.endLinkLocked(l)
 	s.post(Event{Type: EventClose})
 }
 
-// writeLoop hands flushed bytes to TLS and reports outputProgress. After
-// close it delivers what was flushed, then close_notify, then closes TCP.
+// endLinkLocked marks l closing: what was flushed is still written, then
+// close_notify and the TCP close, by the writer goroutine (started here if
+// no write is under way).
+func (s *Socket) endLinkLocked(l *link) {
+	if l.closing {
+		return
+	}
+	l.closing = true
+	if !l.pumping {
+		l.pumping = true
+		go s.writeLoop(l)
+	}
+	linkEnded()
+}
+
+// The send path. Flush hands the output buffer over as one segment of the
+// link's queue (no copy, no growing slice consumed from the front). One
+// party at a time holds the right to write (l.pumping): the host's own
+// thread, when Flush finds the link idle and the flush small, or else the
+// writer goroutine, which exists only while there is something to write and
+// then exits. A direct write never blocks: what the kernel does not take at
+// once is left to the writer goroutine (flowConn.backlog).
+
+// writeChunk is the most taken from the send queue for one write. Taken
+// bytes stop counting as pending before they are written, so that a reply
+// to them can never be seen while they still look pending (in AIR the
+// thread that writes is the one that reads); the chunk bounds how early
+// that is, a few TLS records.
+const writeChunk = 64 << 10
+
+// directMax is the largest flush the host's thread encrypts and writes
+// itself on an idle link; larger ones go to the writer goroutine at once.
+const directMax = 16 << 10
+
+// takeLocked removes up to max bytes from the front of the send queue, as
+// one slice: the front segment, or a piece of it.
+func (l *link) takeLocked(max int) []byte {
+	if len(l.segs) == 0 {
+		return nil
+	}
+	seg := l.segs[0][l.segOff:]
+	if len(seg) > max {
+		l.segOff += max
+		l.queued -= max
+		return seg[:max]
+	}
+	l.segs[0] = nil
+	l.segs = l.segs[1:]
+	if len(l.segs) == 0 {
+		l.segs = nil
+	}
+	l.segOff = 0
+	l.queued -= len(seg)
+	return seg
+}
+
+// writeLoop runs while a link has something to write: it sends what a
+// direct write left, then the queue, reporting outputProgress; once the
+// link is closing and everything flushed is out, it sends close_notify and
+// closes the connection.
 func (s *Socket) writeLoop(l *link) {
-	defer l.tc.Close() // sends close_notify
 	defer s.recoverLink(l)
+	if l.flow != nil {
+		if err := l.flow.sendBacklog(); err != nil && !s.writerWrote(l, 0, err) {
+			l.conn.Close()
+			return
+		}
+	}
 	for {
 		chunk, ok := s.writerNext(l)
 		if !ok {
 			return
 		}
-		n, err := l.tc.Write(chunk)
+		n, err := l.conn.Write(chunk)
 		if !s.writerWrote(l, n, err) {
+			l.conn.Close()
 			return
 		}
 	}
 }
 
-// writeChunk is the most the writer takes from the send queue at a time.
-// Taken bytes stop counting as pending before they are written, so that a
-// reply to them can never be seen while they still look pending (in AIR the
-// thread that writes is the one that reads); the chunk bounds how early that
-// is, a few TLS records.
-const writeChunk = 64 << 10
-
-// writerNext waits for flushed bytes and takes the next chunk to write off
-// the send queue; false once the link is closing and everything flushed was
-// written.
+// writerNext takes the next chunk to write off the send queue. When there
+// is none it gives up the right to write and returns false; a closing link
+// is closed then (close_notify, then TCP).
 func (s *Socket) writerNext(l *link) ([]byte, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for len(l.sendq) == 0 && !l.closing {
-		l.wake.Wait()
+	if chunk := l.takeLocked(writeChunk); chunk != nil {
+		return chunk, true
 	}
-	if len(l.sendq) == 0 {
+	if l.closing {
+		// Still the only writer: close outside the lock, bounded by the
+		// write deadline set at close.
+		go l.conn.Close()
 		return nil, false
 	}
-	// Flush appends only past the end of sendq or replaces it, so the
-	// chunk's bytes stay untouched while the writer holds them.
-	chunk := l.sendq[:min(len(l.sendq), writeChunk)]
-	l.sendq = l.sendq[len(chunk):]
-	if len(l.sendq) == 0 {
-		l.sendq = nil
-	}
-	return chunk, true
+	l.pumping = false
+	return nil, false
 }
 
 // writerWrote accounts for n written bytes and reports outputProgress;
@@ -525,12 +701,12 @@ func (s *Socket) writerWrote(l *link, n int, err error) bool {
 	defer s.mu.Unlock()
 	l.written += uint64(n)
 	live := s.link == l
-	if live && n > 0 {
-		pending := uint64(len(l.sendq) + len(s.out))
+	if live && n > 0 && s.wants(EventOutputProgress) {
+		pending := uint64(l.queued + len(s.out))
 		s.post(Event{Type: EventOutputProgress, BytesPending: pending, BytesTotal: l.written + pending})
 	}
 	if err != nil {
-		l.sendq = nil
+		l.segs, l.segOff, l.queued = nil, 0, 0
 		if live {
 			s.peerClosedLocked(l, err)
 		}
@@ -540,22 +716,56 @@ func (s *Socket) writerWrote(l *link, n int, err error) bool {
 }
 
 // Flush hands every written byte to the connection. It returns at once;
-// outputProgress events follow as the bytes reach the network.
+// outputProgress events follow as the bytes reach the network. On an idle
+// link a small flush is encrypted and handed to the kernel by the calling
+// thread itself, without waking another thread; that write never blocks.
 func (s *Socket) Flush() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.st != stateOpen {
+		s.mu.Unlock()
 		return errInvalidSocket()
 	}
-	if len(s.out) > 0 {
-		l := s.link
-		if l.sendq == nil {
-			l.sendq, s.out = s.out, nil
-		} else {
-			l.sendq = append(l.sendq, s.out...)
-			s.out = s.out[:0]
-		}
-		l.wake.Broadcast()
+	l := s.link
+	if len(s.out) == 0 {
+		s.mu.Unlock()
+		return nil
 	}
+	l.segs = append(l.segs, s.out)
+	l.queued += len(s.out)
+	s.out = nil
+	if l.pumping {
+		// The writer (or another thread's direct write) takes it.
+		s.mu.Unlock()
+		return nil
+	}
+	l.pumping = true
+	if l.flow == nil || l.flow.try == nil || l.queued > directMax {
+		go s.writeLoop(l)
+		s.mu.Unlock()
+		return nil
+	}
+	chunk := l.takeLocked(directMax)
+	s.mu.Unlock()
+	s.directWrite(l, chunk)
 	return nil
+}
+
+// directWrite writes chunk on the calling thread without blocking, then
+// hands the right to write to the writer goroutine if anything is left.
+func (s *Socket) directWrite(l *link, chunk []byte) {
+	defer s.recoverLink(l)
+	l.flow.direct.Store(true)
+	n, err := l.conn.Write(chunk)
+	l.flow.direct.Store(false)
+	if !s.writerWrote(l, n, err) {
+		l.conn.Close()
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l.flow.hasBacklog() || l.queued > 0 || l.closing {
+		go s.writeLoop(l)
+		return
+	}
+	l.pumping = false
 }

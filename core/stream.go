@@ -38,10 +38,14 @@ func (s *Socket) readableLocked() error {
 }
 
 func (s *Socket) consumedLocked(n int) {
-	// Only the reader goroutine resets or moves s.in (see readLoop).
 	before := len(s.in) - s.inR
 	s.inR += n
 	s.objNeed = 0
+	if s.inR == len(s.in) && !s.inReserved {
+		// Drained: an idle connection keeps no input buffer (readLoop).
+		// Slices taken from it stay valid; the buffer is never reused.
+		s.in, s.inR = nil, 0
+	}
 	if before >= s.inLimit && before-n < s.inLimit {
 		s.space.Broadcast()
 	}

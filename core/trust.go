@@ -294,6 +294,7 @@ type attempt struct {
 	chain      []*x509.Certificate
 	revocation RevocationResult
 	revDetail  string
+	resumed    bool // the handshake resumed a session (session.go)
 
 	// Set by clientTLSConfig and prepare, read by the verification.
 	trust      trustSettings
@@ -330,20 +331,7 @@ func (at *attempt) prepare(ctx context.Context, cfg *tls.Config) error {
 	for _, c := range t.intermediates {
 		inter.AddCert(c)
 	}
-	// Go's own verifier cannot take extra intermediates, so the pool it
-	// sees also holds each extra intermediate that itself chains to a
-	// trusted anchor now. That only lets the first pass through; the
-	// authoritative verification walks the chain to the real anchor, with
-	// every constraint of the issuers above it.
-	gate := roots.Clone()
-	now := time.Now()
-	for _, c := range t.intermediates {
-		if _, err := c.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil && c.IsCA {
-			gate.AddCert(c)
-		}
-	}
-	cfg.RootCAs, at.roots, at.inter = gate, roots, inter
+	cfg.RootCAs, at.roots, at.inter = roots, roots, inter
 	return nil
 }
 
@@ -357,13 +345,19 @@ func (at *attempt) explain(st CertificateStatus, detail string) string {
 }
 
 // clientTLSConfig builds the handshake's configuration; at.prepare must
-// complete it before the handshake. Go's verifier runs first (it is never
-// switched off); VerifyConnection then runs the authoritative verification
-// with this socket's anchors and intermediates and the policy layer, the
-// pins and revocation, and refuses the handshake (with a bad_certificate
-// alert to the server) if any of them fails.
+// complete it before the handshake. The chain is verified once per
+// handshake, by this library: crypto/tls's own verifier is skipped
+// (InsecureSkipVerify) because VerifyConnection runs the authoritative
+// verification with this socket's anchors and intermediates and the policy
+// layer, the pins and revocation, and refuses the handshake (with a
+// bad_certificate alert to the server) if any of them fails. crypto/tls
+// calls VerifyConnection on every handshake, full or resumed, so nothing is
+// skipped: a resumed session's certificates are judged again, with the
+// current clock.
 func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSettings, at *attempt) *tls.Config {
-	cfg := &tls.Config{ServerName: host, MinVersion: minVer}
+	cfg := &tls.Config{ServerName: host, MinVersion: minVer, Time: timeNow,
+		// Never "insecure": VerifyConnection below is the verification.
+		InsecureSkipVerify: true}
 	if minVer >= tls.VersionTLS12 {
 		cfg.CipherSuites = tls12Suites
 	}
@@ -378,7 +372,7 @@ func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSet
 		}
 	}
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-		now := time.Now()
+		now := timeNow()
 		chains, err := verifyServerChain(cs.PeerCertificates, host, now, at.roots, at.inter)
 		if err != nil {
 			var leaf *x509.Certificate

@@ -14,6 +14,10 @@ import (
 	"time"
 )
 
+// timeNow is the clock of certificate verification (and of crypto/tls's
+// session expiry checks); tests move it to judge a resumed session later.
+var timeNow = time.Now
+
 // CertificateStatus is one of the AS3 flash.security.CertificateStatus strings.
 type CertificateStatus string
 

@@ -350,8 +350,10 @@ SS_API int ss_get_server_certificate_status(ss_socket *s, const char **out);
 /* Why the last connect or connection failed, in words: the detail of the
  * socket's last ioError event (a refused connect, or a connection that broke
  * later, such as a TLS 1.3 server refusing the client certificate after
- * SS_EVENT_CONNECT); "" after a successful connect until then. Free *out
- * with ss_free(). */
+ * SS_EVENT_CONNECT); after SS_EVENT_CLOSE, whether the server ended TCP
+ * without a TLS close_notify, so the input may have been cut short ("" after
+ * a clean close). "" after a successful connect until then. Free *out with
+ * ss_free(). */
 SS_API int ss_get_failure_detail(ss_socket *s, char **out, size_t *out_len);
 
 /* Unread input, in bytes, at which the socket stops reading from the network
@@ -369,6 +371,23 @@ SS_API int ss_set_min_tls_version(ss_socket *s, int version);
 /* Negotiated TLS version as text ("TLSv1.3") while connected, else "".
  * *out is static. */
 SS_API int ss_get_tls_version(ss_socket *s, const char **out);
+
+/* TLS session resumption, on by default (the environment variable
+ * SECURESOCKET_SESSION_CACHE=0 turns the default off). Every socket shares one
+ * bounded, process-wide cache of TLS sessions; a connect offers only a session
+ * that an earlier connection to the same host and port with exactly the same
+ * trust settings (extra anchors and intermediates, pins, client certificate,
+ * minimum TLS version, revocation mode) left there. A resumed connection is
+ * verified like a fresh one (chain, pins, revocation, with the current
+ * clock); a session whose certificates no longer pass is refused and dropped.
+ * ss_set_session_cache(s, 0) makes the next connects full handshakes that
+ * leave nothing in the cache; any other value turns it on again. */
+SS_API int ss_set_session_cache(ss_socket *s, int on);
+SS_API int ss_get_session_cache(ss_socket *s, int *out);
+
+/* 1 if the last successful connect resumed a TLS session, else 0. Like the
+ * certificate status it stays after ss_close(); ss_connect() resets it. */
+SS_API int ss_get_session_resumed(ss_socket *s, int *out);
 
 /* ---------------------------------------------------------------------------
  * Typed reads (AS3 IDataInput)
@@ -678,7 +697,10 @@ SS_API int ss_write_object(ss_socket *s, const char *json, size_t len);
  * updated in place, so data traffic alone cannot make the queue grow. They
  * never move across the socket's other events (connect, close, ioError,
  * securityError); between two such events a socket has at most one waiting
- * socketData and one waiting outputProgress.
+ * socketData and one waiting outputProgress, each keeping the place of the
+ * first one (so socketData, outputProgress, socketData waits as two events:
+ * the socketData with both amounts, then the outputProgress). Go's
+ * core.Queue coalesces by the same rule.
  * ------------------------------------------------------------------------- */
 
 /* Event types, with the AS3 type string in ss_event.type_name. */
@@ -715,6 +737,24 @@ typedef struct ss_event {
 /* A socket's event callback. ev and its strings are valid only until the
  * callback returns. */
 typedef void (*ss_callback)(const ss_event *ev, void *user);
+
+/* Bit of event type t (an SS_EVENT_* number) in an event mask. */
+#define SS_MASK_OF(t) (1u << (t))
+/* Every event type: the default mask of a new socket. */
+#define SS_MASK_ALL 0xffffffffu
+
+/* Which of s's frequent events are queued: SS_EVENT_SOCKET_DATA and
+ * SS_EVENT_OUTPUT_PROGRESS are queued only while their bit
+ * (SS_MASK_OF(type)) is set; connect, close, ioError and securityError are
+ * queued whatever the mask says, so no outcome is ever lost. A new socket
+ * has SS_MASK_ALL. A host that does not listen to outputProgress
+ * saves an event and a wake-up per write (bytes_pending and the data are the
+ * same either way). Takes effect for events that happen after it returns;
+ * events already waiting stay. The Python and Node bindings set it from
+ * their listeners. ss_get_event_mask gives the mask in effect (the bits of
+ * the events that cannot be masked always read as set). */
+SS_API int ss_set_event_mask(ss_socket *s, uint32_t mask);
+SS_API int ss_get_event_mask(ss_socket *s, uint32_t *out);
 
 /* Sets (or with cb NULL, removes) s's callback and the user pointer passed to
  * it. Takes effect for events dispatched after it returns. ss_dispatch()

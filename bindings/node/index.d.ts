@@ -240,6 +240,10 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
   minTLSVersion: number;
   /** Negotiated version ("TLSv1.3") while connected, else "". */
   readonly tlsVersion: string;
+  /** TLS session resumption for the next connects (default true). */
+  sessionCache: boolean;
+  /** True if the last successful connect resumed a TLS session. */
+  readonly sessionResumed: boolean;
 
   readBoolean(): boolean;
   readByte(): number;

@@ -144,6 +144,10 @@ TYPE_NAMES[EVENT.IO_ERROR] = IOErrorEvent.IO_ERROR;
 TYPE_NAMES[EVENT.SECURITY_ERROR] = SecurityErrorEvent.SECURITY_ERROR;
 TYPE_NAMES[EVENT.OUTPUT_PROGRESS] = OutputProgressEvent.OUTPUT_PROGRESS;
 
+// ss_set_event_mask values (securesocket.h): everything, or all but outputProgress.
+const EVENT_MASK_ALL = 0xffffffff;
+const EVENT_MASK_NO_PROGRESS = (0xffffffff & ~(1 << EVENT.OUTPUT_PROGRESS)) >>> 0;
+
 /**
  * AS3 flash.net.SecureSocket: a TLS client that connects only to servers
  * whose certificate is valid and trusted for the host name, says why it
@@ -161,6 +165,8 @@ class SecureSocket extends EventDispatcher {
   #h;
   #phase = IDLE;
   #destroyed = false;
+  /** @type {boolean | undefined} whether the native mask lets outputProgress through */
+  #progressWanted = undefined;
   /** @type {{resolve: Function, reject: Function} | null} */
   #waiter = null;
 
@@ -190,6 +196,21 @@ class SecureSocket extends EventDispatcher {
       throw err;
     }
     registry.register(this, h, this);
+    this[events.kInterest]();
+  }
+
+  /**
+   * outputProgress costs an event and a wake-up per write: the library posts
+   * it only while this socket has a listener for it (either face).
+   * @param {string} [type]
+   */
+  [events.kInterest](type) {
+    if (this.#h === undefined || (type !== undefined && type !== OutputProgressEvent.OUTPUT_PROGRESS)) return;
+    const want = this.hasEventListener(OutputProgressEvent.OUTPUT_PROGRESS);
+    if (want === this.#progressWanted) return;
+    this.#progressWanted = want;
+    // The mask only saves work; a stale handle is reported by the next real call.
+    lib().ss_set_event_mask(this.#h, want ? EVENT_MASK_ALL : EVENT_MASK_NO_PROGRESS);
   }
 
   /** True if secure sockets work on this system (AS3 SecureSocket.isSupported). */
@@ -530,6 +551,31 @@ class SecureSocket extends EventDispatcher {
     const rc = api.ss_get_tls_version(this.#h, sStr);
     if (rc !== 0) fail(this.#h, rc);
     return sStr[0];
+  }
+
+  /**
+   * TLS session resumption for the next connects (default true, unless the
+   * environment variable SECURESOCKET_SESSION_CACHE is 0). A connect resumes
+   * only a session left by an earlier connection to the same host and port
+   * with exactly the same trust settings, and verifies the server's
+   * certificate again; false makes every connect a full handshake.
+   */
+  get sessionCache() {
+    const rc = api.ss_get_session_cache(this.#h, sI32);
+    if (rc !== 0) fail(this.#h, rc);
+    return sI32[0] !== 0;
+  }
+
+  set sessionCache(v) {
+    const rc = api.ss_set_session_cache(this.#h, v ? 1 : 0);
+    if (rc !== 0) fail(this.#h, rc);
+  }
+
+  /** True if the last successful connect resumed a TLS session; kept after close(). */
+  get sessionResumed() {
+    const rc = api.ss_get_session_resumed(this.#h, sI32);
+    if (rc !== 0) fail(this.#h, rc);
+    return sI32[0] !== 0;
   }
 
   // ---- typed reads (AS3 IDataInput) -----------------------------------------

@@ -134,6 +134,7 @@ func TestScenarios(t *testing.T) {
 		{lab.EndlessResponder, "connected", 0, "trusted", "", "unknown"},
 		{lab.HangingResponder, "connected", 0, "trusted", "", "unknown"},
 		{lab.CloseAfter, "connected", 0, "trusted", "", "unknown"},
+		{lab.Truncated, "connected", 0, "trusted", "", "unknown"},
 		{lab.Typed, "connected", 0, "trusted", "", "unknown"},
 		{lab.Source, "connected", 0, "trusted", "", "unknown"},
 		{lab.Sink, "connected", 0, "trusted", "", "unknown"},

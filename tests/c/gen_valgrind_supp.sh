@@ -37,7 +37,7 @@ recvfrom(s) recvmsg(flags) recvmsg(msg) recvmsg(s) rt_sigaction(act) rt_sigactio
 rt_sigaction(act->sa_handler) rt_sigaction(act->sa_mask) rt_sigaction(act->sa_restorer) rt_sigaction(oldact)
 rt_sigaction(signum) rt_sigaction(sigsetsize) rt_sigprocmask(how) rt_sigprocmask(oldset) rt_sigprocmask(set)
 rt_sigprocmask(sigsetsize) sched_getaffinity(len) sched_getaffinity(mask) sched_getaffinity(pid)
-sendmsg(flags) sendmsg(msg) sendmsg(s) sendto(flags) sendto(len) sendto(s) sendto(to) sendto(tolen)
+sendmsg(flags) sendmsg(msg) sendmsg(msg.msg_iov) sendmsg(msg.msg_iov[0]) sendmsg(s) sendto(flags) sendto(len) sendto(s) sendto(to) sendto(tolen)
 setsockopt(level) setsockopt(optlen) setsockopt(optname) setsockopt(optval) setsockopt(s) shutdown(how)
 shutdown(s) sigaltstack(oss) sigaltstack(ss) socket(domain) socket(protocol) socket(type) tgkill(sig)
 tgkill(tgid) tgkill(tid) uname(buf) wait4(options) wait4(pid) wait4(rusage) wait4(status) write(buf)

@@ -240,6 +240,11 @@ static int t_revd(ss_socket *s) { char *v; size_t n; return ss_get_revocation_de
 static int t_chain(ss_socket *s) { char *v; size_t n; return ss_get_server_certificate_chain(s, &v, &n); }
 static int t_der(ss_socket *s) { void *v; size_t n; return ss_get_server_certificate_der(s, 0, &v, &n); }
 static int c_cb(ss_socket *s) { return ss_set_callback(s, cb_nop, NULL); }
+static int g_sc(ss_socket *s) { int v; return ss_get_session_cache(s, &v); }
+static int s_sc(ss_socket *s) { return ss_set_session_cache(s, 1); }
+static int g_sr(ss_socket *s) { int v; return ss_get_session_resumed(s, &v); }
+static int g_em(ss_socket *s) { uint32_t v; return ss_get_event_mask(s, &v); }
+static int s_em(ss_socket *s) { return ss_set_event_mask(s, SS_MASK_ALL); }
 static int c_free(ss_socket *s) { return ss_socket_free(s); }
 
 static const struct {
@@ -259,7 +264,9 @@ static const struct {
     {"clear_client_certificate", t_noclient}, {"set_revocation_mode", t_srev},
     {"get_revocation_mode", t_grev}, {"get_revocation_status", t_revst},
     {"get_revocation_detail", t_revd}, {"get_server_certificate_chain", t_chain},
-    {"get_server_certificate_der", t_der}, {NULL, NULL},
+    {"get_server_certificate_der", t_der}, {"get_session_cache", g_sc},
+    {"set_session_cache", s_sc}, {"get_session_resumed", g_sr}, {"get_event_mask", g_em},
+    {"set_event_mask", s_em}, {NULL, NULL},
 };
 
 static void expect_handle_error(ss_socket *s, const char *what) {

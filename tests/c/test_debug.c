@@ -43,6 +43,14 @@ static void test_coalescing(void) {
   n = take_all(ev, 16);
   CHECK(n == 2 && ev[0].type == SS_EVENT_SOCKET_DATA && ev[0].bytes_loaded == 100 &&
         ev[1].type == SS_EVENT_OUTPUT_PROGRESS);
+  /* The rule shared with core.Queue: data, progress, data is two events,
+   * the socketData first with both amounts. */
+  ss_debug_post(s, SS_EVENT_SOCKET_DATA, 1);
+  ss_debug_post(s, SS_EVENT_OUTPUT_PROGRESS, 1);
+  ss_debug_post(s, SS_EVENT_SOCKET_DATA, 2);
+  n = take_all(ev, 16);
+  CHECK(n == 2 && ev[0].type == SS_EVENT_SOCKET_DATA && ev[0].bytes_loaded == 3 &&
+        ev[1].type == SS_EVENT_OUTPUT_PROGRESS);
   /* Never across another event: data, connect, data stays three events. */
   ss_debug_post(s, SS_EVENT_SOCKET_DATA, 3);
   ss_debug_post(s, SS_EVENT_CONNECT, 1);

@@ -129,6 +129,31 @@ static void test_dispatch_callbacks(void) {
   ss_socket_free(st.s);
 }
 
+/* The event mask: without the outputProgress bit none is queued, data still
+ * is; the events that decide outcomes cannot be masked. */
+static void test_event_mask(void) {
+  echo_state st = {0};
+  st.order_ok = 1;
+  st.s = ss_socket_new();
+  uint32_t m = 0;
+  CHECK_OK(st.s, ss_get_event_mask(st.s, &m));
+  CHECK(m == SS_MASK_ALL);
+  CHECK_OK(st.s, ss_set_event_mask(st.s, SS_MASK_ALL & ~SS_MASK_OF(SS_EVENT_OUTPUT_PROGRESS)));
+  CHECK_OK(st.s, ss_get_event_mask(st.s, &m));
+  CHECK(m == (SS_MASK_ALL & ~SS_MASK_OF(SS_EVENT_OUTPUT_PROGRESS)));
+  CHECK_OK(st.s, ss_set_callback(st.s, echo_cb, &st));
+  CHECK_OK(st.s, ss_connect(st.s, lab_host(), SS_NTS, lab_port("echo")));
+  int64_t deadline = tu_now_ms() + 10000;
+  while (st.echoed == 0 && tu_now_ms() < deadline) CHECK(ss_dispatch(1000) >= 0);
+  CHECK(st.connects == 1 && st.echoed == 424242 && st.data >= 1 && st.progress == 0);
+  /* Masking everything keeps connect, close and the errors. */
+  CHECK_OK(st.s, ss_set_event_mask(st.s, 0));
+  CHECK_OK(st.s, ss_get_event_mask(st.s, &m));
+  CHECK((m & SS_MASK_OF(SS_EVENT_CONNECT)) && (m & SS_MASK_OF(SS_EVENT_IO_ERROR)) &&
+        !(m & SS_MASK_OF(SS_EVENT_SOCKET_DATA)));
+  ss_socket_free(st.s);
+}
+
 /* A socket without a callback: ss_dispatch discards its events. */
 static void test_no_callback_discards(void) {
   ss_socket *s = ss_socket_new();
@@ -277,6 +302,7 @@ static const tu_test tests[] = {
     {"fd_level", test_fd_level},
     {"many_sockets", test_many_sockets},
     {"dispatch_callbacks", test_dispatch_callbacks},
+    {"event_mask", test_event_mask},
     {"no_callback_discards", test_no_callback_discards},
     {"free_in_own_callback", test_free_in_own_callback},
     {"free_drops_events", test_free_drops_events},

@@ -504,6 +504,31 @@ static void test_peer_close(void) {
   ss_socket_free(s);
 }
 
+/* A server that ends TCP without close_notify: the same close event and
+ * data, and the failure detail says the input may be cut short. */
+static void test_truncated_close(void) {
+  const char *scenarios[] = {"closeAfter", "truncated"};
+  for (int i = 0; i < 2; i++) {
+    ss_socket *s = ss_socket_new();
+    CHECK(tu_connect(s, scenarios[i]));
+    tu_event e;
+    CHECK(tu_wait_event(s, SS_EVENT_CLOSE, 10000, &e));
+    uint64_t av = 0;
+    CHECK_OK(s, ss_get_bytes_available(s, &av));
+    CHECK(av == 1000);
+    char *d = NULL;
+    size_t dn = 0;
+    CHECK_OK(s, ss_get_failure_detail(s, &d, &dn));
+    if (i == 0) {
+      CHECK(d != NULL && dn == 0);
+    } else {
+      CHECK(d != NULL && strstr(d, "close_notify") != NULL);
+    }
+    ss_free(d);
+    ss_socket_free(s);
+  }
+}
+
 /* Bulk: 8 MiB from source into a caller buffer, 4 MiB to sink (less under
  * memcheck). */
 static void test_bulk(void) {
@@ -614,7 +639,53 @@ static void test_cert_file_set_late(void) {
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* One echoed byte: the reader also takes the server's session ticket. */
+static void echo_one(ss_socket *s) {
+  CHECK_OK(s, ss_write_byte(s, 9));
+  CHECK_OK(s, ss_flush(s));
+  CHECK(tu_wait_available(s, 1, 10000));
+  uint8_t b = 0;
+  CHECK_OK(s, ss_read_unsigned_byte(s, &b));
+  CHECK(b == 9);
+}
+
+/* Session resumption is on by default and says so; the switch turns it off. */
+static void test_session_resumption(void) {
+  int on = -1, resumed = -1;
+  ss_socket *a = ss_socket_new();
+  CHECK_OK(a, ss_get_session_cache(a, &on));
+  CHECK(on == 1);
+  CHECK_OK(a, ss_get_session_resumed(a, &resumed));
+  CHECK(resumed == 0);
+  CHECK(tu_connect(a, "echo"));
+  echo_one(a);
+  CHECK_OK(a, ss_close(a));
+
+  ss_socket *b = ss_socket_new();
+  CHECK(tu_connect(b, "echo"));
+  CHECK_OK(b, ss_get_session_resumed(b, &resumed));
+  CHECK(resumed == 1);
+  CHECK(strcmp(status_of(b), SS_CERT_TRUSTED) == 0);
+  echo_one(b);
+
+  ss_socket *c = ss_socket_new();
+  CHECK_OK(c, ss_set_session_cache(c, 0));
+  CHECK_OK(c, ss_get_session_cache(c, &on));
+  CHECK(on == 0);
+  CHECK(tu_connect(c, "echo"));
+  CHECK_OK(c, ss_get_session_resumed(c, &resumed));
+  CHECK(resumed == 0);
+  CHECK_OK(c, ss_set_session_cache(c, 7));
+  CHECK_OK(c, ss_get_session_cache(c, &on));
+  CHECK(on == 1);
+  CHECK_RC(c, ss_get_session_resumed(c, NULL), SS_ERR_NULL);
+  ss_socket_free(a);
+  ss_socket_free(b);
+  ss_socket_free(c);
+}
+
 static const tu_test tests[] = {
+    {"session_resumption", test_session_resumption},
     {"cert_matrix", test_cert_matrix},
     {"cert_file_set_late", test_cert_file_set_late},
     {"tls10_opt_in", test_tls10_opt_in},
@@ -625,6 +696,7 @@ static const tu_test tests[] = {
     {"roundtrip_little_endian", test_roundtrip_little_endian},
     {"eof_and_range", test_eof_and_range},
     {"peer_close", test_peer_close},
+    {"truncated_close", test_truncated_close},
     {"bulk", test_bulk},
     {"input_limit", test_input_limit},
     {NULL, NULL},

@@ -51,6 +51,23 @@ func closeAfter(c *tls.Conn) {
 	discard(c)
 }
 
+// truncated sends CloseAfterLen pattern bytes and then a TCP FIN without a
+// close_notify: the stream ends on a record boundary, as a truncation attack
+// (or a careless server) would end it. It then drains the client's side, as
+// closeAfter does.
+func truncated(c *tls.Conn) {
+	if _, err := c.Write(patternAt(0, CloseAfterLen)); err != nil {
+		return
+	}
+	tcp, ok := c.NetConn().(*net.TCPConn)
+	if !ok {
+		return
+	}
+	_ = tcp.CloseWrite()
+	_ = tcp.SetReadDeadline(time.Now().Add(closeAfterLinger))
+	discard(tcp)
+}
+
 // readRequest reads the 8-byte big-endian length that starts a source or
 // sink request. It reports false when the client closed between requests.
 func readRequest(c io.Reader) (uint64, bool) {

@@ -575,7 +575,7 @@ func TestWriteJSON(t *testing.T) {
 	}
 	names := []string{Trusted, Expired, NotYetValid, WrongHost, SelfSigned, UntrustedRoot,
 		MissingIntermediate, ExpiredIntermediate, WrongKeyUsage, TLS10, Silent, Garbage,
-		Refused, CloseAfter, Echo, Typed, Source, Sink,
+		Refused, CloseAfter, Truncated, Echo, Typed, Source, Sink,
 		RevokedStaple, GoodStaple, RevokedCRL, GoodCRL, RevokedOCSP, GoodOCSP, HangingResponder,
 		StaleOCSP, BadSignatureOCSP, EndlessResponder, MustStapleGood, MustStapleMissing, RevocationHTTP, HangingHTTP,
 		ClientCert, ClientCertTLS12, ClientCertOptional,
@@ -712,4 +712,50 @@ func TestLabsShareRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
+}
+
+// eofConn records whether the raw TCP stream reached its end.
+type eofConn struct {
+	net.Conn
+	eof bool
+}
+
+func (c *eofConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err == io.EOF {
+		c.eof = true
+	}
+	return n, err
+}
+
+// truncated ends the stream after its bytes without a close_notify, on a
+// record boundary, which crypto/tls reports as io.EOF too: only the raw
+// stream shows the difference from closeAfter.
+func TestTruncatedSendsNoCloseNotify(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		wantEOF bool
+	}{{Truncated, true}, {CloseAfter, false}} {
+		raw, err := net.DialTimeout("tcp", shared.Addr(tc.name), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw.SetDeadline(time.Now().Add(30 * time.Second))
+		ec := &eofConn{Conn: raw}
+		cfg := clientConfig(t)
+		cfg.ServerName = "localhost"
+		c := tls.Client(ec, cfg)
+		buf := make([]byte, CloseAfterLen)
+		if _, err := io.ReadFull(c, buf); err != nil || !bytes.Equal(buf, Pattern(CloseAfterLen)) {
+			t.Fatalf("%s: read %v", tc.name, err)
+		}
+		if n, err := c.Read(buf); n != 0 || err != io.EOF {
+			t.Fatalf("%s: after the data: %d %v", tc.name, n, err)
+		}
+		if ec.eof != tc.wantEOF {
+			t.Fatalf("%s: TLS ended by the TCP end: %v, want %v", tc.name, ec.eof, tc.wantEOF)
+		}
+		raw.Close()
+	}
 }

@@ -22,6 +22,7 @@ const (
 	Garbage             = "garbage"
 	Refused             = "refused"
 	CloseAfter          = "closeAfter"
+	Truncated           = "truncated"
 	Echo                = "echo"
 	Typed               = "typed"
 	Source              = "source"
@@ -109,6 +110,7 @@ func (l *Lab) startScenarios() error {
 	dataCfg := serverTLSConfig(serverCert(leaf, inter))
 	for name, h := range map[string]func(*tls.Conn){
 		CloseAfter: closeAfter,
+		Truncated:  truncated,
 		Echo:       echo,
 		Typed:      typed,
 		Source:     source,

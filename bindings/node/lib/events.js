@@ -12,6 +12,8 @@ const kPhase = Symbol('eventPhase');
 const kPrevented = Symbol('defaultPrevented');
 const kStopped = Symbol('stopped');
 const kStoppedNow = Symbol('stoppedImmediately');
+/** Called with the type (undefined: any) after listeners of either face were added or removed. */
+const kInterest = Symbol('interest');
 
 /** AS3 flash.events.EventPhase. */
 const EventPhase = Object.freeze({ CAPTURING_PHASE: 1, AT_TARGET: 2, BUBBLING_PHASE: 3 });
@@ -233,6 +235,7 @@ class EventDispatcher extends EventEmitter {
     const next = list.slice();
     next.splice(i, 0, { listener, useCapture, priority });
     this[kListeners].set(type, next);
+    this[kInterest](type);
   }
 
   /**
@@ -249,7 +252,16 @@ class EventDispatcher extends EventEmitter {
     const next = list.filter((l) => !(l.listener === listener && l.useCapture === useCapture));
     if (next.length === 0) this[kListeners].delete(type);
     else this[kListeners].set(type, next);
+    this[kInterest](type);
   }
+
+  /**
+   * Told after listeners of type (undefined: of any type) were added or
+   * removed on either face; a subclass that can skip work nobody listens to
+   * (the socket's outputProgress) overrides it.
+   * @param {string | undefined} type
+   */
+  [kInterest](type) {} // eslint-disable-line no-unused-vars
 
   /**
    * AS3 hasEventListener: true if any listener (either face) is registered for type.
@@ -298,7 +310,24 @@ class EventDispatcher extends EventEmitter {
   }
 }
 
+// The EventEmitter face reports changes too. once() and prependOnceListener()
+// go through on() and prependListener(), and a once-listener removes itself
+// through removeListener().
+for (const name of ['on', 'addListener', 'prependListener', 'removeListener', 'off', 'removeAllListeners']) {
+  const base = EventEmitter.prototype[name];
+  Object.defineProperty(EventDispatcher.prototype, name, {
+    value: function (...args) {
+      const r = base.apply(this, args);
+      this[kInterest](args.length > 0 ? String(args[0]) : undefined);
+      return r;
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
 module.exports = {
+  kInterest,
   Event,
   ProgressEvent,
   ErrorEvent,

@@ -93,6 +93,11 @@ const SIGNATURES = [
   'int ss_get_min_tls_version(ss_socket *s, int *out)',
   'int ss_set_min_tls_version(ss_socket *s, int version)',
   'int ss_get_tls_version(ss_socket *s, _Out_ const char **out)',
+  'int ss_get_session_cache(ss_socket *s, int *out)',
+  'int ss_set_session_cache(ss_socket *s, int on)',
+  'int ss_get_session_resumed(ss_socket *s, int *out)',
+  'int ss_set_event_mask(ss_socket *s, uint32_t mask)',
+  'int ss_get_event_mask(ss_socket *s, uint32_t *out)',
   // typed reads
   'int ss_read_boolean(ss_socket *s, int *out)',
   'int ss_read_byte(ss_socket *s, int8_t *out)',

@@ -285,3 +285,48 @@ test('a socketData listener added right after `await connectAsync()` sees the fi
     assert.ok(ev.bytesLoaded > 0);
   }
 });
+
+test('session resumption: on by default, reported, and switched off per socket', async (t) => {
+  const echoOne = async (s) => {
+    s.writeByte(5);
+    s.flush();
+    await waitBytes(s, 1); // the session ticket came before the echo
+    assert.equal(s.readByte(), 5);
+  };
+  const first = new ss.SecureSocket();
+  t.after(() => first.destroy());
+  assert.equal(first.sessionCache, true);
+  assert.equal(first.sessionResumed, false);
+  await first.connectAsync(lab.host, port('echo'));
+  await echoOne(first);
+  first.close();
+  const second = await open(t, 'echo');
+  assert.equal(second.sessionResumed, true);
+  assert.equal(second.serverCertificateStatus, 'trusted');
+  await echoOne(second);
+  const off = new ss.SecureSocket();
+  t.after(() => off.destroy());
+  off.sessionCache = false;
+  assert.equal(off.sessionCache, false);
+  await off.connectAsync(lab.host, port('echo'));
+  assert.equal(off.sessionResumed, false);
+});
+
+test('outputProgress reaches listeners added on either face, also after all were removed', async (t) => {
+  const s = await open(t, 'echo');
+  const flushAndWait = async (add) => {
+    const got = new Promise((resolve) => add(resolve));
+    s.writeBytes(Buffer.alloc(100));
+    s.flush();
+    const e = await got;
+    assert.equal(e.type, 'outputProgress');
+    await waitBytes(s, 100);
+    s.readBytes(100);
+  };
+  await flushAndWait((f) => s.once('outputProgress', f));
+  const g = (e) => g.resolve(e);
+  await flushAndWait((f) => { g.resolve = f; s.addEventListener('outputProgress', g); });
+  s.removeEventListener('outputProgress', g);
+  s.removeAllListeners();
+  await flushAndWait((f) => s.prependOnceListener('outputProgress', f));
+});

@@ -282,6 +282,7 @@ class EventDispatcher:
             while i > 0 and entries[i - 1].priority < priority:
                 i -= 1
             self._listeners[type] = (*entries[:i], new, *entries[i:])
+        self._listeners_changed(type)
 
     def remove_event_listener(self, type: str, listener: Listener) -> None:
         """Unregisters ``listener`` for ``type``; nothing if it is not
@@ -294,6 +295,11 @@ class EventDispatcher:
                     self._listeners[type] = kept
                 else:
                     del self._listeners[type]
+        self._listeners_changed(type)
+
+    def _listeners_changed(self, type: str) -> None:
+        """Called after listeners of ``type`` were added or removed; a
+        subclass that can skip work nobody listens to overrides it."""
 
     def has_event_listener(self, type: str) -> bool:
         """True if any listener is registered for ``type``."""

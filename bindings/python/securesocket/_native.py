@@ -154,6 +154,11 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "ss_get_min_tls_version": (c_int, [_sock, _p(c_int)]),
     "ss_set_min_tls_version": (c_int, [_sock, c_int]),
     "ss_get_tls_version": (c_int, [_sock, _ccharpp]),
+    "ss_get_session_cache": (c_int, [_sock, _p(c_int)]),
+    "ss_set_session_cache": (c_int, [_sock, c_int]),
+    "ss_get_session_resumed": (c_int, [_sock, _p(c_int)]),
+    "ss_set_event_mask": (c_int, [_sock, c_uint32]),
+    "ss_get_event_mask": (c_int, [_sock, _p(c_uint32)]),
     # Typed reads
     "ss_read_boolean": (c_int, [_sock, _p(c_int)]),
     "ss_read_byte": (c_int, [_sock, _p(c_int8)]),

@@ -47,7 +47,7 @@ from ._constants import (
 from ._dispatch import attach, hub, running_loop
 from ._certificate import X509Certificate
 from ._errors import IllegalOperationError, InternalError, raise_for
-from ._events import ErrorEvent, Event, EventDispatcher, IOErrorEvent, ProgressEvent, SecurityErrorEvent
+from ._events import ErrorEvent, Event, EventDispatcher, IOErrorEvent, OutputProgressEvent, ProgressEvent, SecurityErrorEvent
 
 if TYPE_CHECKING:
     import asyncio
@@ -138,6 +138,11 @@ def _free_handle(lib: _native.Lib, addr: int) -> None:
     lib.ss_socket_free(c_void_p(addr))
 
 
+# ss_set_event_mask values (securesocket.h): everything, or all but outputProgress.
+_EVENT_MASK_ALL = 0xFFFFFFFF
+_EVENT_MASK_NO_PROGRESS = _EVENT_MASK_ALL & ~(1 << _native.SS_EVENT_OUTPUT_PROGRESS)
+
+
 class SecureSocket(EventDispatcher):
     """A TLS client socket with AS3 ``flash.net.SecureSocket`` semantics.
 
@@ -214,6 +219,20 @@ class SecureSocket(EventDispatcher):
         # At interpreter exit the process is going away: do not call into the
         # Go runtime from Python's shutdown.
         self._finalizer.atexit = False
+        self._progress_wanted: bool | None = None
+        self._listeners_changed(OutputProgressEvent.OUTPUT_PROGRESS)
+
+    def _listeners_changed(self, type: str) -> None:
+        # outputProgress costs an event and a wake-up per write: the library
+        # posts it only while this socket has a listener for it (wait_event
+        # registers one too).
+        if type != OutputProgressEvent.OUTPUT_PROGRESS or not hasattr(self, "_progress_wanted"):
+            return
+        want = self.has_event_listener(type)
+        if want is not self._progress_wanted:
+            self._progress_wanted = want
+            # The mask only saves work; a freed handle fails the next real call.
+            self._lib.ss_set_event_mask(self._h, _EVENT_MASK_ALL if want else _EVENT_MASK_NO_PROGRESS)
 
     # ---- lifecycle --------------------------------------------------------
 
@@ -506,6 +525,26 @@ class SecureSocket(EventDispatcher):
     def tls_version(self) -> str:
         """Negotiated protocol, e.g. ``"TLSv1.3"``, while connected; else ``""``."""
         return self._static_str(self._lib.ss_get_tls_version)
+
+    @property
+    def session_cache(self) -> bool:
+        """TLS session resumption for the next connects (default True, unless
+        the environment variable ``SECURESOCKET_SESSION_CACHE`` is ``0``). A
+        connect resumes only a session left by an earlier connection to the
+        same host and port with exactly the same trust settings, and verifies
+        the server's certificate again; False makes every connect a full
+        handshake."""
+        return bool(self._get(self._lib.ss_get_session_cache, c_int()))
+
+    @session_cache.setter
+    def session_cache(self, on: bool) -> None:
+        self._set(self._lib.ss_set_session_cache, 1 if on else 0)
+
+    @property
+    def session_resumed(self) -> bool:
+        """True if the last successful connect resumed a TLS session. Kept
+        after ``close()``, reset by ``connect()``."""
+        return bool(self._get(self._lib.ss_get_session_resumed, c_int()))
 
     # ---- typed reads (AS3 IDataInput) --------------------------------------
     #

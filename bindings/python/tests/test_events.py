@@ -348,3 +348,28 @@ def test_threads_on_one_socket_with_free(lab: Lab) -> None:
     stop.set()
     assert not unexpected, unexpected
     assert sum(ok) > 0 and all(ended_by_handle_error)
+
+
+def test_output_progress_interest_follows_listeners() -> None:
+    """The library posts outputProgress only while the socket has a listener
+    for it; every other event type is always posted."""
+    from ctypes import c_uint32
+
+    s = securesocket.SecureSocket()
+    try:
+        mask = c_uint32()
+
+        def progress_on() -> bool:
+            assert s._lib.ss_get_event_mask(s._h, mask) == 0
+            assert mask.value & (1 << 3)  # socketData is never masked by the binding
+            return bool(mask.value & (1 << 6))
+
+        assert not progress_on()
+        f = lambda e: None  # noqa: E731
+        s.add_event_listener("outputProgress", f)
+        assert progress_on()
+        s.add_event_listener("socketData", f)
+        s.remove_event_listener("outputProgress", f)
+        assert not progress_on()
+    finally:
+        s.free()

@@ -397,3 +397,34 @@ def test_client_certificate(lab: Lab) -> None:
         assert s.read_utf_bytes(s.bytes_available) == "client: securesocket lab client\n"
     with SecureSocket() as s, pytest.raises(securesocket.ArgumentError):
         s.set_client_certificate(lab.read("client_cert_pem"), lab.read("client_key_encrypted_pem"), "wrong")
+
+
+def test_session_resumption(lab: Lab) -> None:
+    """On by default: a second connection with the same settings resumes and
+    is trusted as before; session_cache = False makes a full handshake."""
+
+    def echo_one(s: SecureSocket) -> None:
+        s.write_byte(5)
+        s.flush()
+        wait_for(lambda: s.bytes_available >= 1)  # the session ticket came first
+        assert s.read_byte() == 5
+
+    socks = [SecureSocket() for _ in range(3)]
+    try:
+        first, second, off = socks
+        assert first.session_cache is True and first.session_resumed is False
+        connect(first, lab, "echo")
+        echo_one(first)
+        first.close()
+        connect(second, lab, "echo")
+        assert second.session_resumed is True
+        assert second.server_certificate_status == "trusted"
+        echo_one(second)
+        off.session_cache = False
+        assert off.session_cache is False
+        connect(off, lab, "echo")
+        assert off.session_resumed is False
+        assert off.server_certificate_chain == second.server_certificate_chain
+    finally:
+        for s in socks:
+            s.free()

@@ -1,0 +1,12 @@
+//go:build !unix
+
+package core
+
+import "net"
+
+// tryWriter: no non-blocking write here; every flush goes to the writer
+// goroutine.
+func tryWriter(net.Conn) func([]byte) (int, error) { return nil }
+
+// directWrites: every flush goes to the writer goroutine here.
+const directWrites = false

@@ -1,0 +1,48 @@
+//go:build unix
+
+package core
+
+import (
+	"errors"
+	"net"
+	"syscall"
+)
+
+// tryWriter returns a write that makes one non-blocking write(2) on c's
+// descriptor (Go keeps it non-blocking) and reports what the kernel took:
+// 0 and no error when its buffer is full. Nil when c has no descriptor.
+func tryWriter(c net.Conn) func([]byte) (int, error) {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return func(p []byte) (int, error) {
+		var n int
+		var werr error
+		err := rc.Write(func(fd uintptr) bool {
+			for {
+				n, werr = rawWrite(int(fd), p)
+				if werr != syscall.EINTR {
+					return true // done either way: never wait for room
+				}
+			}
+		})
+		if err != nil {
+			return 0, err
+		}
+		if errors.Is(werr, syscall.EAGAIN) {
+			return 0, nil
+		}
+		if werr != nil {
+			return 0, &net.OpError{Op: "write", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: werr}
+		}
+		return n, nil
+	}
+}
+
+// directWrites: Flush may write a small flush on the caller's thread.
+const directWrites = true
