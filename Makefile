@@ -6,7 +6,7 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all lib demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop fuzz clean
+.PHONY: all lib demo demo-go demo-c test test-docs test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop fuzz clean
 
 all: lib
 
@@ -101,11 +101,19 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAMF0$$' -fuzztime $(FUZZTIME) ./core/amf
 	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime $(FUZZTIME) ./core/amf
 
+## ---- documentation samples -------------------------------------------------
+# test-docs  every fenced code block of README.md, bindings/*/README.md and
+#            docs/*.md: C, Python, Node and Go samples run against the lab,
+#            sh blocks checked; the conventions are at the top of the runner
+
+test-docs: lib
+	GO=$(GO) CC=$(CC) PYTHON=$(PYTHON) BUILD=$(BUILD) $(PYTHON) tests/docs/run_samples.py
+
 ## ---- everything ------------------------------------------------------------
 
 demo: demo-go demo-c
 
-test: test-go test-c test-python test-node test-interop
+test: test-go test-c test-python test-node test-interop test-docs
 
 bench: bench-go bench-c bench-python bench-node bench-interop
 
