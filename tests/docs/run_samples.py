@@ -21,10 +21,12 @@ HOW TO WRITE A SAMPLE THAT PASSES (the convention, for everyone adding docs)
                             "github.com/securesocket/securesocket/core"
                             imports work) and run
    sh, shell, bash          checked, not run: `sh -n` syntax, every `make X`
-                            names a target of the Makefile, every relative
-                            path (a/b, ./x) exists from the repository root or
-                            the document's directory. `<!-- sample: run -->`
-                            runs it with bash from the repository root.
+                            names a target of the Makefile, and the paths a
+                            line runs (./x, a/b.sh, `cd DIR`, `python3 F`,
+                            `node F`, `go test ./p`) exist from the repository
+                            root or the document's directory (a `cd` holds for
+                            the rest of its line). `<!-- sample: run -->` runs
+                            the block with bash from the repository root.
    text, console, json, actionscript, as3, output, diff, ...
                             declared non-code by the tag itself: listed, never
                             run (AS3 code cannot run here; it sits next to the
@@ -307,47 +309,72 @@ def make_targets() -> set[str]:
 
 
 def check_sh(b: Block) -> str | None:
+    """sh -n, make targets, and the paths of the commands a block runs: the
+    command itself (./x, a/b), the directory of `cd`, the script given to
+    python/node/sh/bash, and ./paths given to `go run|test|build|vet`. Other
+    arguments (output paths, globs, URLs) are not checked."""
     r = subprocess.run(["sh", "-n"], input=b.code, text=True, capture_output=True)
     if r.returncode != 0:
         return "sh -n: " + r.stderr.strip()
     targets = make_targets()
-    docdir = os.path.dirname(os.path.join(ROOT, b.path))
+    start = [ROOT, os.path.dirname(os.path.join(ROOT, b.path))]
+    bases = start
     problems = []
+
+    def exists(w: str) -> bool:
+        return any(os.path.exists(os.path.join(d, w)) for d in bases)
+
+    def checkpath(w: str) -> None:
+        if "$" in w or "*" in w or "~" in w or w.startswith(("-", "/", "http")) or "=" in w:
+            return
+        if not exists(w):
+            problems.append(f"{w}: no such file or directory (from {', '.join(os.path.relpath(d, ROOT) for d in bases)})")
+
     for raw in b.code.split("\n"):
-        line = raw.split(" #", 1)[0].strip()
+        line = raw.strip()
         if not line or line.startswith("#"):
             continue
+        bases = start  # each line on its own: a `cd` holds for the rest of its line
         try:
-            words = shlex.split(line, comments=True)
+            lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+            lexer.whitespace_split = True
+            lexer.commenters = "#"
+            words = list(lexer)
         except ValueError as e:
             problems.append(f"{line!r}: {e}")
             continue
         cmds, cur = [], []
         for w in words:
-            if w in ("&&", "||", ";", "|") or w.endswith(";"):
-                if w.endswith(";") and w != ";":
-                    cur.append(w[:-1])
+            if w and set(w) <= set("&|;()<>"):
                 cmds.append(cur)
                 cur = []
             else:
-                cur.append(w.strip("()"))
+                cur.append(w)
         cmds.append(cur)
         for cmd in cmds:
-            cmd = [w for w in cmd if w]
+            while cmd and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", cmd[0]):
+                cmd = cmd[1:]  # VAR=value prefixes
             if not cmd:
                 continue
-            if cmd[0] == "make":
-                for w in cmd[1:]:
-                    if w.startswith("-") or "=" in w:
-                        continue
-                    if w not in targets:
+            head, args = cmd[0], cmd[1:]
+            if "/" in head:
+                checkpath(head)
+            if head == "make" and not any(a in ("-C", "-f") or a.startswith(("-C", "-f")) for a in args):
+                for w in args:
+                    if not w.startswith("-") and "=" not in w and w not in targets:
                         problems.append(f"make {w}: no such target in the Makefile")
-            for w in cmd:
-                if "$" in w or "*" in w or w.startswith(("-", "/", "http", "~")) or "=" in w:
-                    continue
-                if ("/" in w and re.match(r"^[\w.][\w./+-]*$", w)) or w.startswith("./"):
-                    if not any(os.path.exists(os.path.join(d, w)) for d in (ROOT, docdir)):
-                        problems.append(f"{w}: no such file from the repository root or {os.path.relpath(docdir, ROOT) or '.'}")
+            elif head == "cd" and args:
+                checkpath(args[0])
+                if "$" not in args[0] and exists(args[0]):
+                    bases = [os.path.join(d, args[0]) for d in bases if os.path.exists(os.path.join(d, args[0]))]
+            elif re.match(r"^(python[0-9.]*|node|sh|bash)$", head):
+                script = next((a for a in args if not a.startswith("-")), None)
+                if script and ("/" in script or script.endswith((".py", ".js", ".mjs", ".sh"))):
+                    checkpath(script)
+            elif head == "go" and args and args[0] in ("run", "test", "build", "vet"):
+                for a in args[1:]:
+                    if a.startswith("./"):
+                        checkpath(a.rstrip("."))
     return "; ".join(problems) or None
 
 
