@@ -105,10 +105,12 @@ fuzz:
 # test-docs  every fenced code block of README.md, bindings/*/README.md and
 #            docs/*.md: C, Python, Node and Go samples run against the lab,
 #            sh blocks checked; the conventions are at the top of the runner;
-#            and the README's layout names every file of core/
+#            and the README's layout names every file of core/, and no comment
+#            or document cites files outside the repository
 
 test-docs: lib
 	$(PYTHON) tests/docs/check_layout.py
+	$(PYTHON) tests/docs/check_citations.py
 	GO=$(GO) CC=$(CC) PYTHON=$(PYTHON) BUILD=$(BUILD) $(PYTHON) tests/docs/run_samples.py
 
 ## ---- everything ------------------------------------------------------------
