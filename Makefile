@@ -6,9 +6,9 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all lib demo demo-go demo-c test test-docs test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop fuzz clean
+.PHONY: all lib probe demo-probe demo demo-go demo-c test test-docs test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop fuzz clean
 
-all: lib
+all: lib probe
 
 ## ---- Go core ---------------------------------------------------------------
 
@@ -115,7 +115,19 @@ test-docs: lib
 
 ## ---- everything ------------------------------------------------------------
 
-demo: demo-go demo-c
+## ---- securesocket-probe (cmd/securesocket-probe) ----------------------------
+# probe       build/securesocket-probe: connects with the library's verification
+#             and prints status, detail, chain, TLS version and suite, revocation
+# demo-probe  the probe against a few lab scenarios (exit status 0, 1, 3)
+
+probe:
+	$(GO) build -trimpath -o $(BUILD)/securesocket-probe ./cmd/securesocket-probe
+
+demo-probe: probe
+	tests/c/lab.sh run $(BUILD)/lab-probe sh -c 'set -- $$(tests/c/lab.sh ports $(BUILD)/lab-probe trusted expired refused); \
+		for p in "$$@"; do echo "$$ securesocket-probe localhost $$p"; $(BUILD)/securesocket-probe localhost $$p; echo "(exit status $$?)"; done'
+
+demo: demo-go demo-c demo-probe
 
 test: test-go test-c test-python test-node test-interop test-docs
 

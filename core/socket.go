@@ -206,7 +206,11 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		}
 	}()
 	var d net.Dialer
-	raw, err := d.DialContext(ctx, "tcp", net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)))
+	var raw net.Conn
+	err := at.prepare(ctx, cfg) // the trust store, read within the timeout
+	if err == nil {
+		raw, err = d.DialContext(ctx, "tcp", net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)))
+	}
 	var tc *tls.Conn
 	if err == nil {
 		tc = tls.Client(raw, cfg)
@@ -240,7 +244,8 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 			status, detail = StatusTrusted, "the server ended the handshake after its certificate was accepted: "+describeNetError(err)
 		default:
 			status, detail = classifyConnectError(err, time.Now())
-			if ctx.Err() == context.DeadlineExceeded && status == StatusUnknown {
+			detail = at.explain(status, detail)
+			if (ctx.Err() == context.DeadlineExceeded || isTimeout(err)) && status == StatusUnknown {
 				detail = "timed out after " + strconv.Itoa(int(s.timeout)) + " ms"
 			}
 		}

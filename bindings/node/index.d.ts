@@ -315,6 +315,12 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
   readonly serverCertificate: X509Certificate | null;
   /** The DER of certificate index (0: the server's) of the verified chain. */
   serverCertificateDER(index?: number): Buffer;
+  /**
+   * Everything the socket knows about its last connect, as securesocket-probe
+   * prints it: one line of JSON (outcome, exitCode, status, detail, tlsVersion,
+   * cipherSuite, remoteAddress, remotePort, revocation, chain), or text for people.
+   */
+  describeConnection(text?: boolean): string;
 }
 
 /** AS3 flash.security.CertificateStatus. */

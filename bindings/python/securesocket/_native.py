@@ -205,6 +205,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "ss_get_revocation_status": (c_int, [_sock, _ccharpp]),
     "ss_get_revocation_detail": (c_int, [_sock, _charpp, _p(c_size_t)]),
     "ss_get_server_certificate_chain": (c_int, [_sock, _charpp, _p(c_size_t)]),
+    "ss_describe_connection": (c_int, [_sock, c_int, _charpp, _p(c_size_t)]),
     "ss_get_server_certificate_der": (
         c_int,
         [_sock, c_size_t, _charpp, _p(c_size_t)],
