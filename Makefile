@@ -109,6 +109,7 @@ fuzz:
 #            or document cites files outside the repository
 
 test-docs: lib
+	$(PYTHON) tests/docs/selftest.py
 	$(PYTHON) tests/docs/check_layout.py
 	$(PYTHON) tests/docs/check_citations.py
 	GO=$(GO) CC=$(CC) PYTHON=$(PYTHON) BUILD=$(BUILD) $(PYTHON) tests/docs/run_samples.py
