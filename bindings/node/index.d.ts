@@ -445,7 +445,7 @@ export declare class TypedObject {
   dynamic: Record<string, AMFValue> | null;
 }
 
-/** An AS3 Array with named keys (AMF0 ECMA array): dense is the index part, assoc the named part. */
+/** An AS3 Array with named keys (AMF0 ECMA array): dense is the index part 0..n-1, assoc the named part (and index keys past a hole). */
 export declare class ECMAArray {
   constructor(dense?: AMFValue[], assoc?: Record<string, AMFValue>);
   dense: AMFValue[];
