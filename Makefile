@@ -6,7 +6,7 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all lib probe demo-probe demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop test-bench-smoke fuzz clean
+.PHONY: all lib probe demo-probe demo demo-go demo-c test test-docs test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop test-bench-smoke fuzz clean
 
 all: lib probe
 
@@ -110,6 +110,19 @@ test-bench-smoke: lib
 	BUILD=$(BUILD) SECURESOCKET_BENCH_SMOKE=1 $(PYTHON) bench/run.py --langs $(LANGS) \
 		--json $(BUILD)/bench/smoke.json
 
+## ---- documentation samples -------------------------------------------------
+# test-docs  every fenced code block of README.md, bindings/*/README.md and
+#            docs/*.md: C, Python, Node and Go samples run against the lab,
+#            sh blocks checked; the conventions are at the top of the runner;
+#            and the README's layout names every file of core/, and no comment
+#            or document cites files outside the repository
+
+test-docs: lib
+	$(PYTHON) tests/docs/selftest.py
+	$(PYTHON) tests/docs/check_layout.py
+	$(PYTHON) tests/docs/check_citations.py
+	GO=$(GO) CC=$(CC) PYTHON=$(PYTHON) BUILD=$(BUILD) $(PYTHON) tests/docs/run_samples.py
+
 ## ---- everything ------------------------------------------------------------
 
 ## ---- securesocket-probe (cmd/securesocket-probe) ----------------------------
@@ -126,7 +139,7 @@ demo-probe: probe
 
 demo: demo-go demo-c demo-probe
 
-test: test-go test-c test-python test-node test-interop test-bench-smoke
+test: test-go test-c test-python test-node test-interop test-docs test-bench-smoke
 
 clean:
 	rm -rf $(BUILD)

@@ -43,10 +43,10 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 # -soname: consumers record libsecuresocket.so.0, not the build path.
-# --version-script: export ss_* only (reference/ffi.md section 1.10).
+# --version-script: export ss_* only (docs/ffi-notes.md, "Exported symbols").
 # --wrap=pthread_getattr_np: the runtime's stack query lands in
 #   capi/stackwrap.c, which makes Go calls from foreign stacks on the main
-#   thread (Node/koffi) cost ~250 ns instead of ~50 us (ffi.md addendum).
+#   thread (Node/koffi) cost ~250 ns instead of ~50 us (docs/ffi-notes.md).
 extld="-Wl,-soname,libsecuresocket.so.0 -Wl,--version-script=$here/exports.map -Wl,--wrap=pthread_getattr_np"
 
 cd "$root"

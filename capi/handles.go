@@ -19,8 +19,8 @@ import (
 // the 1-byte C allocation go-pointer makes in Save; C code sees only that.
 //
 // go-pointer's Unref frees that byte, and malloc soon hands the same address
-// out again: a stale handle would then reach a newer socket (reference/ffi.md
-// section 2 measured 1000/1000). So a freed handle is never Unref'd; its
+// out again: a stale handle would then reach a newer socket (measured
+// 1000/1000, docs/ffi-notes.md "Handles"). So a freed handle is never Unref'd; its
 // entry is turned into a tombstone instead (sock set to nil), which keeps the
 // address allocated and the stale handle resolvable to "dead" forever. The
 // cost is the 1-byte allocation (a 32-byte malloc chunk), the map slot and

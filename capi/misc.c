@@ -12,7 +12,7 @@ volatile int ssi_forked;
 
 /* After fork() the child has only the forking thread: the Go runtime's
  * threads are gone and anything that needs its scheduler would hang forever
- * (reference/ffi.md section 1.3). A flag lets every entry point fail fast. */
+ * (docs/ffi-notes.md, "fork()"). A flag lets every entry point fail fast. */
 static void on_fork_child(void) { ssi_forked = 1; }
 
 __attribute__((constructor)) static void ssi_init(void) {

@@ -4,7 +4,7 @@
  * Why C: the host's hot path (waiting, taking events, running callbacks,
  * reading the last error) must not enter the Go runtime. Entering Go costs
  * ~50 ns from an ordinary thread and, without the stack wrap in stackwrap.c,
- * ~50 us from Node's main thread (reference/ffi.md section 0). Go reaches
+ * ~50 us from Node's main thread (docs/ffi-notes.md). Go reaches
  * this file only through ssi_push / ssi_set_error / ssi_register /
  * ssi_unregister (Go -> C is ~25 ns).
  *

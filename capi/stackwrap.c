@@ -1,6 +1,6 @@
 /*
  * stackwrap.c - the link-time fix for the cost of entering Go from a stack
- * the runtime does not know (reference/ffi.md, addendum).
+ * the runtime does not know (docs/ffi-notes.md).
  *
  * Each time C calls an export on a stack outside the thread's known bounds
  * (koffi runs every call on its own stack), the runtime asks

@@ -1,5 +1,6 @@
-// Code generated from reference/air/charset-codes.txt (the runtime's table of
-// supported character sets); DO NOT EDIT by hand, regenerate from the table.
+// Code generated from the runtime's table of supported character sets
+// (https://airsdk.dev/reference/actionscript/3.0/charset-codes.html); DO NOT
+// EDIT by hand, regenerate from the table.
 
 package core
 

@@ -9,7 +9,8 @@ import (
 )
 
 // AS3 runtime error ids used by the socket. The texts are the runtime's own
-// (reference/air/runtimeErrors.txt), so code ported from AS3 that compares
+// (https://airsdk.dev/reference/actionscript/3.0/runtimeErrors.html), so code
+// ported from AS3 that compares
 // messages keeps working.
 const (
 	ErrIDNullObject   = 1009 // TypeError: null object reference

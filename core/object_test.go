@@ -99,7 +99,7 @@ func head(b []byte) []byte {
 	return b
 }
 
-// The runtime's own bytes for writeObject({}) (reference §3.6).
+// The runtime's own bytes for writeObject({}) (docs/as3-semantics.md, "Objects").
 func TestWriteObjectEmptyObjectBytes(t *testing.T) {
 	for enc, want := range map[uint][]byte{3: {0x0A, 0x0B, 0x01, 0x01}, 0: {0x03, 0x00, 0x00, 0x09}} {
 		s, _ := connected(t, "echo")

@@ -58,7 +58,7 @@
  *   No function blocks on the network. Only ss_dispatch() waits, and only as
  *   long as its timeout says.
  *
- * HOST FACTS (from the Go runtime inside the library; reference/ffi.md)
+ * HOST FACTS (from the Go runtime inside the library; docs/ffi-notes.md)
  *
  *   - fork() after the library is loaded is unsafe: the child has none of the
  *     runtime's threads. Do not call the library in a forked child. As a

@@ -26,7 +26,7 @@ class BinaryDistribution(Distribution):
 class PlatformWheel(bdist_wheel):  # type: ignore[misc, valid-type]
     def get_tag(self) -> tuple[str, str, str]:
         # linux-x86_64 -> linux_x86_64. A build for distribution would use a
-        # manylinux tag from an old-glibc build (reference/ffi.md 1.11); this
+        # manylinux tag from an old-glibc build (docs/ffi-notes.md); this
         # machine's glibc makes the library need GLIBC_2.34.
         return "py3", "none", sysconfig.get_platform().replace("-", "_").replace(".", "_")
 

@@ -19,7 +19,7 @@ func repeat(head, unit []byte, n int, tail []byte) []byte {
 	return append(b, tail...)
 }
 
-// refAmplification builds amf.md's ref-amplification-L: level i is
+// refAmplification builds the reference-amplification payload: level i is
 // [level i+1, <reference to level i+1>], 2^L leaves when expanded.
 func refAmplification(levels int) []byte {
 	var b []byte
@@ -70,8 +70,8 @@ func (k errKind) String() string {
 
 var acClass = []byte("\x43flex.messaging.io.ArrayCollection")
 
-// hostileCases holds the decoder attacks of amf.md §6 (names as in its
-// table where they come from there) and a few more.
+// hostileCases holds the known attacks on AMF decoders (huge declared
+// lengths, reference amplification, deep nesting, ...) and a few more.
 var hostileCases = []struct {
 	name string
 	enc  int
@@ -79,7 +79,7 @@ var hostileCases = []struct {
 	opts *Options
 	want errKind
 }{
-	// Declared sizes far beyond the input (amf.md §6.2).
+	// Declared sizes far beyond the input.
 	{"bytearray-len-2^28-1", AMF3, []byte{0x0c, 0xff, 0xff, 0xff, 0xff}, nil, wantLimit},
 	{"bytearray-len-2^28-1 with MaxLength 1GiB", AMF3, []byte{0x0c, 0xff, 0xff, 0xff, 0xff}, &Options{MaxLength: 1 << 30}, wantIncomplete},
 	{"string-len-2^28-1", AMF3, []byte{0x06, 0xff, 0xff, 0xff, 0xff}, nil, wantLimit},

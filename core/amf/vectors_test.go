@@ -10,8 +10,8 @@ import (
 	"testing"
 )
 
-// corpusVector is one entry of testdata/amf-vectors.json, a copy of
-// shared/reference/amf-vectors.json (PyAMF, amf-cpp and derived vectors).
+// corpusVector is one entry of testdata/amf-vectors.json, vectors derived
+// from public sources: the test vectors of PyAMF and amf-cpp, and derived ones.
 type corpusVector struct {
 	ID, Hex, Desc, Src string
 	encoding           int

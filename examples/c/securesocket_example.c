@@ -1,6 +1,7 @@
 /*
  * SecureSocketExample, the AS3 reference's example
- * (seed/SecureSocket-AIR2-reference.txt), in C:
+ * (https://help.adobe.com/en_US/air/reference/html/flash/net/SecureSocket.html),
+ * in C:
  *
  *     secureSocket.addEventListener(Event.CONNECT, onConnect);
  *     secureSocket.addEventListener(IOErrorEvent.IO_ERROR, onError);

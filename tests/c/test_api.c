@@ -185,8 +185,8 @@ static const struct {
     {"flush", c_flush}, {"close", c_close}, {NULL, NULL},
 };
 
-/* AS3's checklist: on a new socket every read, write, flush and close is
- * IOError #2002. */
+/* The checklist of docs/as3-semantics.md: on a new socket every read, write,
+ * flush and close is IOError #2002. */
 static void test_not_open(void) {
   ss_socket *s = ss_socket_new();
   for (int i = 0; needs_open[i].name != NULL; i++) {

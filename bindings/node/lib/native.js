@@ -3,7 +3,7 @@
 // the library's file, its signatures and the layout of ss_event. Everything
 // here is marshalling; the behaviour lives in the library (include/securesocket.h).
 //
-// Conventions used below, measured with koffi 3.3.4 (reference/ffi.md §4):
+// Conventions used below, measured with koffi 3.3.4 (docs/ffi-notes.md, https://koffi.dev):
 //   - ss_socket* is a koffi opaque pointer: a BigInt in JS. Handle values are
 //     never reused by the library, so a stale BigInt is rejected with
 //     SS_ERR_HANDLE, never routed to another socket.

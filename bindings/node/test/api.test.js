@@ -274,7 +274,7 @@ test('an ioError without listeners is not an unhandled EventEmitter error', asyn
 
 test('per-call cost guard: a Go-entering call from the main thread stays far below the 50 us cliff', (t) => {
   // Without the library's pthread_getattr_np wrap every call that enters Go
-  // from Node's main thread costs ~50 us (reference/ffi.md, addendum); with
+  // from Node's main thread costs ~50 us (docs/ffi-notes.md); with
   // it, well under 1 us. 20 us is a wide margin for a loaded machine.
   const s = sock(t);
   const N = 20000;

@@ -16,7 +16,7 @@ is seen: the Go runtime keeps its own copy of the start-up environment
 environ into it at each ``connect()`` (capi/env.go), until the first
 certificate check loads the store.
 
-It is never unloaded: Go c-shared libraries cannot be (ffi.md 1.2).
+It is never unloaded: Go c-shared libraries cannot be (docs/ffi-notes.md).
 
 Why CDLL and not PyDLL: CDLL releases the GIL around every call. The data
 calls never block on the network, but one can wait for a scheduler slot
