@@ -180,11 +180,12 @@ type labJSON struct {
 	Dir    string            `json:"dir"`
 	Ports  map[string]int    `json:"ports"`
 	Files  map[string]string `json:"files"`
+	Proxy  ProxyJSON         `json:"proxy"` // the hosts behind the proxy scenarios
 }
 
 // JSON returns the lab description WriteJSON writes.
 func (l *Lab) JSON() ([]byte, error) {
-	return json.Marshal(labJSON{Host: l.Host, CAFile: l.CAFile, Dir: l.Dir, Ports: l.Ports, Files: l.Files})
+	return json.Marshal(labJSON{Host: l.Host, CAFile: l.CAFile, Dir: l.Dir, Ports: l.Ports, Files: l.Files, Proxy: l.Proxy()})
 }
 
 // WriteJSON writes the lab description to path atomically: a reader polling

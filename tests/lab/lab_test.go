@@ -557,7 +557,8 @@ func TestWriteJSON(t *testing.T) {
 		Refused, CloseAfter, Echo, Typed, Source, Sink,
 		RevokedStaple, GoodStaple, RevokedCRL, GoodCRL, RevokedOCSP, GoodOCSP, HangingResponder,
 		StaleOCSP, BadSignatureOCSP, EndlessResponder, MustStapleGood, MustStapleMissing, RevocationHTTP, HangingHTTP,
-		ClientCert, ClientCertTLS12, ClientCertOptional}
+		ClientCert, ClientCertTLS12, ClientCertOptional,
+		ALPN, ALPNNone, StartTLS, StartTLSExpired, StartTLSWrongHost, HTTPProxy, HTTPProxyAuth, SOCKS5Proxy, SOCKS5ProxyAuth}
 	if len(got.Ports) != len(names) {
 		t.Errorf("%d ports, want %d: %v", len(got.Ports), len(names), got.Ports)
 	}
