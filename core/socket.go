@@ -82,6 +82,7 @@ type Socket struct {
 	peerChain  []*x509.Certificate // the verified chain of the last connect, leaf first
 	listenMu   sync.Mutex
 	listen     map[EventType][]func(Event)
+	proto      protoOptions // ALPN, server name, Nagle, proxy (options.go)
 }
 
 // link is one TLS connection of a Socket and its writer's state. Its fields
@@ -179,14 +180,16 @@ func (s *Socket) Connect(host string, port int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.timeout)*time.Millisecond)
 	s.abort = cancel
 	at := &attempt{}
-	serverName := strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	serverName := s.connectServerName(host)
 	cfg := clientTLSConfig(ctx, serverName, s.minVer, s.trust.clone(), at)
+	s.applyProtoConfig(cfg)
+	plan := s.dialPlan()
 	s.mu.Unlock()
-	go s.dial(ctx, cancel, gen, host, port, cfg, at)
+	go s.dial(ctx, cancel, gen, host, port, cfg, at, plan)
 	return nil
 }
 
-func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64, host string, port int, cfg *tls.Config, at *attempt) {
+func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64, host string, port int, cfg *tls.Config, at *attempt, plan dialPlan) {
 	defer cancel()
 	defer func() {
 		// A bug in verification must not take the host process down: it
@@ -202,8 +205,7 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 			}
 		}
 	}()
-	var d net.Dialer
-	raw, err := d.DialContext(ctx, "tcp", net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)))
+	raw, err := plan.dial(ctx, host, port)
 	var tc *tls.Conn
 	if err == nil {
 		tc = tls.Client(raw, cfg)

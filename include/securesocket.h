@@ -344,6 +344,57 @@ SS_API int ss_set_min_tls_version(ss_socket *s, int version);
  * *out is static. */
 SS_API int ss_get_tls_version(ss_socket *s, const char **out);
 
+/* ---- Protocol options and connection facts --------------------------------
+ * Options set here apply to the next ss_connect() (TCP_NODELAY also to the
+ * live connection). None of them loosens verification. */
+
+/* ALPN (RFC 7301): the application protocols the next ss_connect() offers,
+ * in order of preference, as one comma-separated list (len bytes or SS_NTS),
+ * like libtls's tls_config_set_alpn: "h2,http/1.1". "" or NULL with len 0
+ * offers none (the default). A name cannot hold a comma; an empty name, a
+ * name over 255 bytes or a list over 65535 bytes is SS_ERR_BAD_PARAM and
+ * changes nothing. A server that speaks none of them may refuse the
+ * handshake: SS_EVENT_IO_ERROR, detail "... no application protocol". */
+SS_API int ss_set_alpn_protocols(ss_socket *s, const char *protocols, size_t len);
+/* The list set by ss_set_alpn_protocols(), comma-separated ("" if none).
+ * Free *out with ss_free(). */
+SS_API int ss_get_alpn_protocols(ss_socket *s, char **out, size_t *out_len);
+/* The protocol the server chose by ALPN while connected; "" when it chose
+ * none, none was offered, or the socket is not connected. Free *out with
+ * ss_free(). */
+SS_API int ss_get_negotiated_protocol(ss_socket *s, char **out, size_t *out_len);
+
+/* Server name override: the name (len bytes or SS_NTS) the next ss_connect()
+ * sends as SNI and verifies the certificate against, instead of the host it
+ * connects to (servers reached by IP address, tunnels, load balancers).
+ * Verification is otherwise unchanged: the certificate must be valid for
+ * this name, else the connect fails with status "principalMismatch". A DNS
+ * name or an IP address literal (a trailing dot and IPv6 brackets are
+ * dropped); "" restores the default (the connect host). Anything else is
+ * SS_ERR_BAD_PARAM and changes nothing. */
+SS_API int ss_set_server_name(ss_socket *s, const char *name, size_t len);
+/* The name set by ss_set_server_name() ("" when the connect host is used).
+ * Free *out with ss_free(). */
+SS_API int ss_get_server_name(ss_socket *s, char **out, size_t *out_len);
+
+/* The negotiated cipher suite's IANA name ("TLS_AES_128_GCM_SHA256",
+ * "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256") while connected, else "".
+ * *out is static. */
+SS_API int ss_get_cipher_suite(ss_socket *s, const char **out);
+
+/* TCP_NODELAY (AIR 51's Socket.tcpNoDelay): 1 = Nagle's algorithm off, each
+ * flush goes out at once. The default is 1 (AIR's is 0; docs/divergences.md
+ * says why). Setting applies to the live connection at once (its failure is
+ * SS_ERR_SOCKET; the setting is kept) and to later connections. */
+SS_API int ss_get_tcp_no_delay(ss_socket *s, int *out);
+SS_API int ss_set_tcp_no_delay(ss_socket *s, int on);
+
+/* The operating system's handle of the live TCP connection (a file
+ * descriptor; a SOCKET on Windows), or -1 when there is none. It stays the
+ * library's: valid only until the connection ends, for getsockopt() and
+ * setsockopt() only. Never read, write, shut down or close it. */
+SS_API int ss_get_native_handle(ss_socket *s, int64_t *out);
+
 /* ---------------------------------------------------------------------------
  * Typed reads (AS3 IDataInput)
  *

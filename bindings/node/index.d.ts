@@ -239,6 +239,18 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
   minTLSVersion: number;
   /** Negotiated version ("TLSv1.3") while connected, else "". */
   readonly tlsVersion: string;
+  /** ALPN protocols the next connect offers, in order of preference ([] = none). Names: non-empty, no comma, at most 255 bytes. */
+  alpnProtocols: string[];
+  /** The protocol the server chose by ALPN while connected, else null. */
+  readonly negotiatedProtocol: string | null;
+  /** Name to send as SNI and verify the certificate against instead of the connect host; null = the connect host. */
+  serverName: string | null;
+  /** Negotiated cipher suite's IANA name while connected, else "". */
+  readonly cipherSuite: string;
+  /** TCP_NODELAY (default true; AIR's default is false). Applies to the live connection at once. */
+  tcpNoDelay: boolean;
+  /** OS handle (fd / SOCKET) of the live connection, -1 if none: for getsockopt/setsockopt only, never close it. */
+  readonly nativeHandle: number;
 
   readBoolean(): boolean;
   readByte(): number;

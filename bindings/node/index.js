@@ -45,6 +45,7 @@ const sI32 = new Int32Array(scratch, 0, 1);
 const sU32 = new Uint32Array(scratch, 0, 1);
 const sF64 = new Float64Array(scratch, 0, 1);
 const sU64 = new BigUint64Array(scratch, 0, 1);
+const sI64 = new BigInt64Array(scratch, 0, 1);
 const sPtr = new BigUint64Array(1); // char** / void** outs
 const sLen = new BigUint64Array(1); // size_t outs
 const sStr = [null]; // const char** outs (static strings)
@@ -484,6 +485,86 @@ class SecureSocket extends EventDispatcher {
     const rc = api.ss_get_tls_version(this.#h, sStr);
     if (rc !== 0) fail(this.#h, rc);
     return sStr[0];
+  }
+
+  // ---- protocol options and connection facts --------------------------------
+
+  /**
+   * Application protocols (ALPN) the next connect() offers, in order of
+   * preference; [] (the default) offers none. Each name is at most 255 bytes
+   * of UTF-8 (else ArgumentError #2004) and, since the list crosses the C ABI
+   * comma-separated, non-empty and without a comma (else TypeError).
+   */
+  get alpnProtocols() {
+    const v = this.#string(api.ss_get_alpn_protocols);
+    return v === '' ? [] : v.split(',');
+  }
+
+  set alpnProtocols(list) {
+    const names = list === null || list === undefined ? [] : Array.from(list);
+    for (const p of names) {
+      if (typeof p !== 'string' || p === '' || p.includes(',')) {
+        throw new TypeError(`alpnProtocols: each name must be a non-empty string without a comma, not ${JSON.stringify(p)}`);
+      }
+    }
+    const buf = Buffer.from(names.join(','), 'utf8');
+    const rc = api.ss_set_alpn_protocols(this.#h, buf, buf.length);
+    if (rc !== 0) fail(this.#h, rc);
+  }
+
+  /** The protocol the server chose by ALPN while connected; null when none (or not connected). */
+  get negotiatedProtocol() {
+    return this.#string(api.ss_get_negotiated_protocol) || null;
+  }
+
+  /**
+   * The name the next connect() sends as SNI and verifies the certificate
+   * against, instead of the host it connects to; null (the default) uses the
+   * connect host. Verification is otherwise unchanged. Not a DNS name or an
+   * IP address: ArgumentError #2004.
+   */
+  get serverName() {
+    return this.#string(api.ss_get_server_name) || null;
+  }
+
+  set serverName(v) {
+    const buf = Buffer.from(v === null || v === undefined ? '' : String(v), 'utf8');
+    const rc = api.ss_set_server_name(this.#h, buf, buf.length);
+    if (rc !== 0) fail(this.#h, rc);
+  }
+
+  /** The negotiated cipher suite's IANA name ("TLS_AES_128_GCM_SHA256") while connected, else "". */
+  get cipherSuite() {
+    const rc = api.ss_get_cipher_suite(this.#h, sStr);
+    if (rc !== 0) fail(this.#h, rc);
+    return sStr[0];
+  }
+
+  /**
+   * TCP_NODELAY (AIR 51's Socket.tcpNoDelay): true (the default; AIR's is
+   * false) sends each flush at once. Applies to the live connection at once.
+   */
+  get tcpNoDelay() {
+    const rc = api.ss_get_tcp_no_delay(this.#h, sI32);
+    if (rc !== 0) fail(this.#h, rc);
+    return sI32[0] !== 0;
+  }
+
+  set tcpNoDelay(on) {
+    const rc = api.ss_set_tcp_no_delay(this.#h, on ? 1 : 0);
+    if (rc !== 0) fail(this.#h, rc);
+  }
+
+  /**
+   * The OS handle of the live TCP connection (a file descriptor; a SOCKET on
+   * Windows), -1 when there is none. It stays the library's: valid only until
+   * the connection ends, for getsockopt/setsockopt only; never read, write or
+   * close it.
+   */
+  get nativeHandle() {
+    const rc = api.ss_get_native_handle(this.#h, sI64);
+    if (rc !== 0) fail(this.#h, rc);
+    return Number(sI64[0]);
   }
 
   // ---- typed reads (AS3 IDataInput) -----------------------------------------

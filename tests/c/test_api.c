@@ -234,6 +234,15 @@ static int t_revst(ss_socket *s) { const char *v; return ss_get_revocation_statu
 static int t_revd(ss_socket *s) { char *v; size_t n; return ss_get_revocation_detail(s, &v, &n); }
 static int t_chain(ss_socket *s) { char *v; size_t n; return ss_get_server_certificate_chain(s, &v, &n); }
 static int t_der(ss_socket *s) { void *v; size_t n; return ss_get_server_certificate_der(s, 0, &v, &n); }
+static int p_salpn(ss_socket *s) { return ss_set_alpn_protocols(s, "h2", SS_NTS); }
+static int p_galpn(ss_socket *s) { char *v; size_t n; return ss_get_alpn_protocols(s, &v, &n); }
+static int p_neg(ss_socket *s) { char *v; size_t n; return ss_get_negotiated_protocol(s, &v, &n); }
+static int p_ssn(ss_socket *s) { return ss_set_server_name(s, "localhost", SS_NTS); }
+static int p_gsn(ss_socket *s) { char *v; size_t n; return ss_get_server_name(s, &v, &n); }
+static int p_cs(ss_socket *s) { const char *v; return ss_get_cipher_suite(s, &v); }
+static int p_gnd(ss_socket *s) { int v; return ss_get_tcp_no_delay(s, &v); }
+static int p_snd(ss_socket *s) { return ss_set_tcp_no_delay(s, 1); }
+static int p_nh(ss_socket *s) { int64_t v; return ss_get_native_handle(s, &v); }
 static int c_cb(ss_socket *s) { return ss_set_callback(s, cb_nop, NULL); }
 static int c_free(ss_socket *s) { return ss_socket_free(s); }
 
@@ -254,7 +263,11 @@ static const struct {
     {"clear_client_certificate", t_noclient}, {"set_revocation_mode", t_srev},
     {"get_revocation_mode", t_grev}, {"get_revocation_status", t_revst},
     {"get_revocation_detail", t_revd}, {"get_server_certificate_chain", t_chain},
-    {"get_server_certificate_der", t_der}, {NULL, NULL},
+    {"get_server_certificate_der", t_der},
+    {"set_alpn_protocols", p_salpn}, {"get_alpn_protocols", p_galpn},
+    {"get_negotiated_protocol", p_neg}, {"set_server_name", p_ssn}, {"get_server_name", p_gsn},
+    {"get_cipher_suite", p_cs}, {"get_tcp_no_delay", p_gnd}, {"set_tcp_no_delay", p_snd},
+    {"get_native_handle", p_nh}, {NULL, NULL},
 };
 
 static void expect_handle_error(ss_socket *s, const char *what) {

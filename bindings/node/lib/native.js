@@ -84,6 +84,16 @@ const SIGNATURES = [
   'int ss_get_min_tls_version(ss_socket *s, int *out)',
   'int ss_set_min_tls_version(ss_socket *s, int version)',
   'int ss_get_tls_version(ss_socket *s, _Out_ const char **out)',
+  // protocol options and connection facts
+  'int ss_set_alpn_protocols(ss_socket *s, const void *protocols, size_t len)',
+  'int ss_get_alpn_protocols(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_get_negotiated_protocol(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_set_server_name(ss_socket *s, const void *name, size_t len)',
+  'int ss_get_server_name(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_get_cipher_suite(ss_socket *s, _Out_ const char **out)',
+  'int ss_get_tcp_no_delay(ss_socket *s, int *out)',
+  'int ss_set_tcp_no_delay(ss_socket *s, int on)',
+  'int ss_get_native_handle(ss_socket *s, int64_t *out)',
   // typed reads
   'int ss_read_boolean(ss_socket *s, int *out)',
   'int ss_read_byte(ss_socket *s, int8_t *out)',

@@ -21,6 +21,7 @@ from ctypes import (
     c_int8,
     c_int16,
     c_int32,
+    c_int64,
     c_size_t,
     c_uint8,
     c_uint16,
@@ -445,6 +446,80 @@ class SecureSocket(EventDispatcher):
     def tls_version(self) -> str:
         """Negotiated protocol, e.g. ``"TLSv1.3"``, while connected; else ``""``."""
         return self._static_str(self._lib.ss_get_tls_version)
+
+    # ---- protocol options and connection facts -----------------------------
+
+    @property
+    def alpn_protocols(self) -> list[str]:
+        """Application protocols (ALPN, RFC 7301) the next connect offers, in
+        order of preference; ``[]`` (the default) offers none. Each name is at
+        most 255 bytes of UTF-8 (else :class:`ArgumentError`) and, since the
+        list crosses the C ABI comma-separated, non-empty and without a comma
+        (else ``ValueError``). A server that speaks none of them may refuse the
+        handshake (an ``ioError``)."""
+        text = self._take_str(self._lib.ss_get_alpn_protocols)
+        return text.split(",") if text else []
+
+    @alpn_protocols.setter
+    def alpn_protocols(self, protocols: list[str] | tuple[str, ...] | None) -> None:
+        names = list(protocols or [])
+        for p in names:
+            if not isinstance(p, str):
+                raise TypeError(f"alpn_protocols must hold str, not {type(p).__name__}")
+            if "," in p or not p:
+                # The list crosses the C ABI comma-separated.
+                raise ValueError(f"an ALPN protocol name must be non-empty and hold no comma: {p!r}")
+        data = ",".join(names).encode("utf-8")
+        self._set(self._lib.ss_set_alpn_protocols, data, len(data))
+
+    @property
+    def negotiated_protocol(self) -> str | None:
+        """The protocol the server chose by ALPN while connected; ``None``
+        when it chose none, none was offered, or the socket is not connected
+        (like ``ssl.SSLSocket.selected_alpn_protocol()``)."""
+        return self._take_str(self._lib.ss_get_negotiated_protocol) or None
+
+    @property
+    def server_name(self) -> str | None:
+        """The name the next connect sends as SNI and verifies the
+        certificate against, instead of the host it connects to (servers
+        reached by IP address, tunnels, load balancers); ``None`` (the
+        default) uses the connect host. Verification is otherwise unchanged:
+        the certificate must be valid for this name. Not a DNS name or an IP
+        address: :class:`ArgumentError`."""
+        return self._take_str(self._lib.ss_get_server_name) or None
+
+    @server_name.setter
+    def server_name(self, name: str | None) -> None:
+        data = (name or "").encode("utf-8")
+        self._set(self._lib.ss_set_server_name, data, len(data))
+
+    @property
+    def cipher_suite(self) -> str:
+        """The negotiated cipher suite's IANA name, e.g.
+        ``"TLS_AES_128_GCM_SHA256"``, while connected; else ``""``."""
+        return self._static_str(self._lib.ss_get_cipher_suite)
+
+    @property
+    def tcp_no_delay(self) -> bool:
+        """TCP_NODELAY (AIR 51's ``Socket.tcpNoDelay``): ``True`` (the
+        default; AIR's is ``False``) sends each flush at once, Nagle's
+        algorithm off. Setting applies to the live connection at once and to
+        later ones."""
+        return bool(self._get(self._lib.ss_get_tcp_no_delay, c_int()))
+
+    @tcp_no_delay.setter
+    def tcp_no_delay(self, on: bool) -> None:
+        self._set(self._lib.ss_set_tcp_no_delay, 1 if on else 0)
+
+    @property
+    def native_handle(self) -> int:
+        """The OS handle of the live TCP connection (a file descriptor; a
+        SOCKET on Windows), ``-1`` when there is none. It stays the
+        library's: valid only until the connection ends, for
+        ``getsockopt``/``setsockopt`` only (e.g. through
+        ``socket.socket(fileno=os.dup(h))``); never read, write or close it."""
+        return int(self._get(self._lib.ss_get_native_handle, c_int64()))
 
     # ---- typed reads (AS3 IDataInput) --------------------------------------
     #

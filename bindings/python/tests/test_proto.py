@@ -1,0 +1,126 @@
+"""Protocol options and connection facts against the lab: ALPN offered and
+chosen (or not), the server name override, version and cipher suite,
+TCP_NODELAY read back from the kernel with getsockopt()."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+import securesocket
+from securesocket import SecureSocket, TLSVersion
+from labutil import Lab, Recorder, connect, wait_for
+
+
+def outcome(sock: SecureSocket, host: str, port: int) -> Recorder:
+    rec = Recorder(sock)
+    sock.connect(host, port)
+    wait_for(rec.has("connect", "ioError"))
+    return rec
+
+
+def first_line(sock: SecureSocket) -> str:
+    line = b""
+    while not line.endswith(b"\n"):
+        wait_for(lambda: sock.bytes_available > 0)
+        line += bytes([sock.read_unsigned_byte()])
+    return line.decode().rstrip("\n")
+
+
+@pytest.mark.parametrize(
+    "scenario,offer,chosen",
+    [
+        ("alpn", ["http/1.1", "ss-lab/1"], "ss-lab/1"),
+        ("alpn", ["http/1.1"], "http/1.1"),
+        ("alpn", [], None),
+        ("alpnNone", ["ss-lab/1"], None),
+    ],
+)
+def test_alpn(lab: Lab, sock: SecureSocket, scenario: str, offer: list[str], chosen: str | None) -> None:
+    sock.alpn_protocols = offer
+    assert sock.alpn_protocols == offer
+    connect(sock, lab, scenario)
+    assert sock.negotiated_protocol == chosen
+    assert first_line(sock) == f"alpn={chosen or ''} sni=localhost"
+    sock.close()
+    assert sock.negotiated_protocol is None
+
+
+def test_alpn_refused_and_bad_names(lab: Lab, sock: SecureSocket) -> None:
+    sock.alpn_protocols = ["imap"]
+    rec = outcome(sock, lab.host, lab.port("alpn"))
+    err = rec.of("ioError")
+    assert err and "no application protocol" in err[0].detail
+    with pytest.raises(securesocket.ArgumentError):
+        sock.alpn_protocols = ["x" * 256]
+    with pytest.raises(ValueError):
+        sock.alpn_protocols = [""]
+    with pytest.raises(ValueError):
+        sock.alpn_protocols = ["a,b"]
+    assert sock.alpn_protocols == ["imap"]
+    sock.alpn_protocols = None
+    assert sock.alpn_protocols == []
+
+
+def test_server_name(lab: Lab) -> None:
+    with SecureSocket() as s:  # by address, verified for the certificate's name
+        s.server_name = "wrong.example"
+        assert s.server_name == "wrong.example"
+        rec = outcome(s, "127.0.0.1", lab.port("wrongHost"))
+        assert rec.of("connect") and s.server_certificate_status == "trusted"
+    with SecureSocket() as s:  # the server sees it as SNI
+        s.server_name = "localhost"
+        outcome(s, "127.0.0.1", lab.port("alpn"))
+        assert first_line(s) == "alpn= sni=localhost"
+    with SecureSocket() as s:  # a name the certificate lacks: mismatch
+        s.server_name = "wrong.example"
+        rec = outcome(s, lab.host, lab.port("trusted"))
+        assert rec.of("ioError") and "wrong.example" in rec.of("ioError")[0].detail
+        assert s.server_certificate_status == "principalMismatch"
+        with pytest.raises(securesocket.ArgumentError):
+            s.server_name = "not a name"
+        s.server_name = None
+        assert s.server_name is None
+
+
+def test_version_and_cipher(lab: Lab, sock: SecureSocket) -> None:
+    assert sock.cipher_suite == ""
+    connect(sock, lab, "trusted")
+    assert sock.tls_version == "TLSv1.3"
+    assert sock.cipher_suite in ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256")
+    sock.close()
+    assert sock.cipher_suite == ""
+    with SecureSocket() as s:
+        s.min_tls_version = TLSVersion.TLSv1
+        connect(s, lab, "tls10")
+        assert s.cipher_suite.startswith("TLS_ECDHE_ECDSA_WITH_AES_")
+
+
+def kernel_nodelay(sock: SecureSocket) -> bool:
+    h = sock.native_handle
+    assert h >= 0
+    with socket.socket(fileno=os.dup(h)) as view:
+        return view.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_tcp_no_delay(lab: Lab, sock: SecureSocket) -> None:
+    assert sock.native_handle == -1
+    assert sock.tcp_no_delay is True
+    connect(sock, lab, "echo")
+    assert kernel_nodelay(sock)
+    sock.tcp_no_delay = False
+    assert sock.tcp_no_delay is False and not kernel_nodelay(sock)
+    sock.tcp_no_delay = True
+    assert kernel_nodelay(sock)
+    sock.tcp_no_delay = False
+    connect(sock, lab, "echo")  # a new connection starts with the setting
+    assert not kernel_nodelay(sock)
+    # The connection still works after the view of its handle was closed.
+    sock.write_utf_bytes("still here")
+    sock.flush()
+    wait_for(lambda: sock.bytes_available >= 10)
+    assert sock.read_utf_bytes(10) == "still here"
+    sock.close()
+    assert sock.native_handle == -1
