@@ -218,6 +218,9 @@ func (s *Socket) connectServerName(host string) string {
 // attempt's TLS configuration. Callers hold s.mu.
 func (s *Socket) applyProtoConfig(cfg *tls.Config) {
 	cfg.NextProtos = append([]string(nil), s.proto.alpn...)
+	if w := keyLogWriter(); w != nil {
+		cfg.KeyLogWriter = w // SSLKEYLOGFILE (keylog.go)
+	}
 }
 
 // dialPlan is how a connect attempt reaches the server, fixed when Connect

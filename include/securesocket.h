@@ -344,6 +344,19 @@ SS_API int ss_set_min_tls_version(ss_socket *s, int version);
  * *out is static. */
 SS_API int ss_get_tls_version(ss_socket *s, const char **out);
 
+/* ---- SSLKEYLOGFILE: TLS secrets for Wireshark -----------------------------
+ *
+ *   !!! When the environment variable SSLKEYLOGFILE names a file, every TLS
+ *   !!! connection of the process appends its secrets to that file (NSS key
+ *   !!! log format). Anyone who can read it can decrypt that traffic.
+ *
+ * Like curl, Firefox, Python and Node, for debugging with Wireshark. The
+ * variable is read once per process, from the environment the process
+ * started with (setenv() after start is not seen), at the first connect; the
+ * file is opened for appending and created with mode 0600. Unset (the
+ * default): nothing is logged. A file that cannot be opened: nothing is
+ * logged, connections are unaffected. Never set it in production. */
+
 /* ---- Protocol options and connection facts --------------------------------
  * Options set here apply to the next ss_connect() (TCP_NODELAY also to the
  * live connection). None of them loosens verification. */

@@ -2,7 +2,8 @@
  * test_proto.c - the protocol options and connection facts against the lab:
  * ALPN offered and chosen (or not), the server name override (trusted and
  * mismatched, and the SNI the server saw), the cipher suite, TCP_NODELAY read
- * back from the kernel with getsockopt() on ss_get_native_handle().
+ * back from the kernel with getsockopt() on ss_get_native_handle(), the
+ * SSLKEYLOGFILE key log (written by a child process only when it is set).
  */
 #define _GNU_SOURCE
 #include <netinet/in.h>
@@ -10,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -191,15 +195,82 @@ static void test_tcp_no_delay(void) {
   ss_socket_free(s);
 }
 
+/* The child of test_keylog: one TLS 1.3 connection. */
+static void test_keylog_child(void) {
+  if (getenv("SS_KEYLOG_CHILD") == NULL) return;
+  ss_socket *s = ss_socket_new();
+  CHECK(tu_connect(s, "trusted"));
+  ss_socket_free(s);
+}
+
+static const char *self_path;
+
+/* Runs this program's keylog_child test with SSLKEYLOGFILE=path (or unset). */
+static void run_keylog_child(const char *path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("SS_KEYLOG_CHILD", "1", 1);
+    if (path) setenv("SSLKEYLOGFILE", path, 1);
+    else unsetenv("SSLKEYLOGFILE");
+    execl(self_path, self_path, "keylog_child", (char *)NULL);
+    _exit(127);
+  }
+  int status = 0;
+  CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Lines of an NSS key log: LABEL <64 hex> <64..128 hex>. Returns the
+ * number of lines, or -1 if one is malformed. */
+static int nss_lines(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  char label[64], random[80], secret[160];
+  int n = 0, r;
+  while ((r = fscanf(f, "%63s %79s %159s", label, random, secret)) == 3) {
+    size_t rl = strlen(random), sl = strlen(secret);
+    if (rl != 64 || sl < 64 || sl > 128 || strspn(random, "0123456789abcdef") != rl ||
+        strspn(secret, "0123456789abcdef") != sl || strstr(label, "SECRET") == NULL) {
+      n = -1;
+      break;
+    }
+    n++;
+  }
+  if (r != EOF && n >= 0) n = -1;
+  fclose(f);
+  return n;
+}
+
+static void test_keylog(void) {
+  char dir[] = "/tmp/ss-keylog-XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  char path[64];
+  snprintf(path, sizeof path, "%s/keys.log", dir);
+  run_keylog_child(NULL);
+  struct stat st;
+  CHECK(stat(path, &st) != 0); /* nothing without the variable */
+  run_keylog_child(path);
+  CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+  int n = nss_lines(path);
+  CHECK(n >= 4); /* TLS 1.3: four traffic secrets */
+  run_keylog_child(path);
+  CHECK(nss_lines(path) == 2 * n); /* appended */
+  unlink(path);
+  rmdir(dir);
+}
+
 static const tu_test tests[] = {
     {"alpn", test_alpn},
     {"server_name", test_server_name},
     {"cipher_suite", test_cipher_suite},
     {"tcp_no_delay", test_tcp_no_delay},
+    {"keylog", test_keylog},
+    {"keylog_child", test_keylog_child},
     {NULL, NULL},
 };
 
 int main(int argc, char **argv) {
+  self_path = argv[0];
   lab_require();
   return tu_main(argc, argv, tests);
 }

@@ -128,3 +128,42 @@ test('tcpNoDelay read back from the kernel', { skip: process.platform === 'win32
   s.close();
   assert.equal(s.nativeHandle, -1);
 });
+
+// A child process: the library's Go runtime reads SSLKEYLOGFILE from the
+// environment the process started with.
+const CHILD = `
+const ss = require(process.argv[1]);
+const s = new ss.SecureSocket();
+s.connectAsync(process.argv[2], Number(process.argv[3])).then(() => { s.close(); s.destroy(); process.exit(0); },
+  (e) => { console.error(e); process.exit(1); });
+`;
+const NSS_LINE = /^(CLIENT_HANDSHAKE_TRAFFIC_SECRET|SERVER_HANDSHAKE_TRAFFIC_SECRET|CLIENT_TRAFFIC_SECRET_0|SERVER_TRAFFIC_SECRET_0|EXPORTER_SECRET|CLIENT_RANDOM) [0-9a-f]{64} [0-9a-f]{64,128}$/;
+
+test('SSLKEYLOGFILE: a key log only when asked, NSS lines, appended', () => {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const { execFileSync } = require('node:child_process');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ss-keylog-'));
+  const file = path.join(dir, 'keys.log');
+  const child = (keylog) => {
+    const env = { ...process.env };
+    delete env.SSLKEYLOGFILE;
+    if (keylog) env.SSLKEYLOGFILE = keylog;
+    execFileSync(process.execPath, ['-e', CHILD, path.resolve(__dirname, '..'), lab.host, String(port('trusted'))],
+      { env, stdio: 'inherit', timeout: 60000 });
+  };
+  try {
+    child(null);
+    assert.equal(fs.existsSync(file), false);
+    child(file);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    assert.ok(lines.length >= 4);
+    for (const l of lines) assert.match(l, NSS_LINE);
+    child(file);
+    assert.equal(fs.readFileSync(file, 'utf8').trimEnd().split('\n').length, 2 * lines.length);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

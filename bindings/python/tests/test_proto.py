@@ -1,11 +1,16 @@
 """Protocol options and connection facts against the lab: ALPN offered and
 chosen (or not), the server name override, version and cipher suite,
-TCP_NODELAY read back from the kernel with getsockopt()."""
+TCP_NODELAY read back from the kernel with getsockopt(), the SSLKEYLOGFILE
+key log (written by a child process only when the variable is set)."""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -124,3 +129,44 @@ def test_tcp_no_delay(lab: Lab, sock: SecureSocket) -> None:
     assert sock.read_utf_bytes(10) == "still here"
     sock.close()
     assert sock.native_handle == -1
+
+
+# A child process: the library's Go runtime reads SSLKEYLOGFILE from the
+# environment the process started with.
+_KEYLOG_CHILD = """
+import sys, securesocket
+s = securesocket.SecureSocket()
+s.add_event_listener("connect", lambda e: None)
+s.connect(sys.argv[1], int(sys.argv[2]))
+securesocket.run(until=lambda: s.connected or s.server_certificate_status != "unknown", timeout=10)
+assert s.connected, s.failure_detail
+s.close()
+"""
+
+NSS_LINE = re.compile(
+    r"(CLIENT_HANDSHAKE_TRAFFIC_SECRET|SERVER_HANDSHAKE_TRAFFIC_SECRET|CLIENT_TRAFFIC_SECRET_0"
+    r"|SERVER_TRAFFIC_SECRET_0|EXPORTER_SECRET|CLIENT_RANDOM) [0-9a-f]{64} [0-9a-f]{64,128}"
+)
+
+
+def test_key_log_only_when_asked(lab: Lab, tmp_path: Path) -> None:
+    path = tmp_path / "keys.log"
+
+    def child(keylog: Path | None) -> None:
+        env = {k: v for k, v in os.environ.items() if k != "SSLKEYLOGFILE"}
+        env["PYTHONPATH"] = str(Path(securesocket.__file__).resolve().parents[1])
+        if keylog is not None:
+            env["SSLKEYLOGFILE"] = str(keylog)
+        subprocess.run(
+            [sys.executable, "-c", _KEYLOG_CHILD, lab.host, str(lab.port("trusted"))],
+            env=env, check=True, timeout=60,
+        )
+
+    child(None)
+    assert not path.exists()
+    child(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    lines = path.read_text().splitlines()
+    assert len(lines) >= 4 and all(NSS_LINE.fullmatch(line) for line in lines), lines
+    child(path)
+    assert len(path.read_text().splitlines()) == 2 * len(lines)  # appended
