@@ -52,7 +52,7 @@ func ssgo_set_server_name(h *C.ss_socket, name *C.ssi_cchar, n C.size_t) (rc C.i
 	if s == nil {
 		return rc
 	}
-	v, rc := inString(h, name, n, "name")
+	v, rc := inStringCopy(h, name, n, "name")
 	if rc != codeOK {
 		return rc
 	}
@@ -87,4 +87,23 @@ func ssgo_set_tcp_no_delay(h *C.ss_socket, on C.int) (rc C.int) {
 //export ssgo_get_native_handle
 func ssgo_get_native_handle(h *C.ss_socket, out *C.int64_t) C.int {
 	return getNum(h, out, func(s *core.Socket) C.int64_t { return C.int64_t(s.NativeHandle()) })
+}
+
+//export ssgo_set_proxy
+func ssgo_set_proxy(h *C.ss_socket, u *C.ssi_cchar, n C.size_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	v, rc := inStringCopy(h, u, n, "url")
+	if rc != codeOK {
+		return rc
+	}
+	return result(h, s.SetProxy(v))
+}
+
+//export ssgo_get_proxy
+func ssgo_get_proxy(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
+	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.Proxy(), nil })
 }

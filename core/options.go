@@ -17,6 +17,7 @@ type protoOptions struct {
 	// delay is tcpNoDelay's inverse, so that the zero value is the default
 	// (tcpNoDelay true, Nagle off).
 	delay bool
+	proxy *proxyConfig // nil: connect directly (proxy.go)
 }
 
 // Limits of ALPN protocol names: RFC 7301 allows 1 to 255 bytes each in a
@@ -227,17 +228,24 @@ func (s *Socket) applyProtoConfig(cfg *tls.Config) {
 // is called.
 type dialPlan struct {
 	noDelay bool
+	proxy   *proxyConfig
 }
 
 // dialPlan returns the plan of a connect attempt. Callers hold s.mu.
 func (s *Socket) dialPlan() dialPlan {
-	return dialPlan{noDelay: !s.proto.delay}
+	return dialPlan{noDelay: !s.proto.delay, proxy: s.proto.proxy}
 }
 
 // dial opens the TCP connection to host:port and applies the options.
 func (p dialPlan) dial(ctx context.Context, host string, port int) (net.Conn, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)))
+	var c net.Conn
+	var err error
+	if p.proxy != nil {
+		c, err = p.proxy.dial(ctx, host, port)
+	} else {
+		var d net.Dialer
+		c, err = d.DialContext(ctx, "tcp", net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)))
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -408,6 +408,25 @@ SS_API int ss_set_tcp_no_delay(ss_socket *s, int on);
  * setsockopt() only. Never read, write, shut down or close it. */
 SS_API int ss_get_native_handle(ss_socket *s, int64_t *out);
 
+/* A proxy for the next ss_connect() calls, as a URL (len bytes or SS_NTS):
+ *   "http://[user:password@]host:port"     HTTP CONNECT tunnel (Basic credentials)
+ *   "socks5://[user:password@]host:port"   SOCKS5, username/password (RFC 1929)
+ *   "socks5h://..."                        the same
+ * Reserved characters in the credentials are percent-encoded. The proxy only
+ * carries bytes: the TLS handshake and every certificate check run end to
+ * end with the host given to ss_connect(), and that name is what the proxy
+ * is asked to reach (a SOCKS5 proxy resolves it: no local DNS lookup). A
+ * proxy failure (unreachable, credentials refused, destination refused) is
+ * the connect's SS_EVENT_IO_ERROR #2031 with status "unknown" and a detail
+ * naming the proxy (never the password). Remote address and port are then the
+ * proxy's. The environment (ALL_PROXY, HTTPS_PROXY) is never read. "" (or
+ * NULL with len 0) removes the proxy. Another scheme, a path, or a missing
+ * port is SS_ERR_BAD_PARAM and changes nothing. */
+SS_API int ss_set_proxy(ss_socket *s, const char *url, size_t len);
+/* The proxy URL with its password replaced by "xxxxx" ("" if none). Free
+ * *out with ss_free(). */
+SS_API int ss_get_proxy(ss_socket *s, char **out, size_t *out_len);
+
 /* ---------------------------------------------------------------------------
  * Typed reads (AS3 IDataInput)
  *

@@ -251,6 +251,8 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
   tcpNoDelay: boolean;
   /** OS handle (fd / SOCKET) of the live connection, -1 if none: for getsockopt/setsockopt only, never close it. */
   readonly nativeHandle: number;
+  /** Proxy URL of the next connects ('http://', 'socks5://', 'socks5h://', with optional user:password@), null = direct. Reads back with the password as "xxxxx". */
+  proxy: string | null;
 
   readBoolean(): boolean;
   readByte(): number;

@@ -567,6 +567,25 @@ class SecureSocket extends EventDispatcher {
     return Number(sI64[0]);
   }
 
+  /**
+   * The proxy of the next connects, as a URL: 'http://[user:password@]host:port'
+   * (HTTP CONNECT) or 'socks5://...' / 'socks5h://...' (SOCKS5; the proxy
+   * resolves the name); null (the default) connects directly. Reads back with
+   * the password replaced by "xxxxx". TLS and every certificate check run end
+   * to end with the connect host. Proxy failures are the connect's ioError
+   * (status "unknown", detail naming the proxy). ALL_PROXY/HTTPS_PROXY are
+   * never read. A bad URL: ArgumentError #2004.
+   */
+  get proxy() {
+    return this.#string(api.ss_get_proxy) || null;
+  }
+
+  set proxy(url) {
+    const buf = Buffer.from(url === null || url === undefined ? '' : String(url), 'utf8');
+    const rc = api.ss_set_proxy(this.#h, buf, buf.length);
+    if (rc !== 0) fail(this.#h, rc);
+  }
+
   // ---- typed reads (AS3 IDataInput) -----------------------------------------
   // Each throws EOFError #2030 (consuming nothing) if too little input is
   // buffered, IOError #2002 if the socket is not open.

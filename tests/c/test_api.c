@@ -243,6 +243,8 @@ static int p_cs(ss_socket *s) { const char *v; return ss_get_cipher_suite(s, &v)
 static int p_gnd(ss_socket *s) { int v; return ss_get_tcp_no_delay(s, &v); }
 static int p_snd(ss_socket *s) { return ss_set_tcp_no_delay(s, 1); }
 static int p_nh(ss_socket *s) { int64_t v; return ss_get_native_handle(s, &v); }
+static int p_sp(ss_socket *s) { return ss_set_proxy(s, "", 0); }
+static int p_gp(ss_socket *s) { char *v; size_t n; return ss_get_proxy(s, &v, &n); }
 static int c_cb(ss_socket *s) { return ss_set_callback(s, cb_nop, NULL); }
 static int c_free(ss_socket *s) { return ss_socket_free(s); }
 
@@ -267,7 +269,7 @@ static const struct {
     {"set_alpn_protocols", p_salpn}, {"get_alpn_protocols", p_galpn},
     {"get_negotiated_protocol", p_neg}, {"set_server_name", p_ssn}, {"get_server_name", p_gsn},
     {"get_cipher_suite", p_cs}, {"get_tcp_no_delay", p_gnd}, {"set_tcp_no_delay", p_snd},
-    {"get_native_handle", p_nh}, {NULL, NULL},
+    {"get_native_handle", p_nh}, {"set_proxy", p_sp}, {"get_proxy", p_gp}, {NULL, NULL},
 };
 
 static void expect_handle_error(ss_socket *s, const char *what) {

@@ -2,7 +2,8 @@
  * test_proto.c - the protocol options and connection facts against the lab:
  * ALPN offered and chosen (or not), the server name override (trusted and
  * mismatched, and the SNI the server saw), the cipher suite, TCP_NODELAY read
- * back from the kernel with getsockopt() on ss_get_native_handle(), the
+ * back from the kernel with getsockopt() on ss_get_native_handle(), HTTP
+ * CONNECT and SOCKS5 proxies with a good and a bad certificate behind, the
  * SSLKEYLOGFILE key log (written by a child process only when it is set).
  */
 #define _GNU_SOURCE
@@ -17,14 +18,19 @@
 
 #include "testutil.h"
 
-static int connect_to(ss_socket *s, const char *host, const char *scenario, tu_event *e) {
-  CHECK_OK(s, ss_connect(s, host, SS_NTS, lab_port(scenario)));
+static int connect_to_port(ss_socket *s, const char *host, int port, tu_event *e) {
+  CHECK_OK(s, ss_connect(s, host, SS_NTS, port));
   if (!tu_wait_event(s, 0, 30000, e)) {
-    fprintf(stderr, "%s: no event\n", scenario);
+    fprintf(stderr, "%s:%d: no event\n", host, port);
     tu_failures++;
+    memset(e, 0, sizeof *e);
     return 0;
   }
   return e->type == SS_EVENT_CONNECT;
+}
+
+static int connect_to(ss_socket *s, const char *host, const char *scenario, tu_event *e) {
+  return connect_to_port(s, host, lab_port(scenario), e);
 }
 
 /* Reads the server's first line (up to LF, without it) into buf. */
@@ -195,6 +201,88 @@ static void test_tcp_no_delay(void) {
   ss_socket_free(s);
 }
 
+/* Percent-encodes src into dst (URL user info). */
+static void pct(char *dst, size_t cap, const char *src) {
+  size_t n = 0;
+  for (; *src && n + 4 < cap; src++) {
+    unsigned char c = (unsigned char)*src;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_')
+      dst[n++] = (char)c;
+    else
+      n += (size_t)snprintf(dst + n, cap - n, "%%%02X", c);
+  }
+  dst[n] = 0;
+}
+
+/* Each proxy kind with a good and a bad certificate behind it, and the
+ * proxy's own refusals. */
+static void test_proxies(void) {
+  char user[64], pass[64], good[160], wrong[160];
+  pct(user, sizeof user, lab_file("user"));
+  pct(pass, sizeof pass, lab_file("password"));
+  snprintf(good, sizeof good, "%s:%s@", user, pass);
+  snprintf(wrong, sizeof wrong, "%s:nope@", user);
+  char trusted[128], expired[128];
+  snprintf(trusted, sizeof trusted, "%s", lab_file("trusted_host"));
+  snprintf(expired, sizeof expired, "%s", lab_file("expired_host"));
+  int port = lab_port("port");
+  static const struct {
+    const char *scheme, *scenario;
+    int creds; /* 0 none, 1 good, 2 wrong */
+    int expired;
+    const char *status, *detail;
+  } cases[] = {
+      {"http", "httpProxy", 0, 0, SS_CERT_TRUSTED, NULL},
+      {"http", "httpProxy", 0, 1, SS_CERT_EXPIRED, "expired"},
+      {"http", "httpProxyAuth", 1, 0, SS_CERT_TRUSTED, NULL},
+      {"http", "httpProxyAuth", 1, 1, SS_CERT_EXPIRED, "expired"},
+      {"http", "httpProxyAuth", 2, 0, SS_CERT_UNKNOWN, "407 Proxy Authentication Required"},
+      {"socks5", "socks5Proxy", 0, 0, SS_CERT_TRUSTED, NULL},
+      {"socks5h", "socks5Proxy", 0, 1, SS_CERT_EXPIRED, "expired"},
+      {"socks5", "socks5ProxyAuth", 1, 0, SS_CERT_TRUSTED, NULL},
+      {"socks5", "socks5ProxyAuth", 1, 1, SS_CERT_EXPIRED, "expired"},
+      {"socks5", "socks5ProxyAuth", 2, 0, SS_CERT_UNKNOWN, "authentication failed"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char url[300];
+    snprintf(url, sizeof url, "%s://%s127.0.0.1:%d", cases[i].scheme,
+             cases[i].creds == 1 ? good : cases[i].creds == 2 ? wrong : "", lab_port(cases[i].scenario));
+    ss_socket *s = ss_socket_new();
+    CHECK_OK(s, ss_set_proxy(s, url, SS_NTS));
+    const char *host = cases[i].expired ? expired : trusted;
+    tu_event e;
+    int ok = connect_to_port(s, host, port, &e);
+    const char *st = "";
+    ss_get_server_certificate_status(s, &st);
+    if (strcmp(st, cases[i].status) != 0 || ok != (cases[i].detail == NULL) ||
+        (cases[i].detail && strstr(e.detail, cases[i].detail) == NULL) || strstr(e.detail, "nope") != NULL) {
+      fprintf(stderr, "%s via %s: status %s, event %s, detail %s\n", host, url, st, e.type_name, e.detail);
+      tu_failures++;
+    }
+    if (ok) {
+      CHECK_OK(s, ss_write_utf_bytes(s, "hello\n", 6));
+      CHECK_OK(s, ss_flush(s));
+      char line[64];
+      read_line(s, line, sizeof line);
+      CHECK(strcmp(line, "hello") == 0);
+    }
+    ss_socket_free(s);
+  }
+  /* The setting reads back without the password; bad URLs change nothing. */
+  ss_socket *s = ss_socket_new();
+  CHECK_OK(s, ss_set_proxy(s, "socks5://u:secret@proxy.example:1080", SS_NTS));
+  CHECK_RC(s, ss_set_proxy(s, "https://proxy.example:1", SS_NTS), SS_ERR_BAD_PARAM);
+  CHECK_RC(s, ss_set_proxy(s, "http://proxy.example", SS_NTS), SS_ERR_BAD_PARAM);
+  char *v = take(s, ss_get_proxy);
+  CHECK(v && strcmp(v, "socks5://u:xxxxx@proxy.example:1080") == 0);
+  ss_free(v);
+  CHECK_OK(s, ss_set_proxy(s, NULL, 0));
+  v = take(s, ss_get_proxy);
+  CHECK(v && v[0] == 0);
+  ss_free(v);
+  ss_socket_free(s);
+}
+
 /* The child of test_keylog: one TLS 1.3 connection. */
 static void test_keylog_child(void) {
   if (getenv("SS_KEYLOG_CHILD") == NULL) return;
@@ -264,6 +352,7 @@ static const tu_test tests[] = {
     {"server_name", test_server_name},
     {"cipher_suite", test_cipher_suite},
     {"tcp_no_delay", test_tcp_no_delay},
+    {"proxies", test_proxies},
     {"keylog", test_keylog},
     {"keylog_child", test_keylog_child},
     {NULL, NULL},

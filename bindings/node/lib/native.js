@@ -94,6 +94,8 @@ const SIGNATURES = [
   'int ss_get_tcp_no_delay(ss_socket *s, int *out)',
   'int ss_set_tcp_no_delay(ss_socket *s, int on)',
   'int ss_get_native_handle(ss_socket *s, int64_t *out)',
+  'int ss_set_proxy(ss_socket *s, const void *url, size_t len)',
+  'int ss_get_proxy(ss_socket *s, void **out, size_t *out_len)',
   // typed reads
   'int ss_read_boolean(ss_socket *s, int *out)',
   'int ss_read_byte(ss_socket *s, int8_t *out)',

@@ -167,3 +167,52 @@ test('SSLKEYLOGFILE: a key log only when asked, NSS lines, appended', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+function proxyURL(scheme, scenario, password) {
+  const creds = password === null ? '' : `${encodeURIComponent(lab.proxy.user)}:${encodeURIComponent(password)}@`;
+  return `${scheme}://${creds}127.0.0.1:${port(scenario)}`;
+}
+
+for (const [scheme, scenario, auth] of [
+  ['http', 'httpProxy', false], ['http', 'httpProxyAuth', true],
+  ['socks5', 'socks5Proxy', false], ['socks5h', 'socks5ProxyAuth', true],
+]) {
+  for (const behind of ['trusted_host', 'expired_host']) {
+    test(`proxy ${scenario} (${scheme}) to ${behind}`, async (t) => {
+      const s = sock(t);
+      s.proxy = proxyURL(scheme, scenario, auth ? lab.proxy.password : null);
+      const ev = firstEvent(s, ['connect', 'ioError']);
+      s.connect(lab.proxy[behind], lab.proxy.port);
+      const e = await ev;
+      if (behind === 'trusted_host') {
+        assert.equal(e.type, 'connect');
+        assert.equal(s.serverCertificateStatus, 'trusted');
+        s.writeUTFBytes('through the proxy\n');
+        s.flush();
+        assert.equal(await firstLine(s), 'through the proxy');
+      } else {
+        assert.equal(e.type, 'ioError');
+        assert.match(e.detail, /expired/);
+        assert.equal(s.serverCertificateStatus, 'expired');
+      }
+    });
+  }
+}
+
+test('proxy refusals and settings', async (t) => {
+  for (const [scheme, scenario, reason] of [['http', 'httpProxyAuth', /407/], ['socks5', 'socks5ProxyAuth', /authentication failed/]]) {
+    const s = sock(t);
+    s.proxy = proxyURL(scheme, scenario, 'nope');
+    assert.ok(!s.proxy.includes('nope') && s.proxy.includes('xxxxx'));
+    const ev = firstEvent(s, ['connect', 'ioError']);
+    s.connect(lab.proxy.trusted_host, lab.proxy.port);
+    const e = await ev;
+    assert.equal(e.type, 'ioError');
+    assert.match(e.detail, reason);
+    assert.match(e.detail, /proxy 127\.0\.0\.1:/);
+    assert.equal(s.serverCertificateStatus, 'unknown');
+    assert.throws(() => { s.proxy = 'https://proxy.example:1'; }, { errorID: 2004 });
+    s.proxy = null;
+    assert.equal(s.proxy, null);
+  }
+});

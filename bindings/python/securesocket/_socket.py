@@ -521,6 +521,23 @@ class SecureSocket(EventDispatcher):
         ``socket.socket(fileno=os.dup(h))``); never read, write or close it."""
         return int(self._get(self._lib.ss_get_native_handle, c_int64()))
 
+    @property
+    def proxy(self) -> str | None:
+        """The proxy of the next connects, as a URL: ``http://[user:password@]host:port``
+        (HTTP CONNECT) or ``socks5://...``/``socks5h://...`` (SOCKS5; the proxy
+        resolves the name); ``None`` (the default) connects directly. Reads
+        back with the password replaced by ``xxxxx``. The TLS handshake and
+        every certificate check run end to end with the connect host, never
+        with the proxy. Proxy failures are the connect's ``ioError`` with
+        status ``unknown`` and a detail naming the proxy. ``ALL_PROXY`` and
+        ``HTTPS_PROXY`` are never read. A bad URL: :class:`ArgumentError`."""
+        return self._take_str(self._lib.ss_get_proxy) or None
+
+    @proxy.setter
+    def proxy(self, url: str | None) -> None:
+        data = (url or "").encode("utf-8")
+        self._set(self._lib.ss_set_proxy, data, len(data))
+
     # ---- typed reads (AS3 IDataInput) --------------------------------------
     #
     # Each: one call, then the value. The out-variable is made per call (a

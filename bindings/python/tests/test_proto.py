@@ -170,3 +170,45 @@ def test_key_log_only_when_asked(lab: Lab, tmp_path: Path) -> None:
     assert len(lines) >= 4 and all(NSS_LINE.fullmatch(line) for line in lines), lines
     child(path)
     assert len(path.read_text().splitlines()) == 2 * len(lines)  # appended
+
+
+def _proxy_url(lab: Lab, scheme: str, scenario: str, creds: str | None) -> str:
+    from urllib.parse import quote
+
+    user = "" if creds is None else f"{quote(lab.desc['proxy']['user'], safe='')}:{quote(creds, safe='')}@"
+    return f"{scheme}://{user}127.0.0.1:{lab.port(scenario)}"
+
+
+@pytest.mark.parametrize(
+    "scheme,scenario,auth",
+    [("http", "httpProxy", False), ("http", "httpProxyAuth", True), ("socks5", "socks5Proxy", False),
+     ("socks5h", "socks5ProxyAuth", True)],
+)
+@pytest.mark.parametrize("behind", ["trusted_host", "expired_host"])
+def test_proxy(lab: Lab, sock: SecureSocket, scheme: str, scenario: str, auth: bool, behind: str) -> None:
+    p = lab.desc["proxy"]
+    sock.proxy = _proxy_url(lab, scheme, scenario, p["password"] if auth else None)
+    rec = outcome(sock, p[behind], p["port"])
+    if behind == "trusted_host":
+        assert rec.of("connect") and sock.server_certificate_status == "trusted"
+        sock.write_utf_bytes("through the proxy\n")
+        sock.flush()
+        assert first_line(sock) == "through the proxy"
+    else:
+        assert rec.of("ioError") and "expired" in rec.of("ioError")[0].detail
+        assert sock.server_certificate_status == "expired"
+
+
+@pytest.mark.parametrize("scheme,scenario,reason", [("http", "httpProxyAuth", "407"), ("socks5", "socks5ProxyAuth", "authentication failed")])
+def test_proxy_refuses(lab: Lab, sock: SecureSocket, scheme: str, scenario: str, reason: str) -> None:
+    p = lab.desc["proxy"]
+    sock.proxy = _proxy_url(lab, scheme, scenario, "nope")
+    assert sock.proxy is not None and "nope" not in sock.proxy and "xxxxx" in sock.proxy
+    rec = outcome(sock, p["trusted_host"], p["port"])
+    err = rec.of("ioError")
+    assert err and reason in err[0].detail and "proxy 127.0.0.1:" in err[0].detail
+    assert sock.server_certificate_status == "unknown"
+    with pytest.raises(securesocket.ArgumentError):
+        sock.proxy = "https://proxy.example:1"
+    sock.proxy = None
+    assert sock.proxy is None
