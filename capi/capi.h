@@ -70,4 +70,8 @@ SSI_HIDDEN char *ssi_dup(const char *p, size_t n);
  * distinct strings getters return (statuses, endians, TLS versions). */
 SSI_HIDDEN const char *ssi_intern(const char *p, size_t n);
 
+/* "securesocket: out of memory", static: ss_error_text's answer when it
+ * cannot intern a text. */
+extern SSI_HIDDEN const char ssi_text_nomem[];
+
 #endif

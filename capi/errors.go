@@ -15,15 +15,57 @@ import (
 	"github.com/securesocket/securesocket/core"
 )
 
-// Return codes that are not -(AS3 id); the header defines the same values.
+// Return codes that are not -(AS3 id), taken from the header itself
+// (include/securesocket.h is their one source).
 const (
-	codeOK       = C.int(0)
-	codeHandle   = C.int(-1)
-	codePanic    = C.int(-2)
-	codeNoMem    = C.int(-3)
-	codeForked   = C.int(-4)
-	codeInternal = C.int(-5)
+	codeOK       = C.int(C.SS_OK)
+	codeHandle   = C.int(C.SS_ERR_HANDLE)
+	codePanic    = C.int(C.SS_ERR_PANIC)
+	codeNoMem    = C.int(C.SS_ERR_NOMEM)
+	codeForked   = C.int(C.SS_ERR_FORKED)
+	codeInternal = C.int(C.SS_ERR_INTERNAL)
 )
+
+// ownTexts are the texts of the return codes without an AS3 id, for
+// ss_error_text.
+var ownTexts = map[C.int]string{
+	codeOK:       "securesocket: no error",
+	codeHandle:   "securesocket: invalid handle (NULL, freed, or not from ss_socket_new)",
+	codePanic:    "securesocket: internal error (a bug: please report it with ss_error_message's text)",
+	codeNoMem:    "securesocket: out of memory",
+	codeForked:   "securesocket: the library cannot be used in a child created by fork()",
+	codeInternal: "securesocket: a failure without an AS3 error id (ss_error_message says which)",
+}
+
+//export ssgo_error_text
+func ssgo_error_text(code C.int) (text *C.ssi_cchar) {
+	defer func() {
+		if recover() != nil {
+			text = (*C.ssi_cchar)(unsafe.Pointer(&C.ssi_text_nomem))
+		}
+	}()
+	var msg string
+	if t, ok := ownTexts[code]; ok {
+		msg = t
+	} else {
+		id := int(code)
+		if id < 0 {
+			id = -id
+		}
+		var known bool
+		if msg, known = core.ErrorText(id); !known {
+			// A fixed text: interning "Error #<id>" for every id a caller
+			// tries would grow without bound.
+			msg = "securesocket: not a code of this library"
+		}
+	}
+	p := C.ssi_intern(cstr(msg), C.size_t(len(msg)))
+	if p == nil {
+		// Out of memory for a new interned string: a static C literal.
+		return (*C.ssi_cchar)(unsafe.Pointer(&C.ssi_text_nomem))
+	}
+	return p
+}
 
 // forked reports whether this process is a child created by fork(). Reading
 // a C variable is a plain load, not a cgo call.
@@ -64,6 +106,13 @@ func nullArg(h *C.ss_socket, param string) C.int {
 
 func rangeErr(h *C.ss_socket, detail string) C.int {
 	e := *core.ErrRange
+	e.Detail = detail
+	return fail(h, &e)
+}
+
+// nullObject is AS3's TypeError #1009, what AIR throws for connect(null, port).
+func nullObject(h *C.ss_socket, detail string) C.int {
+	e := *core.ErrNullObject
 	e.Detail = detail
 	return fail(h, &e)
 }

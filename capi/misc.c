@@ -32,6 +32,8 @@ const char *ss_version(void) { return SS_VERSION; }
 
 int ss_version_number(void) { return SS_VERSION_NUMBER; }
 
+const char ssi_text_nomem[] = "securesocket: out of memory";
+
 char *ssi_dup(const char *p, size_t n) {
   SSI_GO_ARG(p);
   SSI_GO_ARG(n);

@@ -59,7 +59,7 @@ func ssgo_get_bytes_available(h *C.ss_socket, out *C.uint64_t) C.int {
 
 //export ssgo_get_bytes_pending
 func ssgo_get_bytes_pending(h *C.ss_socket, out *C.uint64_t) C.int {
-	return getNum(h, out, func(s *core.Socket) C.uint64_t { return C.uint64_t(s.BytesPending()) })
+	return readNum(h, out, (*core.Socket).BytesPendingChecked, func(v int) C.uint64_t { return C.uint64_t(v) })
 }
 
 //export ssgo_get_endian
@@ -115,14 +115,37 @@ func ssgo_set_timeout(h *C.ss_socket, ms C.uint32_t) (rc C.int) {
 	return codeOK
 }
 
+// getAddress is the shape of the address getters: AS3 has null where there
+// is no connection, so "" from core becomes *out = NULL, *out_len = 0.
+func getAddress(h *C.ss_socket, out **C.char, outLen *C.size_t, get func(*core.Socket) string) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	if outLen == nil {
+		return nullArg(h, "out_len")
+	}
+	v := get(s)
+	if v == "" {
+		store(out, nil)
+		store(outLen, 0)
+		return codeOK
+	}
+	return outString(h, v, out, outLen)
+}
+
 //export ssgo_get_local_address
 func ssgo_get_local_address(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
-	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.LocalAddress(), nil })
+	return getAddress(h, out, outLen, (*core.Socket).LocalAddress)
 }
 
 //export ssgo_get_remote_address
 func ssgo_get_remote_address(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
-	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.RemoteAddress(), nil })
+	return getAddress(h, out, outLen, (*core.Socket).RemoteAddress)
 }
 
 //export ssgo_get_local_port

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -590,6 +591,16 @@ static int wait_events(int timeout_ms) {
   }
 }
 
+/* An error event that ss_dispatch() discards because its socket has no
+ * callback is not dropped silently: one line on stderr, as AIR's debugger
+ * reports an unhandled IOErrorEvent (the header, ss_set_callback). */
+static void report_unhandled(const ssi_node *n) {
+  fprintf(stderr, "securesocket: unhandled %s (the socket has no callback): %.*s (%.*s)\n", n->type_name,
+          (int)(n->text_len < 4096 ? n->text_len : 4096), n->text != NULL ? n->text : "",
+          (int)(n->detail_len < 4096 ? n->detail_len : 4096), n->detail != NULL ? n->detail : "");
+  fflush(stderr);
+}
+
 int ss_dispatch(int timeout_ms) {
   if (ssi_forked) return SS_ERR_FORKED;
   if (!fds_ready()) return SS_ERR_NOMEM;
@@ -613,6 +624,8 @@ int ss_dispatch(int timeout_ms) {
       fill_event(&ev, done);
       cb(&ev, user); /* no lock held: it may call anything */
       ran++;
+    } else if (done->type == SS_EVENT_IO_ERROR || done->type == SS_EVENT_SECURITY_ERROR) {
+      report_unhandled(done);
     }
     node_clear(done);
     pthread_mutex_lock(&mu);

@@ -110,6 +110,37 @@ func ssgo_read_bytes(h *C.ss_socket, buf unsafe.Pointer, capacity, length C.size
 	return codeOK
 }
 
+//export ssgo_read_bytes_alloc
+func ssgo_read_bytes_alloc(h *C.ss_socket, length C.size_t, out *unsafe.Pointer, outLen *C.size_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if out == nil {
+		return nullArg(h, "out")
+	}
+	if outLen == nil {
+		return nullArg(h, "out_len")
+	}
+	if length > maxIn {
+		return rangeErr(h, "length over 2 GiB")
+	}
+	// core checks the state (#2002) and the input (#2030) before it copies:
+	// nothing is allocated for a read that cannot succeed.
+	b, err := s.ReadBytes(int(length))
+	if err != nil {
+		return fail(h, err)
+	}
+	p := C.ssi_dup(cstr(unsafe.String(unsafe.SliceData(b), len(b))), C.size_t(len(b)))
+	if p == nil {
+		return noMem(h)
+	}
+	store(out, unsafe.Pointer(p))
+	store(outLen, C.size_t(len(b)))
+	return codeOK
+}
+
 // readString is the shape of the string reads.
 func readString(h *C.ss_socket, out **C.char, outLen *C.size_t, read func(*core.Socket) (string, error)) (rc C.int) {
 	defer guard(h, &rc)

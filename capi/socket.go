@@ -79,7 +79,8 @@ func ssgo_connect(h *C.ss_socket, host *C.ssi_cchar, n C.size_t, port C.int) (rc
 		return rc
 	}
 	if host == nil {
-		return nullArg(h, "host")
+		// AIR: connect(null, port) is TypeError #1009, whatever len says.
+		return nullObject(h, "host is NULL")
 	}
 	name, rc := inStringCopy(h, host, n, "host")
 	if rc != codeOK {

@@ -65,7 +65,44 @@ var (
 	ErrBadEnum       = &Error{ID: ErrIDBadEnum, Class: "ArgumentError", Msg: "Parameter %1 must be one of the accepted values."}
 	ErrNull          = &Error{ID: ErrIDNull, Class: "TypeError", Msg: "Parameter %1 must be non-null."}
 	ErrBadParam      = &Error{ID: ErrIDBadParam, Class: "ArgumentError", Msg: "One of the parameters is invalid."}
+	ErrNullObject    = &Error{ID: ErrIDNullObject, Class: "TypeError", Msg: "Cannot access a property or method of a null object reference."}
 )
+
+// errorTable holds every AS3 error the library reports, by id: the returned
+// errors above and the ids events carry (ioError 2031, securityError 2048).
+var errorTable = map[int]*Error{
+	ErrIDNullObject:  ErrNullObject,
+	ErrIDInvalidSock: ErrInvalidSocket,
+	ErrIDBadPort:     ErrBadPort,
+	ErrIDBadParam:    ErrBadParam,
+	ErrIDRange:       ErrRange,
+	ErrIDNull:        ErrNull,
+	ErrIDBadEnum:     ErrBadEnum,
+	ErrIDEOF:         ErrEOF,
+	ErrIDSocketError: {ID: ErrIDSocketError, Class: "IOError", Msg: "Socket Error."},
+	ErrIDSecurity:    {ID: ErrIDSecurity, Class: "SecurityError", Msg: "Security sandbox violation: %1 cannot load data from %2."},
+}
+
+// ErrorText returns the AS3 runtime's text for error id, without detail:
+// ErrorText(2030) is "Error #2030: End of file was encountered.". Parameter
+// placeholders stay as the runtime's table has them ("%1"). An id the
+// library never reports gives "Error #<id>", as the runtime prints an id
+// it has no text for; ok is false then.
+func ErrorText(id int) (text string, ok bool) {
+	if e := errorTable[id]; e != nil {
+		return e.Error(), true
+	}
+	return fmt.Sprintf("Error #%d", id), false
+}
+
+// ErrorClass returns the AS3 error class of id ("EOFError"), or "Error" for
+// an id the library never reports.
+func ErrorClass(id int) string {
+	if e := errorTable[id]; e != nil {
+		return e.Class
+	}
+	return "Error"
+}
 
 func newErr(proto *Error, detail string, cause error) *Error {
 	e := *proto

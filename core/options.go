@@ -164,7 +164,8 @@ func (s *Socket) TCPNoDelay() bool {
 
 // SetTCPNoDelay sets TCP_NODELAY for the next connections and on the live
 // one at once. It fails only if the kernel refuses the option on the live
-// connection (IOError #2031 with the reason); the setting is kept.
+// connection, which happens only once that is gone (IOError #2002 with the
+// reason); the setting is kept.
 func (s *Socket) SetTCPNoDelay(on bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -174,7 +175,8 @@ func (s *Socket) SetTCPNoDelay(on bool) error {
 	}
 	if tcp, ok := s.link.tc.NetConn().(*net.TCPConn); ok {
 		if err := tcp.SetNoDelay(on); err != nil {
-			return newErr(&Error{ID: ErrIDSocketError, Class: "IOError", Msg: "Socket Error."}, describeNetError(err), err)
+			// The kernel refuses it only on a connection that is gone.
+			return newErr(ErrInvalidSocket, "TCP_NODELAY: "+describeNetError(err), err)
 		}
 	}
 	return nil

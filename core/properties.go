@@ -37,6 +37,20 @@ func (s *Socket) BytesPending() int {
 	return n
 }
 
+// BytesPendingChecked is BytesPending with AIR's check: IOError #2002 on
+// a socket that was never connected (connect was never called), where AIR
+// throws. After the first connect it is BytesPending. The C ABI and the
+// bindings report bytesPending through it.
+func (s *Socket) BytesPendingChecked() (int, error) {
+	s.mu.Lock()
+	never := s.gen == 0
+	s.mu.Unlock()
+	if never {
+		return 0, newErr(ErrInvalidSocket, "never connected", nil)
+	}
+	return s.BytesPending(), nil
+}
+
 // Endian returns "bigEndian" (the default) or "littleEndian".
 func (s *Socket) Endian() string {
 	s.mu.Lock()
@@ -158,7 +172,7 @@ func (s *Socket) FailureDetail() string {
 }
 
 // LocalAddress returns the local IP address of the connection, or "" when
-// not connected.
+// not connected (AS3 null; the C ABI gives NULL, the bindings None/null).
 func (s *Socket) LocalAddress() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -172,7 +186,8 @@ func (s *Socket) LocalPort() int {
 	return addrPort(s.local)
 }
 
-// RemoteAddress returns the server's IP address, or "" when not connected.
+// RemoteAddress returns the server's IP address, or "" when not connected
+// (AS3 null, as for LocalAddress).
 func (s *Socket) RemoteAddress() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

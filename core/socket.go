@@ -140,6 +140,9 @@ func (s *Socket) deliver(e Event) {
 	s.listenMu.Lock()
 	fns := append([]func(Event){}, s.listen[e.Type]...)
 	s.listenMu.Unlock()
+	if len(fns) == 0 {
+		reportUnhandled(e)
+	}
 	for _, fn := range fns {
 		fn(e)
 	}

@@ -121,8 +121,9 @@ extern "C" {
 #define SS_ERR_NOMEM (-3)    /* out of memory */
 #define SS_ERR_FORKED (-4)   /* called in a child created by fork() */
 #define SS_ERR_INTERNAL (-5) /* a failure without an AS3 error id */
-/* -(AS3 error id), with the AS3 error class: */
-#define SS_ERR_NULL_OBJECT (-1009)    /* TypeError */
+/* -(AS3 error id), with the AS3 error class. Each is returned by some
+ * function (the bindings check this table against theirs): */
+#define SS_ERR_NULL_OBJECT (-1009)    /* TypeError: ss_connect with NULL host */
 #define SS_ERR_INVALID_SOCKET (-2002) /* IOError: socket not open */
 #define SS_ERR_BAD_PORT (-2003)       /* SecurityError: port outside 0..65535 */
 #define SS_ERR_BAD_PARAM (-2004)      /* ArgumentError, e.g. empty host */
@@ -130,11 +131,10 @@ extern "C" {
 #define SS_ERR_NULL (-2007)           /* TypeError: NULL pointer argument */
 #define SS_ERR_BAD_ENUM (-2008)       /* ArgumentError: not an accepted value */
 #define SS_ERR_EOF (-2030)            /* EOFError: not enough input */
-#define SS_ERR_SOCKET (-2031)         /* socket error (events carry it) */
-#define SS_ERR_ILLEGAL_STATE (-2037)  /* IllegalOperationError */
-#define SS_ERR_SECURITY (-2048)       /* security error (events carry it) */
 /* Any other code <= -1000 is -(AS3 error id) of an error this header does not
- * name yet; ss_error_message() has its text. */
+ * name yet; ss_error_message() has its text. The AS3 ids that only events
+ * carry (error_id 2031 of SS_EVENT_IO_ERROR, 2048 of SS_EVENT_SECURITY_ERROR)
+ * are not return codes: no function returns -2031 or -2048. */
 
 /* Length argument meaning "NUL-terminated". */
 #define SS_NTS ((size_t)-1)
@@ -201,6 +201,21 @@ SS_API int ss_socket_free(ss_socket *s);
  * thread calls ss_error_message() again or exits, whatever other threads do. */
 SS_API const char *ss_error_message(const ss_socket *s);
 
+/* The text of a return code, without a socket: for SS_ERR_* codes that are
+ * -(AS3 id) (and for the AS3 ids themselves, e.g. 2031), the AS3 runtime's
+ * message as ss_error_message() starts it, without the detail:
+ * ss_error_text(SS_ERR_EOF) is "Error #2030: End of file was encountered.".
+ * Parameter placeholders stay as the runtime's table has them
+ * ("Error #2007: Parameter %1 must be non-null."). For the codes without an
+ * AS3 id (SS_ERR_HANDLE, ...) a sentence starting "securesocket: ". For
+ * SS_OK "securesocket: no error"; for a code the library never returns,
+ * "securesocket: not a code of this library".
+ *
+ * For failures that have no socket to record a message on
+ * (ss_public_key_pin, a NULL handle). Static, never NULL, never free it;
+ * safe from any thread. */
+SS_API const char *ss_error_text(int code);
+
 /* The AS3 error id of the last failure recorded on s (2030, 2002, ...), or 0 if
  * there is none, the failure has no AS3 id (SS_ERR_PANIC, SS_ERR_NOMEM, ...), or
  * s is NULL or freed. */
@@ -223,8 +238,9 @@ SS_API int ss_error_id(const ss_socket *s);
  * to the new attempt.
  *
  * Returns SS_OK, or before anything starts: SS_ERR_BAD_PORT for a port
- * outside 0..65535, SS_ERR_BAD_PARAM for an empty host, SS_ERR_NULL for a
- * NULL host (whatever len), SS_ERR_HANDLE. */
+ * outside 0..65535, SS_ERR_BAD_PARAM for an empty host, SS_ERR_NULL_OBJECT
+ * (AS3 TypeError #1009, as AIR's connect(null, port)) for a NULL host
+ * whatever len says, SS_ERR_HANDLE. */
 SS_API int ss_connect(ss_socket *s, const char *host, size_t len, int port);
 
 /* Closes the connection: bytes already flushed are still delivered, then a TLS
@@ -283,7 +299,9 @@ SS_API int ss_get_connected(ss_socket *s, int *out);
 SS_API int ss_get_bytes_available(ss_socket *s, uint64_t *out);
 
 /* Written bytes not yet handed to the network (unflushed plus flushed but not
- * yet sent). */
+ * yet sent). SS_ERR_INVALID_SOCKET on a socket that was never connected
+ * (ss_connect never called), as AIR throws #2002 there; after the first
+ * ss_connect() it never fails for that reason (0 when nothing waits). */
 SS_API int ss_get_bytes_pending(ss_socket *s, uint64_t *out);
 
 /* Byte order of multi-byte reads and writes, including the length prefix of
@@ -306,7 +324,8 @@ SS_API int ss_get_timeout(ss_socket *s, uint32_t *out);
 SS_API int ss_set_timeout(ss_socket *s, uint32_t ms);
 
 /* Local and remote IP address of the connection, as text ("127.0.0.1",
- * "::1"); "" when not connected. Free *out with ss_free(). */
+ * "::1"); free *out with ss_free(). When not connected there is no address
+ * (AS3 null): SS_OK with *out = NULL and *out_len = 0, nothing to free. */
 SS_API int ss_get_local_address(ss_socket *s, char **out, size_t *out_len);
 SS_API int ss_get_remote_address(ss_socket *s, char **out, size_t *out_len);
 
@@ -397,8 +416,9 @@ SS_API int ss_get_cipher_suite(ss_socket *s, const char **out);
 
 /* TCP_NODELAY (AIR 51's Socket.tcpNoDelay): 1 = Nagle's algorithm off, each
  * flush goes out at once. The default is 1 (AIR's is 0; docs/divergences.md
- * says why). Setting applies to the live connection at once (its failure is
- * SS_ERR_SOCKET; the setting is kept) and to later connections. */
+ * says why). Setting applies to the live connection at once (the kernel refuses
+ * only on a connection that is gone: SS_ERR_INVALID_SOCKET; the setting is
+ * kept) and to later connections. */
 SS_API int ss_get_tcp_no_delay(ss_socket *s, int *out);
 SS_API int ss_set_tcp_no_delay(ss_socket *s, int on);
 
@@ -458,6 +478,14 @@ SS_API int ss_read_double(ss_socket *s, double *out);
  * may be NULL only when cap is 0. */
 SS_API int ss_read_bytes(ss_socket *s, void *buf, size_t cap, size_t length,
                          size_t *out_n);
+
+/* ss_read_bytes into memory the library allocates: length bytes, or with 0
+ * every byte available (possibly none: SS_OK, *out_len 0, *out a valid empty
+ * allocation). Free *out with ss_free(). SS_ERR_EOF if fewer than length are
+ * available and SS_ERR_INVALID_SOCKET if the socket is not open; nothing is
+ * consumed or allocated then. A length over 2 GiB is SS_ERR_RANGE. */
+SS_API int ss_read_bytes_alloc(ss_socket *s, size_t length, void **out,
+                               size_t *out_len);
 
 /* A 16-bit length (socket endian), then that many bytes of UTF-8 decoded as
  * ss_read_utf_bytes does. If the body is not all there yet, SS_ERR_EOF and the
@@ -738,7 +766,12 @@ typedef void (*ss_callback)(const ss_event *ev, void *user);
 
 /* Sets (or with cb NULL, removes) s's callback and the user pointer passed to
  * it. Takes effect for events dispatched after it returns. ss_dispatch()
- * discards the events of a socket without a callback. Returns SS_OK or
+ * discards the events of a socket without a callback; an SS_EVENT_IO_ERROR
+ * or SS_EVENT_SECURITY_ERROR it discards is reported as one line on stderr
+ * ("securesocket: unhandled ioError ...: <text> (<detail>)"), as AIR's
+ * debugger reports an unhandled IOErrorEvent, so a failure is never silent.
+ * A callback that ignores the event switches the report off. Events taken
+ * with ss_next_event() are the caller's and never reported. Returns SS_OK or
  * SS_ERR_HANDLE. */
 SS_API int ss_set_callback(ss_socket *s, ss_callback cb, void *user);
 

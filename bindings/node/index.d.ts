@@ -191,9 +191,10 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
 
   /**
    * Starts connecting over TLS and returns at once; "connect" or "ioError"
-   * follows. SecurityError #2003 (thrown) for a port outside 0..65535.
+   * follows. SecurityError #2003 (thrown) for a port outside 0..65535 after
+   * AS3's int conversion (ToInt32); TypeError #1009 for a null host, as AIR.
    */
-  connect(host: string, port: number): void;
+  connect(host: string | null | undefined, port: number): void;
   /**
    * connect() as a Promise: resolves with the socket on "connect"; rejects with
    * an IOError carrying errorID 2031, detail and status on "ioError", or with
@@ -213,7 +214,7 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
   readonly connected: boolean;
   /** Unread input bytes. */
   readonly bytesAvailable: number;
-  /** Written bytes not yet handed to the network. */
+  /** Written bytes not yet handed to the network; IOError #2002 before the first connect, as AIR. */
   readonly bytesPending: number;
   /** "bigEndian" (default) or "littleEndian". */
   endian: string;
@@ -221,12 +222,12 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
   objectEncoding: number;
   /** Connect timeout in ms (default 20000, minimum 250). */
   timeout: number;
-  /** Local IP address ("" when not connected). */
-  readonly localAddress: string;
+  /** Local IP address (null when not connected, as AS3). */
+  readonly localAddress: string | null;
   /** Local port (0 when not connected). */
   readonly localPort: number;
-  /** Remote IP address ("" when not connected). */
-  readonly remoteAddress: string;
+  /** Remote IP address (null when not connected, as AS3). */
+  readonly remoteAddress: string | null;
   /** Remote port (0 when not connected). */
   readonly remotePort: number;
   /** A CertificateStatus value: "unknown" until a certificate was judged. */
@@ -264,6 +265,12 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
   /** An IEEE-754 single widened as AS3 does (76.65f reads as 76.6500015258789). */
   readFloat(): number;
   readDouble(): number;
+  /**
+   * AS3 readBytes(bytes, offset, length): length bytes (0: every byte
+   * available) into bytes[offset...]; a buffer that cannot hold them is
+   * RangeError #2006 (nothing consumed), fewer available is EOFError #2030.
+   */
+  readBytes(bytes: ArrayBufferView | ArrayBuffer, offset?: number, length?: number): void;
   /** length bytes as a new Buffer; 0 (default) means all available. */
   readBytes(length?: number): Buffer;
   /** length bytes (0: all available that fit) into buffer[offset...] without an extra copy; returns the count. */
@@ -364,20 +371,25 @@ interface SecureSocketErrorFields {
    * Stable code: ERR_SS_HANDLE, ERR_SS_PANIC, ERR_SS_NOMEM, ERR_SS_FORKED,
    * ERR_SS_INTERNAL, ERR_SS_UNSUPPORTED, ERR_SS_ABORTED, ERR_SS_NULL_OBJECT,
    * ERR_SS_INVALID_SOCKET, ERR_SS_BAD_PORT, ERR_SS_BAD_PARAM, ERR_SS_RANGE,
-   * ERR_SS_NULL, ERR_SS_BAD_ENUM, ERR_SS_EOF, ERR_SS_SOCKET,
-   * ERR_SS_ILLEGAL_STATE, ERR_SS_SECURITY.
+   * ERR_SS_NULL, ERR_SS_BAD_ENUM, ERR_SS_EOF, ERR_SS_SOCKET (connectAsync),
+   * ERR_SS_SECURITY (connectAsync).
    */
   code: string;
 }
 
-/** Errors without an AS3 class: invalid (freed) handle, internal error, aborted connect, ... */
+/**
+ * The base of every error of this package (RangeError and TypeError, which
+ * extend the global ones, are instances through Symbol.hasInstance); used
+ * directly for errors without an AS3 class: invalid (freed) handle, internal
+ * error, aborted connect, ...
+ */
 export declare class SecureSocketError extends Error implements SecureSocketErrorFields {
   constructor(message: string, errorID: number, code: string);
   errorID: number;
   code: string;
 }
 /** AS3 IOError: #2002 socket not open, #2031 socket error (connectAsync rejections). */
-export declare class IOError extends Error implements SecureSocketErrorFields {
+export declare class IOError extends SecureSocketError implements SecureSocketErrorFields {
   constructor(message: string, errorID: number, code: string);
   errorID: number;
   code: string;
@@ -391,19 +403,19 @@ export declare class IOError extends Error implements SecureSocketErrorFields {
 /** AS3 EOFError (#2030): too little input; nothing was consumed. */
 export declare class EOFError extends IOError {}
 /** AS3 ArgumentError: #2004, #2008. */
-export declare class ArgumentError extends Error implements SecureSocketErrorFields {
+export declare class ArgumentError extends SecureSocketError implements SecureSocketErrorFields {
   constructor(message: string, errorID: number, code: string);
   errorID: number;
   code: string;
 }
 /** AS3 SecurityError: #2003 port out of range, #2048. */
-export declare class SecurityError extends Error implements SecureSocketErrorFields {
+export declare class SecurityError extends SecureSocketError implements SecureSocketErrorFields {
   constructor(message: string, errorID: number, code: string);
   errorID: number;
   code: string;
 }
-/** AS3 IllegalOperationError (#2037). */
-export declare class IllegalOperationError extends Error implements SecureSocketErrorFields {
+/** AS3 IllegalOperationError: new SecureSocket() where secure sockets are not supported. */
+export declare class IllegalOperationError extends SecureSocketError implements SecureSocketErrorFields {
   constructor(message: string, errorID: number, code: string);
   errorID: number;
   code: string;

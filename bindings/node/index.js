@@ -55,6 +55,16 @@ function fail(h, rc) {
   throw errors.fromCode(rc, api.ss_error_message(h));
 }
 
+/**
+ * The error for return code rc where no socket recorded a message: the
+ * library's text for the code (ss_error_text), then the detail in
+ * parentheses, as the library writes its messages.
+ */
+function errorFor(rc, detail) {
+  const text = lib().ss_error_text(rc);
+  return errors.fromCode(rc, detail ? `${text} (${detail})` : text);
+}
+
 /** The string a char** out-parameter received, freed in the library. */
 function takeString() {
   const p = sPtr[0];
@@ -124,8 +134,16 @@ const registry = new FinalizationRegistry((h) => {
   api.ss_socket_free(h);
 });
 
-const TYPE_NAMES = ['', Event.CONNECT, Event.CLOSE, ProgressEvent.SOCKET_DATA, IOErrorEvent.IO_ERROR,
-  SecurityErrorEvent.SECURITY_ERROR, OutputProgressEvent.OUTPUT_PROGRESS];
+const { EVENT } = native;
+/** ss_event.type -> AS3 type string. */
+const TYPE_NAMES = [];
+TYPE_NAMES[0] = '';
+TYPE_NAMES[EVENT.CONNECT] = Event.CONNECT;
+TYPE_NAMES[EVENT.CLOSE] = Event.CLOSE;
+TYPE_NAMES[EVENT.SOCKET_DATA] = ProgressEvent.SOCKET_DATA;
+TYPE_NAMES[EVENT.IO_ERROR] = IOErrorEvent.IO_ERROR;
+TYPE_NAMES[EVENT.SECURITY_ERROR] = SecurityErrorEvent.SECURITY_ERROR;
+TYPE_NAMES[EVENT.OUTPUT_PROGRESS] = OutputProgressEvent.OUTPUT_PROGRESS;
 
 /**
  * AS3 flash.net.SecureSocket: a TLS client that connects only to servers
@@ -157,8 +175,13 @@ class SecureSocket extends EventDispatcher {
     const a = lib();
     const h = a.ss_socket_new();
     if (h === null || h === 0n) {
-      throw new SecureSocketError('securesocket: secure sockets are not supported on this system',
-        0, 'ERR_SS_UNSUPPORTED');
+      if (a.ss_is_supported() !== 1) {
+        // As the AS3 constructor does where secure sockets are missing.
+        throw new errors.IllegalOperationError(
+          'securesocket: secure sockets are not supported here (SecureSocket.isSupported is false)',
+          0, 'ERR_SS_UNSUPPORTED');
+      }
+      throw new SecureSocketError('securesocket: out of memory creating a socket', 0, 'ERR_SS_NOMEM');
     }
     this.#h = h;
     try {
@@ -193,11 +216,8 @@ class SecureSocket extends EventDispatcher {
     const out = Buffer.alloc(32);
     const rc = lib().ss_public_key_pin(b, b === null ? 0 : b.length, out);
     if (rc !== 0) {
-      // No socket records a message for this call (TODO(abi): a message
-      // without a socket); the codes it can return are these.
-      throw errors.fromCode(rc, rc === -2004
-        ? 'Error #2004: One of the parameters is invalid. (not a DER certificate)'
-        : `securesocket: ss_public_key_pin failed (${rc})`);
+      // No socket records a message for this call: the library's text.
+      throw errorFor(rc, rc === -2004 ? 'not one DER certificate' : '');
     }
     return out;
   }
@@ -209,8 +229,10 @@ class SecureSocket extends EventDispatcher {
    * "ioError" event follows. Connecting while connected or connecting closes
    * the old connection first, silently (even when the new connect() then
    * throws for a bad argument), and no event of it arrives any more.
-   * @param {string} host name or IP literal
-   * @param {number} port 0..65535, else SecurityError #2003 (thrown here)
+   * @param {string} host name or IP literal; null or undefined is
+   *   TypeError #1009, as AIR's connect(null, port)
+   * @param {number} port 0..65535 after AS3's int conversion (ToInt32), else
+   *   SecurityError #2003 (thrown here)
    */
   connect(host, port) {
     const h = this.#h;
@@ -309,7 +331,7 @@ class SecureSocket extends EventDispatcher {
     let ev;
     let settled = false;
     switch (rec.type) {
-      case 1: { // connect
+      case EVENT.CONNECT: {
         ev = new Event(type);
         if (this.#phase === CONNECTING) this.#phase = OPEN;
         const w = this.#waiter;
@@ -320,16 +342,16 @@ class SecureSocket extends EventDispatcher {
         }
         break;
       }
-      case 2: // close: the server closed; unread input stays readable
+      case EVENT.CLOSE: // close: the server closed; unread input stays readable
         ev = new Event(type);
         this.#setIdle();
         break;
-      case 3:
+      case EVENT.SOCKET_DATA:
         ev = new ProgressEvent(type, false, false, rec.loaded, 0);
         break;
-      case 4:
-      case 5: {
-        const Cls = rec.type === 4 ? IOErrorEvent : SecurityErrorEvent;
+      case EVENT.IO_ERROR:
+      case EVENT.SECURITY_ERROR: {
+        const Cls = rec.type === EVENT.IO_ERROR ? IOErrorEvent : SecurityErrorEvent;
         ev = new Cls(type, false, false, rec.text, rec.errorId, rec.detail);
         // An error while connecting ends the attempt; one on an open
         // connection is followed by "close".
@@ -337,9 +359,9 @@ class SecureSocket extends EventDispatcher {
         const w = this.#waiter;
         this.#waiter = null;
         if (w !== null) {
-          const Err = rec.type === 4 ? IOError : SecurityError;
+          const Err = rec.type === EVENT.IO_ERROR ? IOError : SecurityError;
           const err = new Err(rec.detail ? `${rec.text} (${rec.detail})` : rec.text, rec.errorId,
-            rec.type === 4 ? 'ERR_SS_SOCKET' : 'ERR_SS_SECURITY');
+            rec.type === EVENT.IO_ERROR ? 'ERR_SS_SOCKET' : 'ERR_SS_SECURITY');
           err.detail = rec.detail;
           err.status = this.serverCertificateStatus;
           err.event = ev;
@@ -348,13 +370,26 @@ class SecureSocket extends EventDispatcher {
         }
         break;
       }
-      case 6:
+      case EVENT.OUTPUT_PROGRESS:
         ev = new OutputProgressEvent(type, false, false, rec.pending, rec.total);
         break;
       default: // an event type newer than this binding
         ev = new Event(type);
     }
+    // An error event nobody handles (no listener, no connectAsync) is not
+    // dropped silently: AIR's debugger reports an unhandled IOErrorEvent,
+    // Node would throw an unhandled 'error'. A warning is seen (stderr, or
+    // process.on('warning')) and does not end the process.
+    const unhandled = (rec.type === EVENT.IO_ERROR || rec.type === EVENT.SECURITY_ERROR) && !settled &&
+      !this.hasEventListener(type);
     this.dispatchEvent(ev);
+    if (unhandled) {
+      process.emitWarning(rec.detail ? `${rec.text} (${rec.detail})` : rec.text, {
+        type: rec.type === EVENT.IO_ERROR ? 'UnhandledIOErrorEvent' : 'UnhandledSecurityErrorEvent',
+        code: 'ERR_SS_UNHANDLED_ERROR_EVENT',
+        detail: 'Add an "ioError" listener (or use connectAsync) to handle it.',
+      });
+    }
     return settled;
   }
 
@@ -374,7 +409,10 @@ class SecureSocket extends EventDispatcher {
     return Number(sU64[0]);
   }
 
-  /** Written bytes not yet handed to the network (unflushed plus flushed but unsent). */
+  /**
+   * Written bytes not yet handed to the network (unflushed plus flushed but
+   * unsent). IOError #2002 on a socket that never connected, as in AIR.
+   */
   get bytesPending() {
     const rc = api.ss_get_bytes_pending(this.#h, sU64);
     if (rc !== 0) fail(this.#h, rc);
@@ -423,8 +461,16 @@ class SecureSocket extends EventDispatcher {
     return takeString();
   }
 
-  /** Local IP address of the connection ("" when not connected). */
-  get localAddress() { return this.#string(api.ss_get_local_address); }
+  /** An address getter: null (AS3 null) when the library gives NULL. */
+  #address(fn) {
+    const rc = fn(this.#h, sPtr, sLen);
+    if (rc !== 0) fail(this.#h, rc);
+    if (sPtr[0] === 0n) return null;
+    return takeString();
+  }
+
+  /** Local IP address of the connection (null when not connected, as in AS3). */
+  get localAddress() { return this.#address(api.ss_get_local_address); }
 
   /** Local port (0 when not connected). */
   get localPort() {
@@ -433,8 +479,8 @@ class SecureSocket extends EventDispatcher {
     return sI32[0];
   }
 
-  /** Remote IP address of the connection ("" when not connected). */
-  get remoteAddress() { return this.#string(api.ss_get_remote_address); }
+  /** Remote IP address of the connection (null when not connected, as in AS3). */
+  get remoteAddress() { return this.#address(api.ss_get_remote_address); }
 
   /** Remote port (0 when not connected). */
   get remotePort() {
@@ -654,21 +700,67 @@ class SecureSocket extends EventDispatcher {
   }
 
   /**
-   * length bytes as a new Buffer; 0 (the default) means all available.
+   * Two forms, told apart by the first argument:
+   *
+   * readBytes(bytes, offset = 0, length = 0): AS3's readBytes for ported
+   * code. length bytes (0: every byte available) go to bytes[offset...],
+   * read straight into it. A Buffer or TypedArray cannot grow as an AS3
+   * ByteArray does, so bytes that do not fit are RangeError #2006 (as is an
+   * offset past the end) and nothing is consumed. EOFError #2030 if fewer
+   * than length bytes are available, IOError #2002 if not open.
+   *
+   * readBytes(length = 0): length bytes (0: all available) as a new Buffer.
+   *
+   * @param {Buffer|Uint8Array|ArrayBufferView|ArrayBuffer|number} [bytes]
+   * @param {number} [offset=0]
    * @param {number} [length=0]
-   * @returns {Buffer}
+   * @returns {Buffer|undefined} the new Buffer of the second form
    */
-  readBytes(length = 0) {
+  readBytes(bytes, offset = 0, length = 0) {
+    if (typeof bytes === 'number' || bytes === undefined) return this.#readNewBytes(bytes === undefined ? 0 : bytes);
     const h = this.#h;
+    const u8 = bytesOf(bytes, 'bytes');
+    offset >>>= 0;
     length >>>= 0;
-    let cap = length;
+    if (u8 === null) {
+      // NULL with a capacity: the library's TypeError #2007.
+      const rc = api.ss_read_bytes(h, null, 1, length, sLen);
+      if (rc !== 0) fail(h, rc);
+      return undefined;
+    }
+    if (offset > u8.length) throw errorFor(-2006, 'offset exceeds the buffer');
+    const dst = u8.subarray(offset);
     if (length === 0) {
+      // Every byte available, as AS3 reads; one that does not fit is #2006.
       const rc = api.ss_get_bytes_available(h, sU64);
       if (rc !== 0) fail(h, rc);
-      cap = Number(sU64[0]);
+      length = Number(sU64[0]);
+      if (length > dst.length) throw errorFor(-2006, 'the available bytes exceed the buffer');
+      // length 0 still reaches the library: a socket that is not open is #2002.
     }
+    const rc = api.ss_read_bytes(h, dst, dst.length, length, sLen);
+    if (rc !== 0) fail(h, rc);
+    return undefined;
+  }
+
+  /** readBytes(length): a new Buffer, read straight into it. */
+  #readNewBytes(length) {
+    const h = this.#h;
+    length >>>= 0;
+    let rc = api.ss_get_bytes_available(h, sU64);
+    if (rc !== 0) fail(h, rc);
+    const avail = Number(sU64[0]);
+    if (length > avail || (length === 0 && avail === 0)) {
+      // Cannot succeed now, or nothing to read: the library's own read
+      // reports it (#2002, #2030) without a Buffer of `length` bytes, or
+      // returns an empty one.
+      rc = api.ss_read_bytes_alloc(h, length, sPtr, sLen);
+      if (rc !== 0) fail(h, rc);
+      return takeBytes();
+    }
+    const cap = length || avail;
     const out = Buffer.allocUnsafe(cap);
-    const rc = api.ss_read_bytes(h, out, cap, length, sLen);
+    rc = api.ss_read_bytes(h, out, cap, length, sLen);
     if (rc !== 0) fail(h, rc);
     const n = Number(sLen[0]);
     return n === cap ? out : out.subarray(0, n);
@@ -690,10 +782,7 @@ class SecureSocket extends EventDispatcher {
     length >>>= 0;
     let dst = u8;
     if (u8 !== null && offset !== 0) {
-      if (offset > u8.length) {
-        throw new errors.RangeError('Error #2006: The supplied index is out of bounds. (offset exceeds the buffer)',
-          2006, 'ERR_SS_RANGE');
-      }
+      if (offset > u8.length) throw errorFor(-2006, 'offset exceeds the buffer');
       dst = u8.subarray(offset);
     }
     // A null buffer crosses as NULL with a capacity: the library's #2007.
@@ -960,8 +1049,7 @@ class SecureSocket extends EventDispatcher {
   serverCertificateDER(index = 0) {
     // Not wrapped as AS3 uint arguments are: 2 ** 32 would become 0, the leaf.
     if (!Number.isSafeInteger(index) || index < 0 || index > 0xffffffff) {
-      throw new errors.RangeError(`Error #2006: The supplied index is out of bounds. (index ${index})`, 2006,
-        'ERR_SS_RANGE');
+      throw errorFor(-2006, `index ${index}`);
     }
     const rc = api.ss_get_server_certificate_der(this.#h, index, sPtr, sLen);
     if (rc !== 0) fail(this.#h, rc);

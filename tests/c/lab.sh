@@ -70,7 +70,7 @@ run)
 	;;
 ports)
 	for name in "$@"; do
-		port=$(sed -n "s/.*\"$name\":\([0-9]*\).*/\1/p" "$dir/lab.json")
+		port=$(sed -n "s/.*\"ports\":{[^}]*\"$name\":\([0-9]*\).*/\1/p" "$dir/lab.json")
 		[ -n "$port" ] || { echo "lab.sh: no scenario $name" >&2; exit 1; }
 		printf '%s ' "$port"
 	done

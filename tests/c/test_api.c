@@ -42,8 +42,6 @@ static void test_defaults(void) {
   CHECK(i == 0);
   CHECK_OK(s, ss_get_bytes_available(s, &u64));
   CHECK(u64 == 0);
-  CHECK_OK(s, ss_get_bytes_pending(s, &u64));
-  CHECK(u64 == 0);
   CHECK_OK(s, ss_get_endian(s, &cs));
   CHECK(cs != NULL && strcmp(cs, SS_BIG_ENDIAN) == 0);
   CHECK_OK(s, ss_get_object_encoding(s, &u));
@@ -58,12 +56,15 @@ static void test_defaults(void) {
   CHECK(strcmp(cs, SS_CERT_UNKNOWN) == 0);
   CHECK_OK(s, ss_get_tls_version(s, &cs));
   CHECK(strcmp(cs, "") == 0);
+  /* No address: AS3 null, here NULL with length 0. */
+  str = (char *)"x";
+  n = 99;
   CHECK_OK(s, ss_get_local_address(s, &str, &n));
-  CHECK(str != NULL && n == 0 && str[0] == 0);
-  ss_free(str);
+  CHECK(str == NULL && n == 0);
+  str = (char *)"x";
+  n = 99;
   CHECK_OK(s, ss_get_remote_address(s, &str, &n));
-  CHECK(str != NULL && n == 0);
-  ss_free(str);
+  CHECK(str == NULL && n == 0);
   CHECK_OK(s, ss_get_failure_detail(s, &str, &n));
   CHECK(str != NULL && n == 0);
   ss_free(str);
@@ -74,6 +75,9 @@ static void test_defaults(void) {
   /* No failure yet. */
   CHECK(strcmp(ss_error_message(s), "") == 0);
   CHECK(ss_error_id(s) == 0);
+  /* AIR throws #2002 for bytesPending on a never-connected socket. */
+  CHECK(ss_get_bytes_pending(s, &u64) == SS_ERR_INVALID_SOCKET);
+  CHECK(ss_error_id(s) == 2002);
   CHECK_OK(s, ss_socket_free(s));
 }
 
@@ -147,6 +151,7 @@ static int r_uint(ss_socket *s) { uint32_t v; return ss_read_unsigned_int(s, &v)
 static int r_float(ss_socket *s) { double v; return ss_read_float(s, &v); }
 static int r_double(ss_socket *s) { double v; return ss_read_double(s, &v); }
 static int r_bytes(ss_socket *s) { size_t n; return ss_read_bytes(s, buf, sizeof buf, 0, &n); }
+static int r_balloc(ss_socket *s) { void *p; size_t n; return ss_read_bytes_alloc(s, 0, &p, &n); }
 static int r_utf(ss_socket *s) { char *p; size_t n; return ss_read_utf(s, &p, &n); }
 static int r_utfb(ss_socket *s) { char *p; size_t n; return ss_read_utf_bytes(s, 1, &p, &n); }
 static int r_mb(ss_socket *s) { char *p; size_t n; return ss_read_multi_byte(s, 1, "utf-8", SS_NTS, &p, &n); }
@@ -172,7 +177,7 @@ static const struct {
     {"read_boolean", r_bool}, {"read_byte", r_byte}, {"read_unsigned_byte", r_ubyte},
     {"read_short", r_short}, {"read_unsigned_short", r_ushort}, {"read_int", r_int},
     {"read_unsigned_int", r_uint}, {"read_float", r_float}, {"read_double", r_double},
-    {"read_bytes", r_bytes}, {"read_utf", r_utf}, {"read_utf_bytes", r_utfb},
+    {"read_bytes", r_bytes}, {"read_bytes_alloc", r_balloc}, {"read_utf", r_utf}, {"read_utf_bytes", r_utfb},
     {"read_multi_byte", r_mb}, {"write_boolean", w_bool}, {"write_byte", w_byte},
     {"write_short", w_short}, {"write_int", w_int}, {"write_unsigned_int", w_uint},
     {"write_float", w_float}, {"write_double", w_double}, {"write_bytes", w_bytes},
@@ -353,8 +358,13 @@ static void test_null_arguments(void) {
   size_t n = 0;
   uint8_t b[8];
 
-  NULL_CASE(ss_connect(s, NULL, SS_NTS, 443), "host");
-  NULL_CASE(ss_connect(s, NULL, 0, 443), "host");
+  /* A NULL host is AIR's connect(null, port): TypeError #1009, whatever len. */
+  CHECK(ss_connect(s, NULL, SS_NTS, 443) == SS_ERR_NULL_OBJECT);
+  CHECK(ss_error_id(s) == 1009);
+  CHECK(strcmp(ss_error_message(s),
+               "Error #1009: Cannot access a property or method of a null object reference. (host is NULL)") == 0);
+  CHECK(ss_connect(s, NULL, 0, 443) == SS_ERR_NULL_OBJECT);
+  CHECK(ss_connect(s, NULL, 9, 443) == SS_ERR_NULL_OBJECT);
   NULL_CASE(ss_get_connected(s, NULL), "out");
   NULL_CASE(ss_get_bytes_available(s, NULL), "out");
   NULL_CASE(ss_get_bytes_pending(s, NULL), "out");
@@ -585,6 +595,7 @@ static void test_fork_child(void) {
     bad |= ss_wake() != SS_ERR_FORKED;
     bad |= ss_socket_free(s) != SS_ERR_FORKED;
     bad |= strstr(ss_error_message(s), "fork") == NULL;
+    bad |= strstr(ss_error_text(SS_ERR_EOF), "fork") == NULL;
     _exit(bad);
   }
   int status = -1;
@@ -646,7 +657,44 @@ static void test_fork_child_under_load(void) {
   CHECK(bad == 0);
 }
 
+/* ss_error_text: the library's texts without a socket, the same as the
+ * messages it records on a socket. */
+static void test_error_text(void) {
+  CHECK(strcmp(ss_error_text(SS_ERR_EOF), "Error #2030: End of file was encountered.") == 0);
+  CHECK(strcmp(ss_error_text(2030), ss_error_text(SS_ERR_EOF)) == 0);
+  CHECK(strcmp(ss_error_text(SS_ERR_NULL), "Error #2007: Parameter %1 must be non-null.") == 0);
+  CHECK(strcmp(ss_error_text(2031), "Error #2031: Socket Error.") == 0);
+  CHECK(strncmp(ss_error_text(SS_ERR_HANDLE), "securesocket: ", 14) == 0);
+  CHECK(strcmp(ss_error_text(SS_OK), "securesocket: no error") == 0);
+  CHECK(strcmp(ss_error_text(-123456), "securesocket: not a code of this library") == 0);
+  CHECK(strcmp(ss_error_text(-2037), "securesocket: not a code of this library") == 0);
+  /* Static: the same pointer each time. */
+  CHECK(ss_error_text(SS_ERR_RANGE) == ss_error_text(SS_ERR_RANGE));
+  /* Every code the header names has a text of its own, and a socket's
+   * message for that code starts with it. */
+  static const int codes[] = {SS_ERR_HANDLE, SS_ERR_PANIC, SS_ERR_NOMEM, SS_ERR_FORKED, SS_ERR_INTERNAL,
+                              SS_ERR_NULL_OBJECT, SS_ERR_INVALID_SOCKET, SS_ERR_BAD_PORT, SS_ERR_BAD_PARAM,
+                              SS_ERR_RANGE, SS_ERR_NULL, SS_ERR_BAD_ENUM, SS_ERR_EOF};
+  for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+    const char *t = ss_error_text(codes[i]);
+    CHECK(t != NULL && strstr(t, "not a code") == NULL);
+  }
+  ss_socket *s = ss_socket_new();
+  int32_t v;
+  CHECK(ss_read_int(s, &v) == SS_ERR_INVALID_SOCKET);
+  CHECK(strcmp(ss_error_message(s), ss_error_text(SS_ERR_INVALID_SOCKET)) == 0);
+  CHECK(ss_connect(s, "localhost", SS_NTS, 70000) == SS_ERR_BAD_PORT);
+  const char *t = ss_error_text(SS_ERR_BAD_PORT);
+  CHECK(strncmp(ss_error_message(s), t, strlen(t)) == 0);
+  ss_socket_free(s);
+  /* The socket-less call that needs it. */
+  uint8_t pin[32];
+  CHECK(ss_public_key_pin("nope", 4, pin) == SS_ERR_BAD_PARAM);
+  CHECK(strcmp(ss_error_text(SS_ERR_BAD_PARAM), "Error #2004: One of the parameters is invalid.") == 0);
+}
+
 static const tu_test tests[] = {
+    {"error_text", test_error_text},
     {"version", test_version},
     {"defaults", test_defaults},
     {"setters", test_setters},

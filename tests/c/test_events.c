@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -137,6 +139,64 @@ static void test_no_callback_discards(void) {
   ss_socket_free(s);
 }
 
+/* Runs ss_dispatch with stderr sent to a file until the event fd is quiet;
+ * returns what was written to stderr (malloc'd). */
+static char *dispatch_capturing_stderr(int wait_ms) {
+  char path[] = "/tmp/ss-stderr-XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  fflush(stderr);
+  int saved = dup(2);
+  dup2(fd, 2);
+  CHECK(fd_readable(wait_ms));
+  CHECK(ss_dispatch(0) == 0); /* no callback ran */
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  char *out = calloc(1, 8192);
+  lseek(fd, 0, SEEK_SET);
+  ssize_t n = read(fd, out, 8191);
+  (void)n;
+  close(fd);
+  unlink(path);
+  return out;
+}
+
+static void cb_ignore(const ss_event *ev, void *user) { (void)ev, (void)user; }
+
+/* An ioError that ss_dispatch discards (no callback) is reported on stderr
+ * with its text and detail; with a callback, even one that ignores it,
+ * nothing is printed. */
+static void test_unhandled_error_reported(void) {
+  ss_socket *s = ss_socket_new();
+  CHECK_OK(s, ss_connect(s, lab_host(), SS_NTS, lab_port("refused")));
+  char *out = dispatch_capturing_stderr(10000);
+  char want[300];
+  snprintf(want, sizeof want, "securesocket: unhandled ioError (the socket has no callback): "
+           "Error #2031: Socket Error. URL: %s (", lab_host());
+  if (strstr(out, want) == NULL || strstr(out, "refused") == NULL) {
+    fprintf(stderr, "stderr was: %s\n", out);
+    tu_failures++;
+  }
+  free(out);
+  CHECK_OK(s, ss_set_callback(s, cb_ignore, NULL));
+  CHECK_OK(s, ss_connect(s, lab_host(), SS_NTS, lab_port("refused")));
+  CHECK(fd_readable(10000));
+  fflush(stderr);
+  char path[] = "/tmp/ss-stderr-XXXXXX";
+  int fd = mkstemp(path);
+  int saved = dup(2);
+  dup2(fd, 2);
+  CHECK(ss_dispatch(0) == 1);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  CHECK(lseek(fd, 0, SEEK_END) == 0);
+  close(fd);
+  unlink(path);
+  ss_socket_free(s);
+}
+
 typedef struct {
   ss_socket *s;
   ss_socket *other;
@@ -213,6 +273,7 @@ static void test_free_drops_events(void) {
 }
 
 static const tu_test tests[] = {
+    {"unhandled_error_reported", test_unhandled_error_reported},
     {"fd_level", test_fd_level},
     {"many_sockets", test_many_sockets},
     {"dispatch_callbacks", test_dispatch_callbacks},

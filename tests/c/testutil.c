@@ -106,6 +106,50 @@ const char *lab_file(const char *key) {
   return dst;
 }
 
+/* Copies the JSON string at *p (at its opening quote) into dst and moves *p
+ * past it. The lab writes these strings without escapes (its own test
+ * checks that). 0 if *p is not a string. */
+static int json_string(const char **p, char *dst, size_t cap) {
+  if (**p != '"') return 0;
+  size_t n = strcspn(*p + 1, "\"");
+  if (n >= cap) n = cap - 1;
+  memcpy(dst, *p + 1, n);
+  dst[n] = 0;
+  *p += 1 + strcspn(*p + 1, "\"") + 1;
+  return 1;
+}
+
+/* Skips the literal lit at *p; 0 if it is not there. */
+static int json_lit(const char **p, const char *lit) {
+  size_t n = strlen(lit);
+  if (strncmp(*p, lit, n) != 0) return 0;
+  *p += n;
+  return 1;
+}
+
+int lab_expect(size_t i, lab_expectation *out) {
+  const char *p = lab_value("expect");
+  if (p == NULL || !json_lit(&p, "{")) {
+    fprintf(stderr, "the lab publishes no \"expect\"\n");
+    exit(2);
+  }
+  for (size_t k = 0;; k++) {
+    lab_expectation e;
+    if (*p == '}') return 0;
+    if (!json_string(&p, e.scenario, sizeof e.scenario) || !json_lit(&p, ":{\"status\":") ||
+        !json_string(&p, e.status, sizeof e.status) || !json_lit(&p, ",\"detail\":") ||
+        !json_string(&p, e.detail, sizeof e.detail) || !json_lit(&p, "}")) {
+      fprintf(stderr, "cannot read the lab's \"expect\" at %.40s\n", p);
+      exit(2);
+    }
+    if (k == i) {
+      *out = e;
+      return 1;
+    }
+    json_lit(&p, ",");
+  }
+}
+
 uint8_t *lab_read_file(const char *key, size_t *len) {
   const char *path = lab_file(key);
   FILE *f = path != NULL ? fopen(path, "rb") : NULL;

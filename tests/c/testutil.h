@@ -55,6 +55,17 @@ const char *lab_file(const char *key);
  * it cannot be read. */
 uint8_t *lab_read_file(const char *key, size_t *len);
 
+/* The outcome the lab publishes for a scenario ("expect" in its JSON: the
+ * one certificate matrix every suite reads). */
+typedef struct lab_expectation {
+  char scenario[64];
+  char status[64];  /* a CertificateStatus; "trusted" means a connect event */
+  char detail[256]; /* a substring of the ioError's detail; "" for a connect */
+} lab_expectation;
+
+/* The i-th published expectation into *out: 1, or 0 past the last. */
+int lab_expect(size_t i, lab_expectation *out);
+
 /* Byte i of the lab's bulk pattern. */
 static inline uint8_t lab_pattern(uint64_t i) { return (uint8_t)(i % 251); }
 

@@ -45,6 +45,9 @@ type Lab struct {
 	// Files maps a name to the absolute path of an extra generated file
 	// (see the File* constants).
 	Files map[string]string
+	// Expect maps a scenario to the outcome a securesocket client must see
+	// (expect.go): every suite's certificate matrix reads it.
+	Expect map[string]Expectation
 
 	pki    *pki
 	rev    *responders // the CRL and OCSP servers of the revocation scenarios
@@ -72,10 +75,11 @@ const (
 // once all servers listen.
 func Start(dir string) (*Lab, error) {
 	l := &Lab{
-		Host:  "localhost",
-		Ports: map[string]int{},
-		Files: map[string]string{},
-		conns: map[net.Conn]struct{}{},
+		Host:   "localhost",
+		Ports:  map[string]int{},
+		Files:  map[string]string{},
+		Expect: expectCopy(),
+		conns:  map[net.Conn]struct{}{},
 	}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "securesocket-lab-")
@@ -181,11 +185,14 @@ type labJSON struct {
 	Ports  map[string]int    `json:"ports"`
 	Files  map[string]string `json:"files"`
 	Proxy  ProxyJSON         `json:"proxy"` // the hosts behind the proxy scenarios
+	// Last: the C tests find a scenario's port by the first `"name":`.
+	Expect map[string]Expectation `json:"expect"`
 }
 
 // JSON returns the lab description WriteJSON writes.
 func (l *Lab) JSON() ([]byte, error) {
-	return json.Marshal(labJSON{Host: l.Host, CAFile: l.CAFile, Dir: l.Dir, Ports: l.Ports, Files: l.Files, Proxy: l.Proxy()})
+	return json.Marshal(labJSON{Host: l.Host, CAFile: l.CAFile, Dir: l.Dir, Ports: l.Ports, Files: l.Files,
+		Proxy: l.Proxy(), Expect: l.Expect})
 }
 
 // WriteJSON writes the lab description to path atomically: a reader polling

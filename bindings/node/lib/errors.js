@@ -1,11 +1,22 @@
 'use strict';
 // Errors thrown by SecureSocket: AS3's error classes, each with the AS3
-// `errorID` and a stable Node-style `code`. The message is the library's own
-// (ss_error_message): texts live in one place, the library.
+// `errorID` and a stable Node-style `code`. The messages are the library's
+// own (ss_error_message, or ss_error_text where no socket records one): no
+// AS3 text is written in this binding.
+//
+// One base, as in Python: every error this binding throws is an instance of
+// SecureSocketError. IOError, EOFError, ArgumentError, SecurityError and
+// IllegalOperationError extend it; RangeError and TypeError extend the
+// global RangeError and TypeError (so `instanceof RangeError` works as a
+// Node programmer expects) and are SecureSocketErrors through
+// Symbol.hasInstance, as JavaScript has single inheritance.
+
+const kBrand = Symbol('securesocket.error');
 
 /**
- * Base of the errors that have no AS3 class: an invalid (freed) handle, an
- * internal error, out of memory, use in a forked child, an aborted connect.
+ * Base of every error of this binding. Used directly for the failures that
+ * have no AS3 class: an invalid (freed) handle, an internal error, out of
+ * memory, use in a forked child, an aborted connect.
  */
 class SecureSocketError extends Error {
   /**
@@ -20,19 +31,17 @@ class SecureSocketError extends Error {
     /** Stable code string, e.g. 'ERR_SS_HANDLE'. */
     this.code = code;
   }
+
+  static [Symbol.hasInstance](value) {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // RangeError and TypeError below carry the brand instead.
+    return this === SecureSocketError && value !== null && typeof value === 'object' && value[kBrand] === true;
+  }
 }
 SecureSocketError.prototype.name = 'SecureSocketError';
 
 /** AS3 flash.errors.IOError: #2002 (socket not open), #2031 (socket error). */
-class IOError extends Error {
-  constructor(message, errorID, code) {
-    super(message);
-    /** AS3 error id. */
-    this.errorID = errorID;
-    /** Stable code string. */
-    this.code = code;
-  }
-}
+class IOError extends SecureSocketError {}
 IOError.prototype.name = 'IOError';
 
 /** AS3 flash.errors.EOFError (#2030): too little input; nothing was consumed. */
@@ -40,39 +49,19 @@ class EOFError extends IOError {}
 EOFError.prototype.name = 'EOFError';
 
 /** AS3 ArgumentError: #2004 bad parameter, #2008 value not in the enumeration. */
-class ArgumentError extends Error {
-  constructor(message, errorID, code) {
-    super(message);
-    /** AS3 error id. */
-    this.errorID = errorID;
-    /** Stable code string. */
-    this.code = code;
-  }
-}
+class ArgumentError extends SecureSocketError {}
 ArgumentError.prototype.name = 'ArgumentError';
 
 /** AS3 SecurityError: #2003 port out of range, #2048 security sandbox. */
-class SecurityError extends Error {
-  constructor(message, errorID, code) {
-    super(message);
-    /** AS3 error id. */
-    this.errorID = errorID;
-    /** Stable code string. */
-    this.code = code;
-  }
-}
+class SecurityError extends SecureSocketError {}
 SecurityError.prototype.name = 'SecurityError';
 
-/** AS3 flash.errors.IllegalOperationError (#2037). */
-class IllegalOperationError extends Error {
-  constructor(message, errorID, code) {
-    super(message);
-    /** AS3 error id. */
-    this.errorID = errorID;
-    /** Stable code string. */
-    this.code = code;
-  }
-}
+/**
+ * AS3 flash.errors.IllegalOperationError: `new SecureSocket()` where secure
+ * sockets are not supported (SecureSocket.isSupported is false), as the AS3
+ * constructor throws.
+ */
+class IllegalOperationError extends SecureSocketError {}
 IllegalOperationError.prototype.name = 'IllegalOperationError';
 
 /** AS3 RangeError (#2006); also an instance of the global RangeError. */
@@ -86,8 +75,9 @@ class SSRangeError extends globalThis.RangeError {
   }
 }
 SSRangeError.prototype.name = 'RangeError';
+SSRangeError.prototype[kBrand] = true;
 
-/** AS3 TypeError (#2007 null argument, #1009); also an instance of the global TypeError. */
+/** AS3 TypeError (#2007 null argument, #1009 null object); also an instance of the global TypeError. */
 class SSTypeError extends globalThis.TypeError {
   constructor(message, errorID, code) {
     super(message);
@@ -98,8 +88,11 @@ class SSTypeError extends globalThis.TypeError {
   }
 }
 SSTypeError.prototype.name = 'TypeError';
+SSTypeError.prototype[kBrand] = true;
 
-// Return code -> [code string, class]. The codes mirror SS_ERR_* of the header.
+// Return code -> [code string, class]: exactly the SS_ERR_* codes of the
+// header, with the AS3 class its comment names (test/rules.test.js checks
+// both against include/securesocket.h).
 const BY_RC = new Map([
   [-1, ['ERR_SS_HANDLE', SecureSocketError]],
   [-2, ['ERR_SS_PANIC', SecureSocketError]],
@@ -114,9 +107,6 @@ const BY_RC = new Map([
   [-2007, ['ERR_SS_NULL', SSTypeError]],
   [-2008, ['ERR_SS_BAD_ENUM', ArgumentError]],
   [-2030, ['ERR_SS_EOF', EOFError]],
-  [-2031, ['ERR_SS_SOCKET', IOError]],
-  [-2037, ['ERR_SS_ILLEGAL_STATE', IllegalOperationError]],
-  [-2048, ['ERR_SS_SECURITY', SecurityError]],
 ]);
 
 /**
@@ -142,4 +132,5 @@ module.exports = {
   RangeError: SSRangeError,
   TypeError: SSTypeError,
   fromCode,
+  BY_RC,
 };

@@ -24,6 +24,14 @@ const koffi = require('koffi');
 /** SS_VERSION_NUMBER of the header these declarations follow. */
 const HEADER_VERSION_NUMBER = 1000;
 
+/**
+ * SS_EVENT_* of include/securesocket.h, the numbers of ss_event.type
+ * (test/rules.test.js holds them against the header).
+ */
+const EVENT = Object.freeze({
+  CONNECT: 1, CLOSE: 2, SOCKET_DATA: 3, IO_ERROR: 4, SECURITY_ERROR: 5, OUTPUT_PROGRESS: 6,
+});
+
 /** SS_NTS: "NUL-terminated, measure it". */
 const NTS = 0xffffffffffffffffn;
 
@@ -59,6 +67,7 @@ const SIGNATURES = [
   'int ss_socket_free(ss_socket *s)',
   'const char *ss_error_message(ss_socket *s)',
   'int ss_error_id(ss_socket *s)',
+  'const char *ss_error_text(int code)',
   // connecting
   'int ss_connect(ss_socket *s, const char *host, size_t len, int port)',
   'int ss_close(ss_socket *s)',
@@ -107,6 +116,7 @@ const SIGNATURES = [
   'int ss_read_float(ss_socket *s, double *out)',
   'int ss_read_double(ss_socket *s, double *out)',
   'int ss_read_bytes(ss_socket *s, void *buf, size_t cap, size_t length, size_t *out_n)',
+  'int ss_read_bytes_alloc(ss_socket *s, size_t length, void **out, size_t *out_len)',
   'int ss_read_utf(ss_socket *s, void **out, size_t *out_len)',
   'int ss_read_utf_bytes(ss_socket *s, uint32_t length, void **out, size_t *out_len)',
   'int ss_read_multi_byte(ss_socket *s, uint32_t length, const char *charset, size_t charset_len, void **out, size_t *out_len)',
@@ -198,4 +208,4 @@ function load() {
   return api;
 }
 
-module.exports = { load, koffi, NTS, HEADER_VERSION_NUMBER };
+module.exports = { load, koffi, NTS, EVENT, HEADER_VERSION_NUMBER };

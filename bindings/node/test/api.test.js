@@ -32,16 +32,17 @@ test('a new socket has the AS3 defaults', (t) => {
   const s = sock(t);
   assert.equal(s.connected, false);
   assert.equal(s.bytesAvailable, 0);
-  assert.equal(s.bytesPending, 0);
+  // AIR: bytesPending on a never-connected socket is IOError #2002.
+  assert.throws(() => s.bytesPending, { name: 'IOError', code: 'ERR_SS_INVALID_SOCKET', errorID: 2002 });
   assert.equal(s.endian, Endian.BIG_ENDIAN);
   assert.equal(s.objectEncoding, ObjectEncoding.AMF3);
   assert.equal(s.timeout, 20000);
   assert.equal(s.inputLimit, 16 << 20);
   assert.equal(s.minTLSVersion, TLSVersion.TLS1_2);
   assert.equal(s.tlsVersion, '');
-  assert.equal(s.localAddress, '');
+  assert.equal(s.localAddress, null); // AS3 null
   assert.equal(s.localPort, 0);
-  assert.equal(s.remoteAddress, '');
+  assert.equal(s.remoteAddress, null);
   assert.equal(s.remotePort, 0);
   assert.equal(s.serverCertificateStatus, CertificateStatus.UNKNOWN);
   assert.equal(s.failureDetail, '');
@@ -123,7 +124,16 @@ test('a port out of range throws SecurityError #2003 synchronously, before anyth
   }
   await assert.rejects(s.connectAsync('localhost', 65536), { code: 'ERR_SS_BAD_PORT', errorID: 2003 });
   assert.throws(() => s.connect('', 443), { name: 'ArgumentError', code: 'ERR_SS_BAD_PARAM', errorID: 2004 });
-  assert.throws(() => s.connect(null, 443), { name: 'TypeError', code: 'ERR_SS_NULL', errorID: 2007 });
+  // AIR: connect(null, port) is TypeError #1009.
+  for (const host of [null, undefined]) {
+    assert.throws(() => s.connect(host, 443), (err) => {
+      assert.ok(err instanceof globalThis.TypeError && err instanceof ss.TypeError);
+      assert.equal(err.code, 'ERR_SS_NULL_OBJECT');
+      assert.equal(err.errorID, 1009);
+      assert.match(err.message, /^Error #1009: Cannot access a property or method of a null object reference\./);
+      return true;
+    });
+  }
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(events, 0);
   assert.equal(s.connected, false);

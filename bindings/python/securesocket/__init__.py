@@ -70,6 +70,7 @@ from ._amf import (
     Vector,
     VectorKind,
 )
+from ._certificate import X500DistinguishedName, X509Certificate
 from ._constants import (
     CertificateStatus,
     Endian,
@@ -135,6 +136,9 @@ __all__ = [
     "TLSVersion",
     "RevocationMode",
     "RevocationStatus",
+    # certificates
+    "X509Certificate",
+    "X500DistinguishedName",
     # AMF values (read_object / write_object)
     "Undefined",
     "UndefinedType",

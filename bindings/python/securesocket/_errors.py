@@ -17,7 +17,7 @@ SecurityError             2003, 2048   SecurityError      --
 ArgumentError             2004, 2008   ArgumentError      ValueError
 RangeError                2006         RangeError         ValueError
 NullParameterError        2007, 1009   TypeError          TypeError
-IllegalOperationError     2037         IllegalOperation.. --
+IllegalOperationError     --           IllegalOperation.. -- (not supported here)
 HandleError               --           --                 -- (freed socket)
 ForkedError               --           IllegalOperation.. -- (used after fork())
 InternalError             --           --                 -- (a bug: please report)
@@ -26,6 +26,10 @@ InternalError             --           --                 -- (a bug: please repo
 The names avoid Python's builtins (``IOError`` and ``EOFError`` are builtins),
 and each class also derives from the builtin a Python programmer would catch,
 so ``except EOFError`` and ``except ValueError`` work as expected.
+
+The texts are the library's (``ss_error_message``, ``ss_error_text``): none
+is written here. ``str(e)`` always says why: the AS3 sentence followed by the
+detail in parentheses, as CPython's ``ssl`` errors do.
 """
 
 from __future__ import annotations
@@ -80,6 +84,10 @@ class SecureSocketError(Exception):
         self.code = code
 
     def __str__(self) -> str:
+        # The library's messages carry the detail already ("... (why)");
+        # an event's text does not ("Error #2031: Socket Error. URL: h").
+        if self.detail and not self.message.endswith(f"({self.detail})"):
+            return f"{self.message} ({self.detail})"
         return self.message
 
     # OSError's own __reduce__ would rebuild from (errno, strerror); keep ours.
@@ -157,8 +165,9 @@ class NullParameterError(SecureSocketError, TypeError):
 
 
 class IllegalOperationError(SecureSocketError):
-    """AS3 ``IllegalOperationError`` #2037, and ``SecureSocket()`` where secure
-    sockets are not supported (as the AS3 constructor throws)."""
+    """AS3 ``IllegalOperationError``: ``SecureSocket()`` where secure sockets
+    are not supported (``is_supported`` is False), as the AS3 constructor
+    throws; and the base of :class:`ForkedError`."""
 
     as3_class = "IllegalOperationError"
 
@@ -179,6 +188,8 @@ class InternalError(SecureSocketError):
     the library caught (a bug: please report the message)."""
 
 
+# Return code -> class: exactly the SS_ERR_* codes of the header (checked by
+# tests/test_header.py), with the AS3 class its comment names.
 _BY_CODE: dict[int, type[SecureSocketError]] = {
     _native.SS_ERR_HANDLE: HandleError,
     _native.SS_ERR_PANIC: InternalError,
@@ -193,20 +204,23 @@ _BY_CODE: dict[int, type[SecureSocketError]] = {
     -2007: NullParameterError,
     -2008: ArgumentError,
     -2030: EndOfFileError,
-    -2031: SocketIOError,
-    -2037: IllegalOperationError,
-    -2048: SecurityError,
 }
 
 
-def split_detail(message: str) -> str:
+def split_detail(message: str, code: int = 0) -> str:
     """The detail of a library message: the text in the final parentheses
     after the AS3 sentence (``"Error #2006: ... bounds. (why)"`` -> ``"why"``).
 
-    TODO(abi): the header has no ss_error_detail(); the core formats
-    ``Msg + " (" + Detail + ")"`` and every AS3 sentence ends with ".", so
-    this splits at the first ". (". Replace with the ABI call if one comes.
+    The library writes ``text + " (" + detail + ")"`` where ``text`` is
+    ``ss_error_text(code)``, so that prefix is cut when it matches. Texts
+    with a parameter filled in ("Parameter endian must be ...") do not
+    match it; every AS3 sentence ends with ".", so those split at the first
+    ". (".
     """
+    if code:
+        lead = text(code) + " ("
+        if message.startswith(lead) and message.endswith(")"):
+            return message[len(lead) : -1]
     _, sep, tail = message.partition(". (")
     if sep and tail.endswith(")"):
         return tail[:-1]
@@ -218,7 +232,24 @@ def make(code: int, message: str, error_id: int) -> SecureSocketError:
     if error_id == 0 and code <= -1000:
         error_id = -code
     cls = _BY_CODE.get(code, SecureSocketError)
-    return cls(message, error_id, split_detail(message), code)
+    return cls(message, error_id, split_detail(message, code), code)
+
+
+def text(code: int) -> str:
+    """The library's text for a return code or AS3 id, without a socket
+    (``ss_error_text``): ``text(-2030)`` is ``"Error #2030: End of file was
+    encountered."``."""
+    raw = _native.load().ss_error_text(code)
+    return raw.decode("utf-8", "replace") if raw else ""
+
+
+def error(code: int, detail: str = "") -> SecureSocketError:
+    """The exception for ``code`` where no socket recorded a message: the
+    library's text, then ``detail`` in parentheses as the library writes it."""
+    message = text(code)
+    if detail:
+        message = f"{message} ({detail})"
+    return make(code, message, -code if code <= -1000 else 0)
 
 
 def raise_for(lib: _native.Lib, handle: object, code: int) -> NoReturn:

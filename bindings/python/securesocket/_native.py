@@ -64,8 +64,9 @@ SONAME = "libsecuresocket.so.0"
 # and at least this minor: functions are added in minor versions.
 HEADER_VERSION_NUMBER = 1000
 
-# Return codes (include/securesocket.h). Failures that have an AS3 error
-# are -(AS3 id); these few have none.
+# Return codes (include/securesocket.h, their one source: tests/test_header.py
+# holds every table of this package against it). Failures that have an AS3
+# error are -(AS3 id); these few have none.
 SS_OK = 0
 SS_ERR_HANDLE = -1
 SS_ERR_PANIC = -2
@@ -128,6 +129,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     # Errors
     "ss_error_message": (c_char_p, [_sock]),
     "ss_error_id": (c_int, [_sock]),
+    "ss_error_text": (c_char_p, [c_int]),
     # Connecting
     "ss_connect": (c_int, [_sock, c_char_p, c_size_t, c_int]),
     "ss_close": (c_int, [_sock]),
@@ -176,6 +178,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "ss_read_float": (c_int, [_sock, _p(c_double)]),
     "ss_read_double": (c_int, [_sock, _p(c_double)]),
     "ss_read_bytes": (c_int, [_sock, c_void_p, c_size_t, c_size_t, _p(c_size_t)]),
+    "ss_read_bytes_alloc": (c_int, [_sock, c_size_t, _charpp, _p(c_size_t)]),
     "ss_read_utf": (c_int, [_sock, _charpp, _p(c_size_t)]),
     "ss_read_utf_bytes": (c_int, [_sock, c_uint32, _charpp, _p(c_size_t)]),
     "ss_read_multi_byte": (
@@ -270,6 +273,7 @@ class Lib:
             "ss_socket_new": lambda: None,
             "ss_error_message": lambda s: message,
             "ss_error_id": lambda s: 0,
+            "ss_error_text": lambda code: message,
         }
         for name in _SIGNATURES:
             setattr(self, name, stubs.get(name, _forked_stub))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import math
 import os
 import sys
 import threading
@@ -31,7 +33,7 @@ from ctypes import (
     c_char_p,
     string_at,
 )
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from collections.abc import Callable
 
 from . import _amf, _errors, _native
@@ -44,8 +46,9 @@ from ._constants import (
     TLSVersion,
 )
 from ._dispatch import attach, hub, running_loop
+from ._certificate import X509Certificate
 from ._errors import IllegalOperationError, InternalError, raise_for
-from ._events import Event, EventDispatcher, IOErrorEvent, ProgressEvent, SecurityErrorEvent
+from ._events import ErrorEvent, Event, EventDispatcher, IOErrorEvent, ProgressEvent, SecurityErrorEvent
 
 if TYPE_CHECKING:
     import asyncio
@@ -64,8 +67,35 @@ else:
 __all__ = ["SecureSocket"]
 
 _U32 = 0xFFFFFFFF
-_MAX_READ = 2**31 - 1  # the library's bound on one read (#2006 past it)
 _I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
+
+
+#: Where an ioError or securityError that no listener handles is reported
+#: (as asyncio reports an exception nobody retrieved): an ERROR record on
+#: the ``securesocket`` logger, which Python prints to stderr when logging
+#: is not configured. Silence it with a listener, or with
+#: ``logging.getLogger("securesocket").setLevel(logging.CRITICAL)``.
+logger = logging.getLogger("securesocket")
+
+
+def _to_int32(value: Any) -> int:
+    """AS3's ToInt32, as AS3 converts an ``int`` argument: wraps modulo
+    2**32 (2**32 + 443 is 443), truncates a float, NaN and infinities give 0."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return 0
+        value = int(value)
+    v = int(value) & 0xFFFFFFFF
+    return v - 2**32 if v >= 2**31 else v
+
+
+def _to_uint32(value: Any) -> int:
+    """AS3's ToUint32, as AS3 converts a ``uint`` argument (-1 is 4294967295)."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return 0
+        value = int(value)
+    return int(value) & 0xFFFFFFFF
 
 
 def _u32(name: str, value: int) -> int:
@@ -205,18 +235,17 @@ class SecureSocket(EventDispatcher):
         connection first. Called inside a running asyncio loop, it attaches
         event delivery to that loop.
 
+        ``port`` is converted as AS3 converts an ``int`` argument (ToInt32:
+        2**32 + 443 is 443; 65536 stays 65536 and is refused).
+
         Raises:
             SecurityError: #2003, port outside 0..65535.
             ArgumentError: #2004, empty host.
-            NullParameterError: #2007, host is None.
+            NullParameterError: #1009 (a TypeError), host is None, as AIR's
+                ``connect(null, port)``.
         """
         data = None if host is None else host.encode("utf-8")
-        # AS3's port is an int; clamp rather than let ctypes wrap 2**32+443
-        # to 443: a clamped value is still out of range and gets #2003.
-        if port > _I32_MAX:
-            port = _I32_MAX
-        elif port < _I32_MIN:
-            port = _I32_MIN
+        port = _to_int32(port)
         # Held strongly before the call: the outcome event can be taken by a
         # dispatcher in another thread before ss_connect returns. A call that
         # fails changes nothing, so an open connection stays held.
@@ -267,6 +296,21 @@ class SecureSocket(EventDispatcher):
 
     async def __aexit__(self, *exc: object) -> None:
         self.free()
+
+    def dispatch_event(self, event: Event) -> bool:
+        """Runs the listeners of ``event`` (see :class:`EventDispatcher`). An
+        ``ioError`` or ``securityError`` that no listener handles is not
+        dropped silently: it is logged (:data:`logger`), as AIR's debugger
+        reports an unhandled IOErrorEvent."""
+        handled = self.has_event_listener(event.type)
+        result = super().dispatch_event(event)
+        if not handled and isinstance(event, ErrorEvent) and event.type in (
+            IOErrorEvent.IO_ERROR,
+            SecurityErrorEvent.SECURITY_ERROR,
+        ):
+            detail = getattr(event, "detail", "")
+            logger.error("unhandled %s on %r: %s (%s)", event.type, self, event.text, detail)
+        return result
 
     def flush(self) -> None:
         """Hands every written byte to the connection and returns at once;
@@ -339,7 +383,8 @@ class SecureSocket(EventDispatcher):
     @property
     def bytes_pending(self) -> int:
         """Written bytes not yet handed to the network (unflushed, or flushed
-        and not yet sent)."""
+        and not yet sent). Raises :class:`InvalidSocketError` (#2002) on a
+        socket that never connected, as AIR does."""
         return self._get(self._lib.ss_get_bytes_pending, c_uint64())  # type: ignore[no-any-return]
 
     @property
@@ -371,22 +416,38 @@ class SecureSocket(EventDispatcher):
     def timeout(self) -> int:
         """Connect timeout in milliseconds (default 20000; values under 250
         become 250). Covers DNS, TCP, handshake and certificate checks, and
-        applies to the next :meth:`connect`."""
+        applies to the next :meth:`connect`. Set as AS3 sets a ``uint``
+        (ToUint32: -1 is 4294967295)."""
         return self._get(self._lib.ss_get_timeout, c_uint32())  # type: ignore[no-any-return]
 
     @timeout.setter
     def timeout(self, ms: int) -> None:
-        self._set(self._lib.ss_set_timeout, _u32("timeout", ms))
+        self._set(self._lib.ss_set_timeout, _to_uint32(ms))
+
+    def _address(self, fn: Any) -> str | None:
+        p = c_void_p()
+        n = c_size_t()
+        rc = fn(self._h, p, n)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        if p.value is None:
+            return None
+        try:
+            return string_at(p, n.value).decode("utf-8")
+        finally:
+            self._lib.ss_free(p)
 
     @property
-    def local_address(self) -> str:
-        """Local IP address of the connection; ``""`` when not connected."""
-        return self._take_str(self._lib.ss_get_local_address)
+    def local_address(self) -> str | None:
+        """Local IP address of the connection; None when not connected (AS3
+        null)."""
+        return self._address(self._lib.ss_get_local_address)
 
     @property
-    def remote_address(self) -> str:
-        """Remote IP address of the connection; ``""`` when not connected."""
-        return self._take_str(self._lib.ss_get_remote_address)
+    def remote_address(self) -> str | None:
+        """Remote IP address of the connection; None when not connected (AS3
+        null)."""
+        return self._address(self._lib.ss_get_remote_address)
 
     @property
     def local_port(self) -> int:
@@ -658,31 +719,78 @@ class SecureSocket(EventDispatcher):
             raise_for(self._lib, self._h, rc)
         return n.value
 
-    def read_bytes(self, length: int = 0) -> bytes:
-        """Reads ``length`` bytes, or with 0 every byte available, as bytes.
-        Raises :class:`EndOfFileError` (#2030) if fewer than ``length`` are
-        available (nothing is consumed). For bulk data prefer
-        :meth:`read_bytes_into` with a reused buffer: this makes one copy more.
+    @overload
+    def read_bytes(self, length: int = 0) -> bytes: ...
+
+    @overload
+    def read_bytes(self, buffer: BytesLike, offset: int = 0, length: int = 0) -> None: ...
+
+    def read_bytes(self, *args: Any, **kwargs: Any) -> bytes | None:
+        """Two forms, told apart by the first argument:
+
+        ``read_bytes(length=0) -> bytes``: ``length`` bytes, or with 0 every
+        byte available, as new bytes (one library call; the library
+        allocates). For bulk data prefer :meth:`read_bytes_into` with a
+        reused buffer.
+
+        ``read_bytes(buffer, offset=0, length=0) -> None``: AS3's
+        ``readBytes(bytes, offset, length)`` for ported code: the bytes go
+        to ``buffer[offset:]``; ``length`` 0 reads every byte available. A
+        ``bytearray`` grows as an AS3 ByteArray does (zero-filled up to
+        ``offset`` if shorter); any other writable buffer (memoryview,
+        array, numpy, mmap) cannot grow, so bytes that do not fit raise
+        :class:`RangeError` (#2006) and nothing is consumed.
+
+        Both raise :class:`EndOfFileError` (#2030) if fewer than ``length``
+        bytes are available and :class:`InvalidSocketError` (#2002) if not
+        open; nothing is consumed then.
         """
+        if args and not isinstance(args[0], int) or "buffer" in kwargs:
+            return self._read_bytes_as3(*args, **kwargs)
+        return self._read_bytes_new(*args, **kwargs)
+
+    def _read_bytes_new(self, length: int = 0) -> bytes:
         if length < 0:
             raise ValueError(f"length must be >= 0, not {length}")
-        if length > self.bytes_available:
-            # It cannot succeed now. Say why without making a buffer of
-            # `length` bytes: a read into no buffer fails with #2002 (not
-            # open) or #2006 over 2 GiB, else with #2006 for the missing
-            # buffer, which means the socket is readable: #2030 then.
-            n0 = c_size_t()
-            rc = self._lib.ss_read_bytes(self._h, None, 0, min(length, 2**64 - 1), n0)
-            if rc and (rc != -2006 or length > _MAX_READ):
-                raise_for(self._lib, self._h, rc)
-            if self.bytes_available < length:
-                raise _errors.make(-2030, "Error #2030: End of file was encountered.", 2030)
-            # The input arrived meanwhile: read it below.
-        cap = length or self.bytes_available
-        buf = bytearray(cap)
-        n = self.read_bytes_into(buf, length)
-        # Another thread may have read between bytes_available and the read.
-        return bytes(buf) if n == cap else bytes(memoryview(buf)[:n])
+        if length > 2**64 - 1:
+            raise _errors.error(-2006, "length over 2 GiB")
+        p = c_void_p()
+        n = c_size_t()
+        rc = self._lib.ss_read_bytes_alloc(self._h, length, p, n)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        try:
+            return string_at(p, n.value)
+        finally:
+            self._lib.ss_free(p)
+
+    def _read_bytes_as3(self, buffer: BytesLike, offset: int = 0, length: int = 0) -> None:
+        offset = _to_uint32(offset)
+        length = _to_uint32(length)
+        if isinstance(buffer, bytearray):
+            # Grows like a ByteArray: take the bytes, then place them.
+            data = self._read_bytes_new(length)
+            if len(buffer) < offset:
+                buffer.extend(bytes(offset - len(buffer)))
+            buffer[offset : offset + len(data)] = data
+            return None
+        mv = _byte_view(buffer)
+        if mv.readonly:
+            raise TypeError("read_bytes needs a writable buffer")
+        if offset > mv.nbytes:
+            raise _errors.error(-2006, "offset exceeds the buffer")
+        dst = mv[offset:]
+        if length == 0:
+            # Every byte available, as AS3; a buffer too small is #2006.
+            length = self.bytes_available
+            if length > dst.nbytes:
+                raise _errors.error(-2006, "the available bytes exceed the buffer")
+            if length == 0:
+                # Still check the state: a socket that is not open is #2002.
+                self.read_bytes_into(dst, 0)
+                return None
+        self.read_bytes_into(dst, length)
+        return None
 
     def read_utf(self) -> str:
         """A 16-bit length in the socket's endian, then that many bytes of
@@ -916,9 +1024,8 @@ class SecureSocket(EventDispatcher):
         out = (c_uint8 * 32)()
         rc = lib.ss_public_key_pin(data, len(data), out)
         if rc:
-            # No socket, so the library records no message (the header says
-            # so): say what this call can fail for.
-            raise _errors.make(rc, f"securesocket: public_key_pin: not one DER certificate (code {rc})", 0)
+            # No socket records a message: the library's text for the code.
+            raise _errors.error(rc, "not one DER certificate" if rc == -2004 else "")
         return bytes(out)
 
     def set_client_certificate(self, cert: bytes, key: bytes, password: str | bytes | None = None) -> None:
@@ -958,15 +1065,15 @@ class SecureSocket(EventDispatcher):
         return self._take_str(self._lib.ss_get_revocation_detail)
 
     @property
-    def server_certificate_chain(self) -> list[dict[str, Any]]:
+    def server_certificate_chain(self) -> list[X509Certificate]:
         """The verified chain of the last successful connect, server
-        certificate first, as AS3 ``X509Certificate`` fields (dicts with
-        ``subject``, ``issuer``, ``serialNumber``, ``validNotBefore``, ...,
-        ``encoded``: the DER in base64). ``[]`` if there was none."""
-        return json.loads(self._take_str(self._lib.ss_get_server_certificate_chain))  # type: ignore[no-any-return]
+        certificate first, as :class:`X509Certificate` records (bytes,
+        datetimes in UTC, snake_case names). ``[]`` if there was none."""
+        raw = json.loads(self._take_str(self._lib.ss_get_server_certificate_chain))
+        return [X509Certificate._from_json(c) for c in raw]
 
     @property
-    def server_certificate(self) -> dict[str, Any] | None:
+    def server_certificate(self) -> X509Certificate | None:
         """AS3 ``serverCertificate``: the server's own certificate of the last
         successful connect (the first of :attr:`server_certificate_chain`), or
         None."""
@@ -980,7 +1087,7 @@ class SecureSocket(EventDispatcher):
             raise ValueError(f"index must be >= 0, not {index}")
         if index >= 2**64:
             # ctypes would wrap it to a valid index; no chain is that long.
-            raise _errors.make(-2006, f"Error #2006: The supplied index is out of bounds. (index {index})", 2006)
+            raise _errors.error(-2006, f"index {index}")
         p = c_void_p()
         n = c_size_t()
         rc = self._lib.ss_get_server_certificate_der(self._h, index, p, n)
@@ -1078,12 +1185,8 @@ class SecureSocket(EventDispatcher):
                 # delivered the connect): no event follows.
                 if not self.connected and self._addr not in hub.active:
                     if have == 0:
-                        raise _errors.InvalidSocketError(
-                            "securesocket: the socket is not open and no input is buffered", 2002
-                        )
-                    raise _errors.EndOfFileError(
-                        f"securesocket: the socket is closed with {have} of {count} bytes buffered", 2030
-                    )
+                        raise _errors.error(-2002, "the socket is not open and no input is buffered")
+                    raise _errors.error(-2030, f"the socket is closed with {have} of {count} bytes buffered")
                 event = await self.wait_event(ProgressEvent.SOCKET_DATA, Event.CLOSE, IOErrorEvent.IO_ERROR)
                 if isinstance(event, IOErrorEvent):
                     raise _errors.SocketIOError(event.text, event.error_id, event.detail, -event.error_id)

@@ -20,6 +20,8 @@ class Lab:
         self.ca_file: str = desc["ca_file"]
         self.ports: dict[str, int] = desc["ports"]
         self.files: dict[str, str] = desc["files"]
+        #: scenario -> {"status", "detail"}: the outcome a client must see.
+        self.expect: dict[str, dict[str, str]] = desc["expect"]
 
     def port(self, scenario: str) -> int:
         return self.ports[scenario]

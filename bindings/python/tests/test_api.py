@@ -10,6 +10,7 @@ import sys
 import weakref
 
 import pytest
+from labutil import Lab, Recorder, wait_for
 
 import securesocket
 from securesocket import (
@@ -71,11 +72,12 @@ def test_library() -> None:
 def test_defaults(sock: SecureSocket) -> None:
     assert sock.connected is False
     assert sock.bytes_available == 0
-    assert sock.bytes_pending == 0
+    with pytest.raises(InvalidSocketError):  # AIR: #2002 before the first connect
+        sock.bytes_pending  # noqa: B018
     assert sock.endian == Endian.BIG_ENDIAN == "bigEndian"
     assert sock.object_encoding == ObjectEncoding.AMF3
     assert sock.timeout == 20000 == SecureSocket.DEFAULT_TIMEOUT
-    assert sock.local_address == "" and sock.remote_address == ""
+    assert sock.local_address is None and sock.remote_address is None  # AS3 null
     assert sock.local_port == 0 and sock.remote_port == 0
     assert sock.server_certificate_status == CertificateStatus.UNKNOWN
     assert sock.failure_detail == ""
@@ -112,8 +114,13 @@ def test_setters(sock: SecureSocket) -> None:
     assert sock.timeout == 1000
     sock.timeout = 10  # raised to the AS3 minimum
     assert sock.timeout == 250
-    with pytest.raises(ValueError):
-        sock.timeout = 2**32
+    # Set as AS3 sets a uint (ToUint32), as Node does.
+    sock.timeout = 2**32 + 1000
+    assert sock.timeout == 1000
+    sock.timeout = -1
+    assert sock.timeout == 2**32 - 1
+    sock.timeout = 1500.9
+    assert sock.timeout == 1500
 
     sock.input_limit = 10
     assert sock.input_limit == 1024
@@ -173,7 +180,9 @@ def test_not_open_is_2002(sock: SecureSocket) -> None:
 
 
 def test_bad_port_is_security_error_2003(sock: SecureSocket) -> None:
-    for port in (-1, 65536, 70000, 2**31, 2**40, -(2**40)):
+    # The port goes through AS3's ToInt32 first, as in Node: these stay
+    # outside 0..65535.
+    for port in (-1, 65536, 70000, 2**31, 2**40 + 70000, -(2**40) - 1, 2**32 - 1):
         with pytest.raises(SecurityError) as ei:
             sock.connect("localhost", port)
         assert ei.value.error_id == 2003
@@ -185,9 +194,20 @@ def test_bad_host(sock: SecureSocket) -> None:
     with pytest.raises(ArgumentError) as ei:
         sock.connect("", 443)
     assert ei.value.error_id == 2004
+    # AIR: connect(null, port) is TypeError #1009.
     with pytest.raises(NullParameterError) as ei2:
         sock.connect(None, 443)  # type: ignore[arg-type]
-    assert ei2.value.error_id == 2007 and isinstance(ei2.value, TypeError)
+    assert ei2.value.error_id == 1009 and isinstance(ei2.value, TypeError)
+    assert str(ei2.value).startswith("Error #1009: Cannot access a property or method of a null object reference.")
+
+
+def test_port_wraps_as_as3_int(lab: Lab, sock: SecureSocket) -> None:
+    # 2**32 + port is port after ToInt32, as AS3 and Node take it.
+    rec = Recorder(sock)
+    sock.connect(lab.host, 2**32 + lab.port("trusted"))
+    wait_for(rec.has("connect", "ioError"), 15)
+    assert rec.events[0].type == "connect", rec.events
+    assert sock.remote_port == lab.port("trusted")
 
 
 def test_argument_checks(sock: SecureSocket) -> None:
@@ -217,6 +237,29 @@ def test_argument_checks(sock: SecureSocket) -> None:
     ):
         with pytest.raises((TypeError, securesocket.SecureSocketError)):
             call()
+
+
+def test_error_texts_come_from_the_library() -> None:
+    from securesocket import _errors
+
+    assert _errors.text(-2030) == "Error #2030: End of file was encountered."
+    assert _errors.text(2031) == "Error #2031: Socket Error."
+    e = _errors.error(-2006, "index 7")
+    assert type(e) is RangeError and str(e) == "Error #2006: The supplied index is out of bounds. (index 7)"
+    assert e.detail == "index 7"
+    with pytest.raises(ArgumentError) as ei:
+        SecureSocket.public_key_pin(b"not a certificate")
+    assert str(ei.value) == "Error #2004: One of the parameters is invalid. (not one DER certificate)"
+
+
+def test_error_str_has_the_detail() -> None:
+    # An ioError's text has no detail; str() adds it, as CPython's ssl does.
+    e = SocketIOError("Error #2031: Socket Error. URL: h", 2031, "connection refused", -2031)
+    assert str(e) == "Error #2031: Socket Error. URL: h (connection refused)"
+    assert e.message == "Error #2031: Socket Error. URL: h"
+    # A library message carries it already: not twice.
+    r = securesocket._errors.make(-2006, "Error #2006: The supplied index is out of bounds. (why)", 0)
+    assert str(r) == "Error #2006: The supplied index is out of bounds. (why)"
 
 
 def test_error_classes() -> None:

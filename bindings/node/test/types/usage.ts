@@ -4,7 +4,7 @@
 import {
   SecureSocket, Event, ProgressEvent, IOErrorEvent, SecurityErrorEvent, OutputProgressEvent,
   CertificateStatus, Endian, ObjectEncoding, RevocationMode, RevocationStatus, TLSVersion,
-  IOError, EOFError, RangeError as SSRangeError, TypedObject, ECMAArray, Vector, Dictionary, XML,
+  IOError, EOFError, SecureSocketError, RangeError as SSRangeError, TypedObject, ECMAArray, Vector, Dictionary, XML,
   ArrayCollection, SmallMessage, AMFValue, X509Certificate,
 } from '../../index';
 
@@ -39,6 +39,11 @@ async function main(): Promise<void> {
   const buf = new Uint8Array(1024);
   const got: number = s.readBytesInto(buf, 0, 0);
   const bytes: Buffer = s.readBytes();
+  s.readBytes(buf, 0, 5); // AS3 form: into buf at 0
+  const local: string | null = s.localAddress;
+  if (local !== null) console.log(local.length);
+  const base: boolean = new IOError('x', 2002, 'ERR_SS_INVALID_SOCKET') instanceof SecureSocketError;
+  void base;
   console.log(got, bytes, s.readInt(), s.readDouble(), s.readMultiByte(4, 'shift_jis'));
   s.writeBytes(buf, 0, 16);
   s.writeMultiByte('text', 'gb2312');
