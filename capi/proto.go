@@ -107,3 +107,44 @@ func ssgo_set_proxy(h *C.ss_socket, u *C.ssi_cchar, n C.size_t) (rc C.int) {
 func ssgo_get_proxy(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
 	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.Proxy(), nil })
 }
+
+//export ssgo_socket_new_plain
+func ssgo_socket_new_plain() (h *C.ss_socket) {
+	defer func() {
+		if recover() != nil {
+			h = nil
+		}
+	}()
+	if forked() || !core.IsSupported() {
+		return nil
+	}
+	return newHandleWith(core.NewPlain)
+}
+
+//export ssgo_start_tls
+func ssgo_start_tls(h *C.ss_socket, host *C.ssi_cchar, n C.size_t) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	if host == nil {
+		return nullObject(h, "host is NULL") // as ss_connect
+	}
+	v, rc := inStringCopy(h, host, n, "host")
+	if rc != codeOK {
+		return rc
+	}
+	syncCertEnv()
+	return result(h, s.StartTLS(v))
+}
+
+//export ssgo_get_secure
+func ssgo_get_secure(h *C.ss_socket, out *C.int) C.int {
+	return getNum(h, out, func(s *core.Socket) C.int { return cbool(s.Secure()) })
+}
+
+//export ssgo_get_plain
+func ssgo_get_plain(h *C.ss_socket, out *C.int) C.int {
+	return getNum(h, out, func(s *core.Socket) C.int { return cbool(s.IsPlain()) })
+}

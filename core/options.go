@@ -18,6 +18,7 @@ type protoOptions struct {
 	// (tcpNoDelay true, Nagle off).
 	delay bool
 	proxy *proxyConfig // nil: connect directly (proxy.go)
+	plain bool         // a flash.net.Socket: no TLS until StartTLS (plain.go)
 }
 
 // Limits of ALPN protocol names: RFC 7301 allows 1 to 255 bytes each in a
@@ -89,7 +90,7 @@ func (s *Socket) CipherSuite() string {
 func (s *Socket) connState() (tls.ConnectionState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.link == nil || s.st != stateOpen {
+	if s.link == nil || s.link.tc == nil || s.st != stateOpen {
 		return tls.ConnectionState{}, false
 	}
 	return s.link.tc.ConnectionState(), true
@@ -173,7 +174,7 @@ func (s *Socket) SetTCPNoDelay(on bool) error {
 	if s.link == nil {
 		return nil
 	}
-	if tcp, ok := s.link.tc.NetConn().(*net.TCPConn); ok {
+	if tcp, ok := s.link.rawConn().(*net.TCPConn); ok {
 		if err := tcp.SetNoDelay(on); err != nil {
 			// The kernel refuses it only on a connection that is gone.
 			return newErr(ErrInvalidSocket, "TCP_NODELAY: "+describeNetError(err), err)
@@ -193,7 +194,7 @@ func (s *Socket) NativeHandle() int64 {
 	if s.link == nil {
 		return -1
 	}
-	sc, ok := s.link.tc.NetConn().(syscall.Conn)
+	sc, ok := s.link.rawConn().(syscall.Conn)
 	if !ok {
 		return -1
 	}
@@ -231,11 +232,12 @@ func (s *Socket) applyProtoConfig(cfg *tls.Config) {
 type dialPlan struct {
 	noDelay bool
 	proxy   *proxyConfig
+	plain   bool // connect without TLS
 }
 
 // dialPlan returns the plan of a connect attempt. Callers hold s.mu.
 func (s *Socket) dialPlan() dialPlan {
-	return dialPlan{noDelay: !s.proto.delay, proxy: s.proto.proxy}
+	return dialPlan{noDelay: !s.proto.delay, proxy: s.proto.proxy, plain: s.proto.plain}
 }
 
 // dial opens the TCP connection to host:port and applies the options.
@@ -255,4 +257,12 @@ func (p dialPlan) dial(ctx context.Context, host string, port int) (net.Conn, er
 		_ = tcp.SetNoDelay(p.noDelay)
 	}
 	return c, nil
+}
+
+// rawConn is the link's TCP connection (or the proxy tunnel).
+func (l *link) rawConn() net.Conn {
+	if pc, ok := l.conn.(*plainConn); ok {
+		return pc.raw
+	}
+	return l.tc.NetConn()
 }

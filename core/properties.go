@@ -206,7 +206,7 @@ func (s *Socket) RemotePort() int {
 func (s *Socket) TLSVersion() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.link == nil || s.st != stateOpen {
+	if s.link == nil || s.link.tc == nil || s.st != stateOpen {
 		return ""
 	}
 	switch v := s.link.tc.ConnectionState().Version; v {

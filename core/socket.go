@@ -88,7 +88,9 @@ type Socket struct {
 // link is one TLS connection of a Socket and its writer's state. Its fields
 // are guarded by Socket.mu.
 type link struct {
-	tc        *tls.Conn
+	tc        *tls.Conn  // nil while a plain Socket's link is plain (plain.go)
+	conn      net.Conn   // what the loops read and write: tc, or a plainConn
+	inflight  int        // bytes the writer took off sendq and has not accounted yet
 	waiting   func() int // bytes TCP has received that TLS has not read yet
 	sendq     []byte     // flushed, waiting for the writer
 	written   uint64     // bytes handed to the network on this link
@@ -210,7 +212,7 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 	}()
 	raw, err := plan.dial(ctx, host, port)
 	var tc *tls.Conn
-	if err == nil {
+	if err == nil && !plan.plain {
 		tc = tls.Client(raw, cfg)
 		err = tc.HandshakeContext(ctx)
 	}
@@ -228,24 +230,7 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		if raw != nil {
 			raw.Close()
 		}
-		var status CertificateStatus
-		var detail string
-		var refusal *connectRefusal
-		switch {
-		case errors.As(err, &refusal):
-			status, detail = refusal.status, refusal.detail
-		case at.verified && ctx.Err() == context.DeadlineExceeded:
-			status, detail = StatusTrusted, "timed out after "+strconv.Itoa(int(s.timeout))+" ms, after the server's certificate was accepted"
-		case at.verified:
-			// The server's certificate passed; the handshake failed after,
-			// typically because the server refused our client certificate.
-			status, detail = StatusTrusted, "the server ended the handshake after its certificate was accepted: "+describeNetError(err)
-		default:
-			status, detail = classifyConnectError(err, time.Now())
-			if ctx.Err() == context.DeadlineExceeded && status == StatusUnknown {
-				detail = "timed out after " + strconv.Itoa(int(s.timeout)) + " ms"
-			}
-		}
+		status, detail := s.classifyFailureLocked(ctx, err, at)
 		s.revStatus, s.revDetail = at.revocation, at.revDetail
 		if s.revStatus == "" {
 			s.revStatus = RevocationNotChecked
@@ -257,17 +242,47 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 			Text: "Error #2031: Socket Error. URL: " + host, Detail: detail})
 		return
 	}
-	l := &link{tc: tc, waiting: kernelBuffered(raw), host: host, generated: gen}
+	l := &link{tc: tc, conn: tc, waiting: kernelBuffered(raw), host: host, generated: gen}
+	if plan.plain {
+		l.conn = newPlainConn(raw)
+	}
 	l.wake = sync.NewCond(&s.mu)
 	s.link = l
 	s.st = stateOpen
 	s.status = StatusTrusted
+	if plan.plain {
+		s.status = StatusUnknown // nothing was verified (plain.go)
+	}
 	s.revStatus, s.revDetail, s.peerChain = at.revocation, at.revDetail, at.chain
 	s.local, _ = raw.LocalAddr().(*net.TCPAddr)
 	s.remote, _ = raw.RemoteAddr().(*net.TCPAddr)
 	s.post(Event{Type: EventConnect})
 	go s.readLoop(l)
 	go s.writeLoop(l)
+}
+
+// classifyFailureLocked says why a connect attempt (or a startTLS) failed:
+// the certificate status and the detail. Callers hold s.mu.
+func (s *Socket) classifyFailureLocked(ctx context.Context, err error, at *attempt) (CertificateStatus, string) {
+	var status CertificateStatus
+	var detail string
+	var refusal *connectRefusal
+	switch {
+	case errors.As(err, &refusal):
+		status, detail = refusal.status, refusal.detail
+	case at.verified && ctx.Err() == context.DeadlineExceeded:
+		status, detail = StatusTrusted, "timed out after "+strconv.Itoa(int(s.timeout))+" ms, after the server's certificate was accepted"
+	case at.verified:
+		// The server's certificate passed; the handshake failed after,
+		// typically because the server refused our client certificate.
+		status, detail = StatusTrusted, "the server ended the handshake after its certificate was accepted: "+describeNetError(err)
+	default:
+		status, detail = classifyConnectError(err, time.Now())
+		if ctx.Err() == context.DeadlineExceeded && status == StatusUnknown {
+			detail = "timed out after " + strconv.Itoa(int(s.timeout)) + " ms"
+		}
+	}
+	return status, detail
 }
 
 // shutdownLocked ends the current connection or connect attempt without
@@ -284,7 +299,7 @@ func (s *Socket) shutdownLocked() {
 	if l := s.link; l != nil {
 		l.closing = true
 		// A peer that does not read cannot hold the writer past this.
-		l.tc.SetWriteDeadline(time.Now().Add(closeGrace))
+		l.conn.SetWriteDeadline(time.Now().Add(closeGrace))
 		l.wake.Broadcast()
 		s.link = nil
 	}
@@ -346,7 +361,7 @@ func (s *Socket) readLoop(l *link) {
 		var err error
 		for {
 			var m int
-			m, err = l.tc.Read(dst[n:])
+			m, err = l.conn.Read(dst[n:])
 			n += m
 			// The limit is read again: SetInputLimit may have lowered it
 			// while the first Read waited for data.
@@ -420,7 +435,7 @@ func (s *Socket) recoverLink(l *link) {
 		s.peerClosedLocked(l, fmt.Errorf("internal error (please report): %v", r))
 	}
 	s.mu.Unlock()
-	l.tc.Close()
+	l.conn.Close()
 }
 
 // readChunk is how much room the reader wants for one read: a full TLS
@@ -472,14 +487,14 @@ func (s *Socket) peerClosedLocked(l *link, err error) {
 // writeLoop hands flushed bytes to TLS and reports outputProgress. After
 // close it delivers what was flushed, then close_notify, then closes TCP.
 func (s *Socket) writeLoop(l *link) {
-	defer l.tc.Close() // sends close_notify
+	defer l.conn.Close() // sends close_notify
 	defer s.recoverLink(l)
 	for {
 		chunk, ok := s.writerNext(l)
 		if !ok {
 			return
 		}
-		n, err := l.tc.Write(chunk)
+		n, err := l.conn.Write(chunk)
 		if !s.writerWrote(l, n, err) {
 			return
 		}
@@ -512,6 +527,7 @@ func (s *Socket) writerNext(l *link) ([]byte, bool) {
 	if len(l.sendq) == 0 {
 		l.sendq = nil
 	}
+	l.inflight = len(chunk)
 	return chunk, true
 }
 
@@ -521,6 +537,7 @@ func (s *Socket) writerWrote(l *link, n int, err error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l.written += uint64(n)
+	l.inflight = 0
 	live := s.link == l
 	if live && n > 0 {
 		pending := uint64(len(l.sendq) + len(s.out))

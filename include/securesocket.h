@@ -186,6 +186,41 @@ SS_API ss_socket *ss_socket_new(void);
  * that was already freed or never was one. */
 SS_API int ss_socket_free(ss_socket *s);
 
+/* Creates an unconnected plain socket: AS3's flash.net.Socket, the same API
+ * and defaults as ss_socket_new()'s over plain TCP, for protocols that start
+ * in the clear (SMTP, IMAP, XMPP...). Its certificate status stays
+ * "unknown" while it is plain; ss_start_tls() upgrades a connected one. Every
+ * ss_connect() of it is plain. Free it with ss_socket_free(). Returns NULL
+ * as ss_socket_new() does. */
+SS_API ss_socket *ss_socket_new_plain(void);
+
+/* STARTTLS: upgrades a connected plain socket to TLS for host (len bytes or
+ * SS_NTS; cut at the first NUL). Returns at once. What was written is flushed
+ * and sent in the clear first; then the TLS handshake runs with exactly
+ * ss_connect()'s verification of host (anchors, pins, revocation, client
+ * certificate, minimum version, server name override, ALPN), bounded by the
+ * timeout. Meanwhile the socket is not connected (reads and writes return
+ * SS_ERR_INVALID_SOCKET). Then, as for ss_connect():
+ *   - success: SS_EVENT_CONNECT (a second one for this connection), status
+ *     "trusted"; from then on it is a secure socket. Input that arrived before
+ *     the handshake stays readable, in order, before the decrypted input.
+ *   - failure (a certificate problem included): SS_EVENT_IO_ERROR with the
+ *     status and detail ss_connect() would give, and the connection is closed
+ *     (its unread input is discarded).
+ * There is no way back to plain and no way to skip verification. Call it
+ * once the server said to go ahead (SMTP's "220"): bytes it sends in the
+ * clear after the handshake started would break the handshake.
+ * SS_ERR_INVALID_SOCKET when s is not a connected, still plain socket (a
+ * socket from ss_socket_new(), an upgraded or closed one); SS_ERR_BAD_PARAM
+ * for an empty host; SS_ERR_NULL_OBJECT for a NULL host. */
+SS_API int ss_start_tls(ss_socket *s, const char *host, size_t len);
+
+/* *out = 1 while the live connection is TLS (a connected ss_socket_new()
+ * socket, or a plain one after a successful ss_start_tls()), else 0. */
+SS_API int ss_get_secure(ss_socket *s, int *out);
+/* *out = 1 for a socket from ss_socket_new_plain(), 0 for ss_socket_new(). */
+SS_API int ss_get_plain(ss_socket *s, int *out);
+
 /* ---------------------------------------------------------------------------
  * Errors
  * ------------------------------------------------------------------------- */

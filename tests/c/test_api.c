@@ -250,6 +250,9 @@ static int p_snd(ss_socket *s) { return ss_set_tcp_no_delay(s, 1); }
 static int p_nh(ss_socket *s) { int64_t v; return ss_get_native_handle(s, &v); }
 static int p_sp(ss_socket *s) { return ss_set_proxy(s, "", 0); }
 static int p_gp(ss_socket *s) { char *v; size_t n; return ss_get_proxy(s, &v, &n); }
+static int p_stls(ss_socket *s) { return ss_start_tls(s, "localhost", SS_NTS); }
+static int p_sec(ss_socket *s) { int v; return ss_get_secure(s, &v); }
+static int p_pl(ss_socket *s) { int v; return ss_get_plain(s, &v); }
 static int c_cb(ss_socket *s) { return ss_set_callback(s, cb_nop, NULL); }
 static int c_free(ss_socket *s) { return ss_socket_free(s); }
 
@@ -274,7 +277,8 @@ static const struct {
     {"set_alpn_protocols", p_salpn}, {"get_alpn_protocols", p_galpn},
     {"get_negotiated_protocol", p_neg}, {"set_server_name", p_ssn}, {"get_server_name", p_gsn},
     {"get_cipher_suite", p_cs}, {"get_tcp_no_delay", p_gnd}, {"set_tcp_no_delay", p_snd},
-    {"get_native_handle", p_nh}, {"set_proxy", p_sp}, {"get_proxy", p_gp}, {NULL, NULL},
+    {"get_native_handle", p_nh}, {"set_proxy", p_sp}, {"get_proxy", p_gp},
+    {"start_tls", p_stls}, {"get_secure", p_sec}, {"get_plain", p_pl}, {NULL, NULL},
 };
 
 static void expect_handle_error(ss_socket *s, const char *what) {

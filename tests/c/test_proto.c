@@ -3,7 +3,8 @@
  * ALPN offered and chosen (or not), the server name override (trusted and
  * mismatched, and the SNI the server saw), the cipher suite, TCP_NODELAY read
  * back from the kernel with getsockopt() on ss_get_native_handle(), HTTP
- * CONNECT and SOCKS5 proxies with a good and a bad certificate behind, the
+ * CONNECT and SOCKS5 proxies with a good and a bad certificate behind,
+ * STARTTLS on a plain socket (good, expired, wrong host), the
  * SSLKEYLOGFILE key log (written by a child process only when it is set).
  */
 #define _GNU_SOURCE
@@ -201,6 +202,106 @@ static void test_tcp_no_delay(void) {
   ss_socket_free(s);
 }
 
+static int get_int(ss_socket *s, int (*get)(ss_socket *, int *)) {
+  int v = -1;
+  CHECK_OK(s, get(s, &v));
+  return v;
+}
+
+static void write_text(ss_socket *s, const char *text) {
+  CHECK_OK(s, ss_write_utf_bytes(s, text, SS_NTS));
+  CHECK_OK(s, ss_flush(s));
+}
+
+/* A plain socket connected to a STARTTLS scenario, its greeting read, EHLO
+ * and STARTTLS sent and both answers arrived (unread). */
+static ss_socket *plain_before_upgrade(const char *scenario) {
+  ss_socket *s = ss_socket_new_plain();
+  CHECK(get_int(s, ss_get_plain) == 1);
+  tu_event e;
+  CHECK(connect_to(s, lab_host(), scenario, &e));
+  const char *st = "";
+  ss_get_server_certificate_status(s, &st);
+  CHECK(strcmp(st, SS_CERT_UNKNOWN) == 0 && get_int(s, ss_get_secure) == 0);
+  char line[200];
+  read_line(s, line, sizeof line);
+  CHECK(strcmp(line, "220 securesocket lab ESMTP\r") == 0);
+  write_text(s, "EHLO client\r\n");
+  write_text(s, "STARTTLS\r\n");
+  CHECK(tu_wait_available(s, strlen("250 EHLO client\r\n220 ready\r\n"), 10000));
+  return s;
+}
+
+/* The outcome of a startTLS: the next connect or ioError event (others are
+ * skipped). */
+static int upgrade_outcome(ss_socket *s, tu_event *e) {
+  int64_t end = tu_now_ms() + 30000;
+  while (tu_now_ms() < end) {
+    if (!tu_wait_event(s, 0, (int)(end - tu_now_ms()), e)) break;
+    if (e->type == SS_EVENT_CONNECT || e->type == SS_EVENT_IO_ERROR) return 1;
+  }
+  memset(e, 0, sizeof *e);
+  return 0;
+}
+
+static void test_start_tls(void) {
+  ss_socket *s = plain_before_upgrade("starttls");
+  CHECK_OK(s, ss_start_tls(s, lab_host(), SS_NTS));
+  CHECK_RC(s, ss_start_tls(s, lab_host(), SS_NTS), SS_ERR_INVALID_SOCKET);
+  tu_event e;
+  CHECK(upgrade_outcome(s, &e) && e.type == SS_EVENT_CONNECT);
+  const char *st = "", *v = "";
+  ss_get_server_certificate_status(s, &st);
+  ss_get_tls_version(s, &v);
+  CHECK(strcmp(st, SS_CERT_TRUSTED) == 0 && strcmp(v, "TLSv1.3") == 0 && get_int(s, ss_get_secure) == 1);
+  char line[200];
+  read_line(s, line, sizeof line);
+  CHECK(strcmp(line, "250 EHLO client\r") == 0);
+  read_line(s, line, sizeof line);
+  CHECK(strcmp(line, "220 ready\r") == 0);
+  write_text(s, "secret after the upgrade\n");
+  read_line(s, line, sizeof line);
+  CHECK(strcmp(line, "secret after the upgrade") == 0);
+  ss_socket_free(s);
+
+  /* Misuse: a SecureSocket, an unconnected plain socket, NULL and empty hosts. */
+  s = ss_socket_new();
+  CHECK(tu_connect(s, "echo"));
+  CHECK(get_int(s, ss_get_plain) == 0 && get_int(s, ss_get_secure) == 1);
+  CHECK_RC(s, ss_start_tls(s, lab_host(), SS_NTS), SS_ERR_INVALID_SOCKET);
+  ss_socket_free(s);
+  s = ss_socket_new_plain();
+  CHECK_RC(s, ss_start_tls(s, lab_host(), SS_NTS), SS_ERR_INVALID_SOCKET);
+  CHECK_RC(s, ss_start_tls(s, NULL, 0), SS_ERR_NULL_OBJECT);
+  CHECK_RC(s, ss_start_tls(s, "", 0), SS_ERR_BAD_PARAM);
+  ss_socket_free(s);
+}
+
+static void test_start_tls_refused(void) {
+  static const struct {
+    const char *scenario, *status;
+  } cases[] = {{"starttlsExpired", SS_CERT_EXPIRED}, {"starttlsWrongHost", SS_CERT_PRINCIPAL_MISMATCH}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ss_socket *s = plain_before_upgrade(cases[i].scenario);
+    CHECK_OK(s, ss_start_tls(s, lab_host(), SS_NTS));
+    tu_event e;
+    CHECK(upgrade_outcome(s, &e) && e.type == SS_EVENT_IO_ERROR && e.error_id == 2031 && e.detail[0]);
+    const char *st = "";
+    ss_get_server_certificate_status(s, &st);
+    if (strcmp(st, cases[i].status) != 0) {
+      fprintf(stderr, "%s: status %s, want %s (%s)\n", cases[i].scenario, st, cases[i].status, e.detail);
+      tu_failures++;
+    }
+    uint64_t n = 1;
+    ss_get_bytes_available(s, &n);
+    CHECK(n == 0 && get_int(s, ss_get_connected) == 0);
+    uint8_t b;
+    CHECK_RC(s, ss_read_unsigned_byte(s, &b), SS_ERR_INVALID_SOCKET);
+    CHECK(!tu_wait_event(s, 0, 200, &e));
+    ss_socket_free(s);
+  }
+}
+
 /* Percent-encodes src into dst (URL user info). */
 static void pct(char *dst, size_t cap, const char *src) {
   size_t n = 0;
@@ -353,6 +454,8 @@ static const tu_test tests[] = {
     {"cipher_suite", test_cipher_suite},
     {"tcp_no_delay", test_tcp_no_delay},
     {"proxies", test_proxies},
+    {"start_tls", test_start_tls},
+    {"start_tls_refused", test_start_tls_refused},
     {"keylog", test_keylog},
     {"keylog_child", test_keylog_child},
     {NULL, NULL},
