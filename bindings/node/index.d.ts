@@ -178,7 +178,8 @@ export interface X500DistinguishedName {
  * "close" when the server closes (preceded by "ioError" if the connection
  * broke). close() sends no event.
  */
-export declare class SecureSocket extends EventDispatcher implements Disposable {
+/** AS3 flash.net.Socket: plain TCP until startTLS(); the base of SecureSocket, which has all of its API. */
+export declare class Socket extends EventDispatcher implements Disposable {
   /** True if secure sockets work on this system (false also when the library is missing). */
   static readonly isSupported: boolean;
   /** The library's version string, e.g. "0.1.0". */
@@ -201,6 +202,12 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
    * code 'ERR_SS_ABORTED' if close(), destroy() or another connect() ends it.
    */
   connectAsync(host: string, port: number): Promise<this>;
+  /** STARTTLS: upgrade a connected plain Socket to TLS for host with SecureSocket's verification; "connect" (again) or "ioError" follows. */
+  startTLS(host: string): void;
+  /** startTLS() as a Promise of the socket, rejected as connectAsync() is. */
+  startTLSAsync(host: string): Promise<this>;
+  /** True while the live connection is TLS. */
+  readonly secure: boolean;
   /** Closes: flushed bytes are delivered, unflushed ones discarded; no "close" event. */
   close(): void;
   /** Hands every written byte to the connection. */
@@ -330,6 +337,9 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
   /** The DER of certificate index (0: the server's) of the verified chain. */
   serverCertificateDER(index?: number): Buffer;
 }
+
+/** AS3 flash.net.SecureSocket: a Socket that is TLS from the start. */
+export declare class SecureSocket extends Socket {}
 
 /** AS3 flash.security.CertificateStatus. */
 export declare const CertificateStatus: Readonly<{

@@ -157,7 +157,12 @@ TYPE_NAMES[EVENT.OUTPUT_PROGRESS] = OutputProgressEvent.OUTPUT_PROGRESS;
  * server closes (preceded by "ioError" if the connection broke). close()
  * sends no event.
  */
-class SecureSocket extends EventDispatcher {
+/**
+ * AS3's flash.net.Socket: plain TCP, upgraded to TLS by startTLS(); and the
+ * base of SecureSocket (below), which has all of its API and is TLS from the
+ * start.
+ */
+class Socket extends EventDispatcher {
   /** @type {bigint} the native handle; kept after destroy() so that calls get ERR_SS_HANDLE */
   #h;
   #phase = IDLE;
@@ -173,7 +178,8 @@ class SecureSocket extends EventDispatcher {
   constructor() {
     super();
     const a = lib();
-    const h = a.ss_socket_new();
+    // eslint-disable-next-line no-use-before-define
+    const h = this instanceof SecureSocket ? a.ss_socket_new() : a.ss_socket_new_plain();
     if (h === null || h === 0n) {
       if (a.ss_is_supported() !== 1) {
         // As the AS3 constructor does where secure sockets are missing.
@@ -270,6 +276,50 @@ class SecureSocket extends EventDispatcher {
       this.connect(host, port);
       this.#waiter = { resolve, reject };
     });
+  }
+
+  /**
+   * STARTTLS: upgrades a connected plain Socket to TLS for host and returns
+   * at once. What was written is flushed and sent in the clear first; then
+   * the handshake runs with exactly SecureSocket's verification of host
+   * (anchors, pins, revocation, client certificate, minimum version,
+   * serverName, ALPN), bounded by timeout. Meanwhile the socket is not
+   * connected. Success: a second "connect" event, status "trusted", and it is
+   * a SecureSocket from then on; input that arrived before the handshake
+   * stays readable, in order, before the decrypted input. Failure (a
+   * certificate problem included): the "ioError" a SecureSocket would get,
+   * and the connection is closed (unread input discarded). No way back, no
+   * way to skip verification. Call it once the server said to go ahead.
+   * Not a connected plain socket: IOError #2002.
+   * @param {string} host
+   */
+  startTLS(host) {
+    const h = this.#h;
+    const rc = api.ss_start_tls(h, name(host), NTS);
+    if (rc !== 0) fail(h, rc);
+    this.#abortWaiter('startTLS() was called');
+    this.#phase = CONNECTING;
+    pump.setBusy(this, true);
+  }
+
+  /**
+   * startTLS(), as a Promise: resolves with the socket on "connect", rejects
+   * as connectAsync() does on "ioError" (.status = serverCertificateStatus).
+   * @param {string} host
+   * @returns {Promise<Socket>}
+   */
+  startTLSAsync(host) {
+    return new Promise((resolve, reject) => {
+      this.startTLS(host);
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  /** True while the live connection is TLS (a connected SecureSocket, or a Socket after startTLS). */
+  get secure() {
+    const rc = api.ss_get_secure(this.#h, sI32);
+    if (rc !== 0) fail(this.#h, rc);
+    return sI32[0] !== 0;
   }
 
   /**
@@ -1084,12 +1134,16 @@ const RevocationMode = Object.freeze({
   SOFT_FAIL: 'softFail', HARD_FAIL: 'hardFail', STAPLE_ONLY: 'stapleOnly', OFF: 'off',
 });
 
+/** AS3's flash.net.SecureSocket: a Socket that is TLS from the start. */
+class SecureSocket extends Socket {}
+
 /** Results of revocationStatus. */
 const RevocationStatus = Object.freeze({
   GOOD: 'good', REVOKED: 'revoked', UNKNOWN: 'unknown', NOT_CHECKED: 'notChecked',
 });
 
 module.exports = {
+  Socket,
   SecureSocket,
   Event: events.Event,
   ProgressEvent: events.ProgressEvent,

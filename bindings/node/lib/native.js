@@ -64,6 +64,7 @@ const SIGNATURES = [
   'void ss_free(void *p)',
   // lifecycle and errors
   'ss_socket *ss_socket_new(void)',
+  'ss_socket *ss_socket_new_plain(void)',
   'int ss_socket_free(ss_socket *s)',
   'const char *ss_error_message(ss_socket *s)',
   'int ss_error_id(ss_socket *s)',
@@ -105,6 +106,9 @@ const SIGNATURES = [
   'int ss_get_native_handle(ss_socket *s, int64_t *out)',
   'int ss_set_proxy(ss_socket *s, const void *url, size_t len)',
   'int ss_get_proxy(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_start_tls(ss_socket *s, const char *host, size_t len)',
+  'int ss_get_secure(ss_socket *s, int *out)',
+  'int ss_get_plain(ss_socket *s, int *out)',
   // typed reads
   'int ss_read_boolean(ss_socket *s, int *out)',
   'int ss_read_byte(ss_socket *s, int8_t *out)',

@@ -216,3 +216,50 @@ test('proxy refusals and settings', async (t) => {
     assert.equal(s.proxy, null);
   }
 });
+
+async function plainBeforeUpgrade(t, scenario) {
+  const s = new ss.Socket();
+  t.after(() => s.destroy());
+  assert.ok(!(s instanceof SecureSocket) && new SecureSocket() instanceof ss.Socket);
+  await s.connectAsync(lab.host, port(scenario));
+  assert.equal(s.serverCertificateStatus, 'unknown');
+  assert.equal(s.secure, false);
+  assert.equal(await firstLine(s), '220 securesocket lab ESMTP\r');
+  s.writeUTFBytes('EHLO client\r\n');
+  s.flush();
+  s.writeUTFBytes('STARTTLS\r\n'); // startTLS flushes it
+  s.flush();
+  await waitBytes(s, '250 EHLO client\r\n220 ready\r\n'.length);
+  return s;
+}
+
+test('startTLS to the good server: plaintext first, then decrypted bytes', async (t) => {
+  const s = await plainBeforeUpgrade(t, 'starttls');
+  const ev = firstEvent(s, ['connect', 'ioError']);
+  s.startTLS(lab.host);
+  assert.equal(s.connected, false);
+  assert.throws(() => s.startTLS(lab.host), { errorID: 2002 });
+  assert.equal((await ev).type, 'connect');
+  assert.equal(s.secure, true);
+  assert.equal(s.serverCertificateStatus, 'trusted');
+  assert.equal(s.tlsVersion, 'TLSv1.3');
+  assert.equal(await firstLine(s), '250 EHLO client\r');
+  assert.equal(await firstLine(s), '220 ready\r');
+  s.writeUTFBytes('secret after the upgrade\n');
+  s.flush();
+  assert.equal(await firstLine(s), 'secret after the upgrade');
+  const sec = sock(t);
+  await sec.connectAsync(lab.host, port('echo'));
+  assert.throws(() => sec.startTLS(lab.host), { errorID: 2002 });
+});
+
+for (const [scenario, status] of [['starttlsExpired', 'expired'], ['starttlsWrongHost', 'principalMismatch']]) {
+  test(`startTLS refused: ${scenario}`, async (t) => {
+    const s = await plainBeforeUpgrade(t, scenario);
+    await assert.rejects(s.startTLSAsync(lab.host), (e) => e.errorID === 2031 && e.status === status && e.detail.length > 0);
+    assert.equal(s.serverCertificateStatus, status);
+    assert.equal(s.connected, false);
+    assert.equal(s.bytesAvailable, 0);
+    assert.throws(() => s.readUnsignedByte(), { errorID: 2002 });
+  });
+}

@@ -167,6 +167,10 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "ss_get_native_handle": (c_int, [_sock, _p(c_int64)]),
     "ss_set_proxy": (c_int, [_sock, c_char_p, c_size_t]),
     "ss_get_proxy": (c_int, [_sock, _charpp, _p(c_size_t)]),
+    "ss_socket_new_plain": (c_void_p, []),
+    "ss_start_tls": (c_int, [_sock, c_char_p, c_size_t]),
+    "ss_get_secure": (c_int, [_sock, _p(c_int)]),
+    "ss_get_plain": (c_int, [_sock, _p(c_int)]),
     # Typed reads
     "ss_read_boolean": (c_int, [_sock, _p(c_int)]),
     "ss_read_byte": (c_int, [_sock, _p(c_int8)]),

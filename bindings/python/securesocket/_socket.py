@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 else:
     BytesLike = Any
 
-__all__ = ["SecureSocket"]
+__all__ = ["SecureSocket", "Socket"]
 
 _U32 = 0xFFFFFFFF
 _I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
@@ -139,8 +139,12 @@ def _free_handle(lib: _native.Lib, addr: int) -> None:
     lib.ss_socket_free(c_void_p(addr))
 
 
-class SecureSocket(EventDispatcher):
-    """A TLS client socket with AS3 ``flash.net.SecureSocket`` semantics.
+class Socket(EventDispatcher):
+    """AS3's ``flash.net.Socket``: plain TCP, upgraded to TLS by
+    :meth:`start_tls`; and the base of :class:`SecureSocket`, which has all
+    of its API and is TLS from the start. What follows is about both.
+
+    A TLS client socket with AS3 ``flash.net.SecureSocket`` semantics.
 
     It connects only to servers whose certificate is valid and trusted for
     the host (there is no switch to connect anyway) and says why it refused
@@ -187,9 +191,12 @@ class SecureSocket(EventDispatcher):
     #: AS3's default connect timeout, in milliseconds.
     DEFAULT_TIMEOUT = 20000
 
+    #: True for a plain socket (``flash.net.Socket``), False for SecureSocket.
+    _PLAIN = True
+
     def __init__(self) -> None:
         lib = _native.load()
-        addr = lib.ss_socket_new()
+        addr = lib.ss_socket_new_plain() if self._PLAIN else lib.ss_socket_new()
         if not addr:
             if os.getpid() != lib.pid:
                 raise _errors.ForkedError(
@@ -285,13 +292,13 @@ class SecureSocket(EventDispatcher):
         """True once :meth:`free` ran (or the ``with`` block ended)."""
         return not self._finalizer.alive
 
-    def __enter__(self) -> SecureSocket:
+    def __enter__(self) -> Socket:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.free()
 
-    async def __aenter__(self) -> SecureSocket:
+    async def __aenter__(self) -> Socket:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -322,13 +329,13 @@ class SecureSocket(EventDispatcher):
 
     def __repr__(self) -> str:
         if self.freed:
-            return "<SecureSocket freed>"
+            return f"<{type(self).__name__} freed>"
         try:
             if self.connected:
-                return f"<SecureSocket connected to {self.remote_address}:{self.remote_port} ({self.tls_version})>"
-            return f"<SecureSocket not connected, certificate {self.server_certificate_status}>"
+                return f"<{type(self).__name__} connected to {self.remote_address}:{self.remote_port} ({self.tls_version or 'plain'})>"
+            return f"<{type(self).__name__} not connected, certificate {self.server_certificate_status}>"
         except _errors.SecureSocketError:
-            return "<SecureSocket>"
+            return f"<{type(self).__name__}>"
 
     # ---- property helpers ---------------------------------------------------
 
@@ -581,6 +588,66 @@ class SecureSocket(EventDispatcher):
         ``getsockopt``/``setsockopt`` only (e.g. through
         ``socket.socket(fileno=os.dup(h))``); never read, write or close it."""
         return int(self._get(self._lib.ss_get_native_handle, c_int64()))
+
+    # ---- STARTTLS ------------------------------------------------------------
+
+    def start_tls(self, host: str) -> None:
+        """Upgrades a connected plain :class:`Socket` to TLS for ``host``
+        (STARTTLS of SMTP, IMAP, XMPP...), and returns at once. What was
+        written is flushed and sent in the clear first; then the handshake
+        runs with exactly :class:`SecureSocket`'s verification of ``host``
+        (anchors, pins, revocation, client certificate, minimum version,
+        ``server_name``, ALPN), bounded by :attr:`timeout`. Meanwhile the
+        socket is not connected. Success: a second ``connect`` event, status
+        ``"trusted"``, and it is a SecureSocket from then on; input that
+        arrived before the handshake stays readable, in order, before the
+        decrypted input. Failure (a certificate problem included): the
+        ``ioError`` (status and detail) a SecureSocket would get, and the
+        connection is closed, its unread input discarded. There is no way
+        back and no way to skip verification. Call it once the server said to
+        go ahead. Not a connected plain socket: :class:`SocketIOError` #2002."""
+        data = None if host is None else str(host).encode("utf-8")
+        self._set(self._lib.ss_start_tls, data, 0 if data is None else len(data))
+
+    async def start_tls_async(self, host: str) -> None:
+        """:meth:`start_tls`, then waits for its outcome: returns after the
+        ``connect`` event, raises :class:`SocketIOError` (with
+        ``certificate_status``) after an ``ioError``. Cancelling the wait
+        closes the socket."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Event] = loop.create_future()
+        done = _settler(loop, fut)
+        types = (Event.CONNECT, IOErrorEvent.IO_ERROR)
+        for t in types:
+            self.add_event_listener(t, done, priority=_ASYNC_PRIORITY)
+        try:
+            attach(loop)
+            self.start_tls(host)
+            try:
+                event = await fut
+            except asyncio.CancelledError:
+                with contextlib.suppress(_errors.SecureSocketError):
+                    self.close()
+                raise
+        finally:
+            for t in types:
+                self.remove_event_listener(t, done)
+        if isinstance(event, IOErrorEvent):
+            raise _errors.SocketIOError(
+                event.text,
+                event.error_id,
+                event.detail,
+                -event.error_id,
+                certificate_status=self.server_certificate_status,
+            )
+
+    @property
+    def secure(self) -> bool:
+        """True while the live connection is TLS: a connected SecureSocket, or
+        a Socket after a successful :meth:`start_tls`."""
+        return bool(self._get(self._lib.ss_get_secure, c_int()))
 
     @property
     def proxy(self) -> str | None:
@@ -1192,6 +1259,14 @@ class SecureSocket(EventDispatcher):
                     raise _errors.SocketIOError(event.text, event.error_id, event.detail, -event.error_id)
 
         return await asyncio.wait_for(wait(), timeout)
+
+
+class SecureSocket(Socket):
+    """AS3's ``flash.net.SecureSocket``: a :class:`Socket` that is TLS from
+    the start, connecting only to servers whose certificate is valid and
+    trusted for the host. See :class:`Socket` for the whole API."""
+
+    _PLAIN = False
 
 
 # Listeners of the asyncio helpers run before the program's own (priority 0),

@@ -212,3 +212,70 @@ def test_proxy_refuses(lab: Lab, sock: SecureSocket, scheme: str, scenario: str,
         sock.proxy = "https://proxy.example:1"
     sock.proxy = None
     assert sock.proxy is None
+
+
+def _plain_before_upgrade(lab: Lab, scenario: str) -> securesocket.Socket:
+    s = securesocket.Socket()
+    assert not isinstance(s, SecureSocket) and isinstance(SecureSocket(), securesocket.Socket)
+    connect(s, lab, scenario)
+    assert s.server_certificate_status == "unknown" and not s.secure and s.tls_version == ""
+    assert first_line(s) == "220 securesocket lab ESMTP\r"
+    s.write_utf_bytes("EHLO client\r\n")
+    s.flush()
+    s.write_utf_bytes("STARTTLS\r\n")  # start_tls flushes it
+    s.flush()
+    wait_for(lambda: s.bytes_available >= len("250 EHLO client\r\n220 ready\r\n"))
+    return s
+
+
+def test_start_tls(lab: Lab) -> None:
+    with _plain_before_upgrade(lab, "starttls") as s:
+        rec = Recorder(s)
+        s.start_tls(lab.host)
+        assert not s.connected
+        with pytest.raises(securesocket.SocketIOError):  # no second upgrade
+            s.start_tls(lab.host)
+        wait_for(rec.has("connect", "ioError"))
+        assert rec.types()[-1] == "connect", rec.events
+        assert s.secure and s.server_certificate_status == "trusted" and s.tls_version == "TLSv1.3"
+        assert first_line(s) == "250 EHLO client\r"  # the plaintext first, in order
+        assert first_line(s) == "220 ready\r"
+        s.write_utf_bytes("secret after the upgrade\n")
+        s.flush()
+        assert first_line(s) == "secret after the upgrade"
+    with SecureSocket() as s:
+        connect(s, lab, "echo")
+        with pytest.raises(securesocket.SocketIOError):
+            s.start_tls(lab.host)
+    with securesocket.Socket() as s:
+        with pytest.raises(securesocket.SocketIOError):
+            s.start_tls(lab.host)
+
+
+@pytest.mark.parametrize("scenario,status", [("starttlsExpired", "expired"), ("starttlsWrongHost", "principalMismatch")])
+def test_start_tls_refused(lab: Lab, scenario: str, status: str) -> None:
+    with _plain_before_upgrade(lab, scenario) as s:
+        rec = Recorder(s)
+        s.start_tls(lab.host)
+        wait_for(rec.has("connect", "ioError"))
+        err = rec.of("ioError")
+        assert err and not rec.of("connect") and err[0].error_id == 2031 and err[0].detail
+        assert s.server_certificate_status == status
+        assert not s.connected and s.bytes_available == 0
+        with pytest.raises(securesocket.SocketIOError):
+            s.read_unsigned_byte()
+
+
+def test_start_tls_async(lab: Lab) -> None:
+    import asyncio
+
+    async def main() -> None:
+        with _plain_before_upgrade(lab, "starttls") as s:
+            await s.start_tls_async(lab.host)
+            assert s.secure
+        with _plain_before_upgrade(lab, "starttlsExpired") as s:
+            with pytest.raises(securesocket.SocketIOError) as info:
+                await s.start_tls_async(lab.host)
+            assert info.value.certificate_status == "expired"
+
+    asyncio.run(main())
