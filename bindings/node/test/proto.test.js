@@ -263,3 +263,21 @@ for (const [scenario, status] of [['starttlsExpired', 'expired'], ['starttlsWron
     assert.throws(() => s.readUnsignedByte(), { errorID: 2002 });
   });
 }
+
+for (const [scenario, code, says] of [
+  ['starttls', 0, 'upgraded to TLSv1.3\nS: hello over TLS\n'],
+  ['starttlsExpired', 1, 'refused: expired ('],
+  ['starttlsWrongHost', 1, 'refused: principalMismatch ('],
+]) {
+  test(`starttls sample (docs/starttls.md) against ${scenario}`, () => {
+    const path = require('node:path');
+    const { spawnSync } = require('node:child_process');
+    const sample = path.resolve(__dirname, '..', '..', '..', 'examples', 'starttls', 'starttls.js');
+    const r = spawnSync(process.execPath, [sample, lab.host, String(port(scenario))], {
+      env: { ...process.env, SECURESOCKET_MODULE: path.resolve(__dirname, '..') }, encoding: 'utf8', timeout: 60000,
+    });
+    assert.equal(r.status, code, r.stdout + r.stderr);
+    assert.ok(r.stdout.startsWith('S: 220 securesocket lab ESMTP\nS: 250 EHLO client.example\nS: 220 ready\n'), r.stdout);
+    assert.ok(r.stdout.includes(says), r.stdout);
+  });
+}

@@ -279,3 +279,19 @@ def test_start_tls_async(lab: Lab) -> None:
             assert info.value.certificate_status == "expired"
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("scenario,code,says", [
+    ("starttls", 0, "upgraded to TLSv1.3\nS: hello over TLS\n"),
+    ("starttlsExpired", 1, "refused: expired ("),
+    ("starttlsWrongHost", 1, "refused: principalMismatch ("),
+])
+def test_starttls_sample(lab: Lab, scenario: str, code: int, says: str) -> None:
+    """docs/starttls.md's Python sample, as it is, against the lab."""
+    sample = Path(__file__).resolve().parents[3] / "examples" / "starttls" / "starttls.py"
+    env = dict(os.environ, PYTHONPATH=str(Path(securesocket.__file__).resolve().parents[1]))
+    done = subprocess.run([sys.executable, str(sample), lab.host, str(lab.port(scenario))],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert says in done.stdout
+    assert done.stdout.startswith("S: 220 securesocket lab ESMTP\nS: 250 EHLO client.example\nS: 220 ready\n")
