@@ -8,7 +8,7 @@ const { Socket } = require(process.env.SECURESOCKET_MODULE || 'securesocket');
 async function readLine(sock) {
   let line = '';
   while (!line.endsWith('\n')) {
-    if (sock.bytesAvailable === 0) {
+    while (sock.bytesAvailable === 0) { // (a socketData event may be for bytes already read)
       await new Promise((resolve) => {
         const onData = () => { sock.removeEventListener('socketData', onData); resolve(); };
         sock.addEventListener('socketData', onData);
