@@ -332,7 +332,8 @@ class Socket(EventDispatcher):
             return f"<{type(self).__name__} freed>"
         try:
             if self.connected:
-                return f"<{type(self).__name__} connected to {self.remote_address}:{self.remote_port} ({self.tls_version or 'plain'})>"
+                where = f"{self.remote_address}:{self.remote_port}"
+                return f"<{type(self).__name__} connected to {where} ({self.tls_version or 'plain'})>"
             return f"<{type(self).__name__} not connected, certificate {self.server_certificate_status}>"
         except _errors.SecureSocketError:
             return f"<{type(self).__name__}>"

@@ -199,7 +199,9 @@ def test_proxy(lab: Lab, sock: SecureSocket, scheme: str, scenario: str, auth: b
         assert sock.server_certificate_status == "expired"
 
 
-@pytest.mark.parametrize("scheme,scenario,reason", [("http", "httpProxyAuth", "407"), ("socks5", "socks5ProxyAuth", "authentication failed")])
+@pytest.mark.parametrize(
+    "scheme,scenario,reason", [("http", "httpProxyAuth", "407"), ("socks5", "socks5ProxyAuth", "authentication failed")]
+)
 def test_proxy_refuses(lab: Lab, sock: SecureSocket, scheme: str, scenario: str, reason: str) -> None:
     p = lab.desc["proxy"]
     sock.proxy = _proxy_url(lab, scheme, scenario, "nope")
@@ -247,12 +249,13 @@ def test_start_tls(lab: Lab) -> None:
         connect(s, lab, "echo")
         with pytest.raises(securesocket.SocketIOError):
             s.start_tls(lab.host)
-    with securesocket.Socket() as s:
-        with pytest.raises(securesocket.SocketIOError):
-            s.start_tls(lab.host)
+    with securesocket.Socket() as s, pytest.raises(securesocket.SocketIOError):
+        s.start_tls(lab.host)
 
 
-@pytest.mark.parametrize("scenario,status", [("starttlsExpired", "expired"), ("starttlsWrongHost", "principalMismatch")])
+@pytest.mark.parametrize(
+    "scenario,status", [("starttlsExpired", "expired"), ("starttlsWrongHost", "principalMismatch")]
+)
 def test_start_tls_refused(lab: Lab, scenario: str, status: str) -> None:
     with _plain_before_upgrade(lab, scenario) as s:
         rec = Recorder(s)
