@@ -6,9 +6,9 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all lib demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop fuzz clean
+.PHONY: all lib probe demo-probe demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop test-bench-smoke fuzz clean
 
-all: lib
+all: lib probe
 
 ## ---- Go core ---------------------------------------------------------------
 
@@ -18,9 +18,6 @@ vet:
 
 test-go: vet
 	$(GO) test $(GOFLAGS_TEST) ./...
-
-bench-go:
-	SECURESOCKET_BENCH=1 $(GO) test -count=1 -run SideBySide -v ./core/ | grep -E 'round|median'
 
 demo-go:
 	$(GO) run ./examples/go/securesocketexample
@@ -33,7 +30,6 @@ demo-go:
 #          tests, the same under valgrind memcheck, the exported-symbols check,
 #          the example, and the installed-package consumer test
 # demo-c   the SecureSocketExample in C against the lab
-# bench-c  the C benchmark against the lab, next to plain Go crypto/tls
 
 CC      ?= cc
 CMAKE   ?= cmake
@@ -55,22 +51,12 @@ demo-c: lib
 	tests/c/lab.sh run $(BUILD)/lab-demo sh -c \
 		'$(BUILD)/securesocket_example localhost $$(tests/c/lab.sh ports $(BUILD)/lab-demo trusted expired wrongHost)'
 
-bench-c: lib
-	GO=$(GO) CC=$(CC) capi/build.sh $(BUILD)/debug --debug
-	$(GO) build -trimpath -o $(BUILD)/gotls ./tests/c/gotls
-	$(CC) -std=c11 -O2 -Wall -Wextra -Iinclude -o $(BUILD)/bench_c tests/c/bench.c tests/c/testutil.c \
-		-L$(BUILD)/debug -lsecuresocket -lpthread -Wl,-rpath,'$$ORIGIN/debug'
-	tests/c/lab.sh run $(BUILD)/lab-bench $(BUILD)/bench_c $(BUILD)/gotls
-
 ## ---- Python binding (bindings/python) -------------------------------------
 
 PYTHON  ?= python3
 
 test-python: lib
 	PYTHON=$(PYTHON) SECURESOCKET_NO_BUILD=1 bindings/python/run_tests.sh -q
-
-bench-python: lib
-	$(PYTHON) bindings/python/bench.py
 
 wheel-python: lib
 	PYTHON=$(PYTHON) SECURESOCKET_NO_BUILD=1 bindings/python/build_wheel.sh
@@ -79,9 +65,6 @@ wheel-python: lib
 
 test-node: lib
 	GO=$(GO) bindings/node/run_tests.sh
-
-bench-node: lib
-	cd bindings/node && npm ci --prefer-offline --no-audit --no-fund && node bench.js
 
 ## ---- AMF: interoperability with npm peers, fuzzing --------------------------
 # test-interop  amf3-ts (AMF3) and amf-codec (AMF0) encode what core/amf reads
@@ -101,13 +84,49 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAMF0$$' -fuzztime $(FUZZTIME) ./core/amf
 	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime $(FUZZTIME) ./core/amf
 
+## ---- benchmarks (bench/, docs/benchmarks.md) -------------------------------
+# bench             each language's package against that language's own TLS
+#                   (C: OpenSSL libssl, Go: crypto/tls, Python: ssl, Node: tls)
+#                   on the same loopback servers, alternating rounds: prints
+#                   the table, writes $(BUILD)/bench/results.json and the
+#                   table into docs/benchmarks.md. LANGS=go (or c,python ...)
+#                   runs some languages only. About 11 minutes for all four.
+# bench-go, bench-c, bench-python, bench-node   the same, one language
+# test-bench-smoke  one round of tiny sizes (a few seconds): every metric of
+#                   every language must produce a positive number (RSS per
+#                   connection: a number)
+
+LANGS   ?= c,go,python,node
+
+bench: lib
+	BUILD=$(BUILD) GO=$(GO) CC=$(CC) LANGS=$(LANGS) bench/build.sh
+	BUILD=$(BUILD) $(PYTHON) bench/run.py --langs $(LANGS)
+
+bench-go bench-c bench-python bench-node:
+	$(MAKE) bench LANGS=$(@:bench-%=%)
+
+test-bench-smoke: lib
+	BUILD=$(BUILD) GO=$(GO) CC=$(CC) LANGS=$(LANGS) bench/build.sh
+	BUILD=$(BUILD) SECURESOCKET_BENCH_SMOKE=1 $(PYTHON) bench/run.py --langs $(LANGS) \
+		--json $(BUILD)/bench/smoke.json
+
 ## ---- everything ------------------------------------------------------------
 
-demo: demo-go demo-c
+## ---- securesocket-probe (cmd/securesocket-probe) ----------------------------
+# probe       build/securesocket-probe: connects with the library's verification
+#             and prints status, detail, chain, TLS version and suite, revocation
+# demo-probe  the probe against a few lab scenarios (exit status 0, 1, 3)
 
-test: test-go test-c test-python test-node test-interop
+probe:
+	$(GO) build -trimpath -o $(BUILD)/securesocket-probe ./cmd/securesocket-probe
 
-bench: bench-go bench-c bench-python bench-node bench-interop
+demo-probe: probe
+	tests/c/lab.sh run $(BUILD)/lab-probe sh -c 'set -- $$(tests/c/lab.sh ports $(BUILD)/lab-probe trusted expired refused); \
+		for p in "$$@"; do echo "$$ securesocket-probe localhost $$p"; $(BUILD)/securesocket-probe localhost $$p; echo "(exit status $$?)"; done'
+
+demo: demo-go demo-c demo-probe
+
+test: test-go test-c test-python test-node test-interop test-bench-smoke
 
 clean:
 	rm -rf $(BUILD)

@@ -53,6 +53,9 @@ extern SSI_HIDDEN volatile int ssi_forked;
 SSI_HIDDEN int ssi_register(void *h);   /* 0, or -1 when out of memory */
 SSI_HIDDEN void ssi_unregister(void *h); /* drops the record and its events */
 SSI_HIDDEN void ssi_purge(void *h);      /* drops the events waiting for h */
+/* Lists a freed handle in a C array so leak checkers see it as reachable
+ * (tombstone.c); 0, or -1 when out of memory. Callers serialise. */
+SSI_HIDDEN int ssi_tombstone(void *h);
 SSI_HIDDEN void ssi_set_error(void *h, int id, const char *msg, size_t len);
 
 /* Appends an event of handle h to the queue, coalescing data and progress

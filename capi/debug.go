@@ -22,41 +22,37 @@ import (
 // measure dispatch throughput without network noise.
 //
 //export ss_debug_post
-func ss_debug_post(h *C.ss_socket, typ C.int, count C.uint32_t) (rc C.int) {
-	defer guard(h, &rc)
-	if _, rc = enter(h); rc != codeOK {
-		return rc
-	}
-	k := &sink{h: unsafe.Pointer(h)}
-	types := map[C.int]core.EventType{
-		C.SS_EVENT_CONNECT: core.EventConnect, C.SS_EVENT_CLOSE: core.EventClose,
-		C.SS_EVENT_SOCKET_DATA: core.EventSocketData, C.SS_EVENT_IO_ERROR: core.EventIOError,
-		C.SS_EVENT_SECURITY_ERROR: core.EventSecurityError, C.SS_EVENT_OUTPUT_PROGRESS: core.EventOutputProgress,
-	}
-	t, ok := types[typ]
-	if !ok {
-		t = "futureEvent"
-	}
-	e := core.Event{Type: t, BytesLoaded: 1, BytesPending: 2, BytesTotal: 3}
-	if t == core.EventIOError {
-		e.ErrorID, e.Text, e.Detail = core.ErrIDSocketError, "Error #2031: Socket Error. URL: debug", "posted by ss_debug_post"
-	}
-	for i := C.uint32_t(0); i < count; i++ {
-		k.Post(e)
-	}
-	return codeOK
+func ss_debug_post(h *C.ss_socket, typ C.int, count C.uint32_t) C.int {
+	return withSocket(h, func(*core.Socket) C.int {
+		k := &sink{h: unsafe.Pointer(h)}
+		types := map[C.int]core.EventType{
+			C.SS_EVENT_CONNECT: core.EventConnect, C.SS_EVENT_CLOSE: core.EventClose,
+			C.SS_EVENT_SOCKET_DATA: core.EventSocketData, C.SS_EVENT_IO_ERROR: core.EventIOError,
+			C.SS_EVENT_SECURITY_ERROR: core.EventSecurityError, C.SS_EVENT_OUTPUT_PROGRESS: core.EventOutputProgress,
+		}
+		t, ok := types[typ]
+		if !ok {
+			t = "futureEvent"
+		}
+		e := core.Event{Type: t, BytesLoaded: 1, BytesPending: 2, BytesTotal: 3}
+		if t == core.EventIOError {
+			e.ErrorID, e.Text, e.Detail = core.ErrIDSocketError, "Error #2031: Socket Error. URL: debug", "posted by ss_debug_post"
+		}
+		for i := C.uint32_t(0); i < count; i++ {
+			k.Post(e)
+		}
+		return codeOK
+	})
 }
 
 // ss_debug_panic dereferences nil inside an export, to show that a runtime
 // panic becomes SS_ERR_PANIC rather than killing the host.
 //
 //export ss_debug_panic
-func ss_debug_panic(h *C.ss_socket) (rc C.int) {
-	defer guard(h, &rc)
-	if _, rc = enter(h); rc != codeOK {
-		return rc
-	}
-	var p *core.Socket
-	_ = p.Connected()
-	return codeOK
+func ss_debug_panic(h *C.ss_socket) C.int {
+	return withSocket(h, func(*core.Socket) C.int {
+		var p *core.Socket
+		_ = p.Connected()
+		return codeOK
+	})
 }

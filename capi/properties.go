@@ -13,31 +13,25 @@ import (
 
 // getNum is the shape of every numeric getter: handle, out pointer, one
 // core call that cannot fail, store.
-func getNum[T any](h *C.ss_socket, out *T, get func(*core.Socket) T) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	store(out, get(s))
-	return codeOK
+func getNum[T any](h *C.ss_socket, out *T, get func(*core.Socket) T) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		if out == nil {
+			return nullArg(h, "out")
+		}
+		store(out, get(s))
+		return codeOK
+	})
 }
 
 // getStatic is the shape of the getters whose value is one of a fixed set
 // of strings (returned as interned static C strings).
-func getStatic(h *C.ss_socket, out **C.ssi_cchar, get func(*core.Socket) string) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	return staticString(h, get(s), out)
+func getStatic(h *C.ss_socket, out **C.ssi_cchar, get func(*core.Socket) string) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		if out == nil {
+			return nullArg(h, "out")
+		}
+		return staticString(h, get(s), out)
+	})
 }
 
 func cbool(b bool) C.int {
@@ -68,20 +62,17 @@ func ssgo_get_endian(h *C.ss_socket, out **C.ssi_cchar) C.int {
 }
 
 //export ssgo_set_endian
-func ssgo_set_endian(h *C.ss_socket, endian *C.ssi_cchar, n C.size_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if endian == nil {
-		return nullArg(h, "endian")
-	}
-	v, rc := inString(h, endian, n, "endian")
-	if rc != codeOK {
-		return rc
-	}
-	return result(h, s.SetEndian(v))
+func ssgo_set_endian(h *C.ss_socket, endian *C.ssi_cchar, n C.size_t) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		if endian == nil {
+			return nullArg(h, "endian")
+		}
+		v, rc := inString(h, endian, n, "endian")
+		if rc != codeOK {
+			return rc
+		}
+		return result(h, s.SetEndian(v))
+	})
 }
 
 //export ssgo_get_object_encoding
@@ -90,13 +81,10 @@ func ssgo_get_object_encoding(h *C.ss_socket, out *C.uint32_t) C.int {
 }
 
 //export ssgo_set_object_encoding
-func ssgo_set_object_encoding(h *C.ss_socket, v C.uint32_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	return result(h, s.SetObjectEncoding(uint(v)))
+func ssgo_set_object_encoding(h *C.ss_socket, v C.uint32_t) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		return result(h, s.SetObjectEncoding(uint(v)))
+	})
 }
 
 //export ssgo_get_timeout
@@ -105,37 +93,31 @@ func ssgo_get_timeout(h *C.ss_socket, out *C.uint32_t) C.int {
 }
 
 //export ssgo_set_timeout
-func ssgo_set_timeout(h *C.ss_socket, ms C.uint32_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	s.SetTimeout(uint32(ms))
-	return codeOK
+func ssgo_set_timeout(h *C.ss_socket, ms C.uint32_t) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		s.SetTimeout(uint32(ms))
+		return codeOK
+	})
 }
 
 // getAddress is the shape of the address getters: AS3 has null where there
 // is no connection, so "" from core becomes *out = NULL, *out_len = 0.
-func getAddress(h *C.ss_socket, out **C.char, outLen *C.size_t, get func(*core.Socket) string) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	if outLen == nil {
-		return nullArg(h, "out_len")
-	}
-	v := get(s)
-	if v == "" {
-		store(out, nil)
-		store(outLen, 0)
-		return codeOK
-	}
-	return outString(h, v, out, outLen)
+func getAddress(h *C.ss_socket, out **C.char, outLen *C.size_t, get func(*core.Socket) string) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		if out == nil {
+			return nullArg(h, "out")
+		}
+		if outLen == nil {
+			return nullArg(h, "out_len")
+		}
+		v := get(s)
+		if v == "" {
+			store(out, nil)
+			store(outLen, 0)
+			return codeOK
+		}
+		return outString(h, v, out, outLen)
+	})
 }
 
 //export ssgo_get_local_address
@@ -174,15 +156,12 @@ func ssgo_get_input_limit(h *C.ss_socket, out *C.uint64_t) C.int {
 }
 
 //export ssgo_set_input_limit
-func ssgo_set_input_limit(h *C.ss_socket, n C.uint64_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	// Beyond MaxInt means "no practical limit"; core takes an int.
-	s.SetInputLimit(int(min(uint64(n), math.MaxInt)))
-	return codeOK
+func ssgo_set_input_limit(h *C.ss_socket, n C.uint64_t) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		// Beyond MaxInt means "no practical limit"; core takes an int.
+		s.SetInputLimit(int(min(uint64(n), math.MaxInt)))
+		return codeOK
+	})
 }
 
 //export ssgo_get_min_tls_version
@@ -191,20 +170,22 @@ func ssgo_get_min_tls_version(h *C.ss_socket, out *C.int) C.int {
 }
 
 //export ssgo_set_min_tls_version
-func ssgo_set_min_tls_version(h *C.ss_socket, v C.int) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if v < 0 || v > math.MaxUint16 {
-		// Out of uint16 range: let core reject a value it can see.
-		v = 0
-	}
-	return result(h, s.SetMinTLSVersion(uint16(v)))
+func ssgo_set_min_tls_version(h *C.ss_socket, v C.int) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		if v < 0 || v > math.MaxUint16 {
+			// Out of uint16 range: let core reject a value it can see.
+			v = 0
+		}
+		return result(h, s.SetMinTLSVersion(uint16(v)))
+	})
 }
 
 //export ssgo_get_tls_version
 func ssgo_get_tls_version(h *C.ss_socket, out **C.ssi_cchar) C.int {
 	return getStatic(h, out, func(s *core.Socket) string { return s.TLSVersion() })
+}
+
+//export ssgo_describe_connection
+func ssgo_describe_connection(h *C.ss_socket, format C.int, out **C.char, outLen *C.size_t) C.int {
+	return readString(h, out, outLen, func(s *core.Socket) (string, error) { return s.DescribeAs(int(format)) })
 }

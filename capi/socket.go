@@ -19,6 +19,19 @@ func enter(h *C.ss_socket) (*core.Socket, C.int) {
 	return nil, codeHandle
 }
 
+// withSocket is the common start of every export on a socket: a panic
+// becomes SS_ERR_PANIC with its message on the handle (guard), then the fork
+// guard and the handle (enter); fn runs only with the live socket, and its
+// result is the export's.
+func withSocket(h *C.ss_socket, fn func(s *core.Socket) C.int) (rc C.int) {
+	defer guard(h, &rc)
+	s, rc := enter(h)
+	if s == nil {
+		return rc
+	}
+	return fn(s)
+}
+
 // result turns a core error into the export's return code.
 func result(h *C.ss_socket, err error) C.int {
 	if err != nil {
@@ -72,40 +85,31 @@ func ssgo_socket_free(h *C.ss_socket) (rc C.int) {
 }
 
 //export ssgo_connect
-func ssgo_connect(h *C.ss_socket, host *C.ssi_cchar, n C.size_t, port C.int) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if host == nil {
-		// AIR: connect(null, port) is TypeError #1009, whatever len says.
-		return nullObject(h, "host is NULL")
-	}
-	name, rc := inStringCopy(h, host, n, "host")
-	if rc != codeOK {
-		return rc
-	}
-	syncCertEnv()
-	return result(h, s.Connect(name, int(port)))
+func ssgo_connect(h *C.ss_socket, host *C.ssi_cchar, n C.size_t, port C.int) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		if host == nil {
+			// AIR: connect(null, port) is TypeError #1009, whatever len says.
+			return nullObject(h, "host is NULL")
+		}
+		name, rc := inStringCopy(h, host, n, "host")
+		if rc != codeOK {
+			return rc
+		}
+		syncCertEnv()
+		return result(h, s.Connect(name, int(port)))
+	})
 }
 
 //export ssgo_close
-func ssgo_close(h *C.ss_socket) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	return result(h, s.Close())
+func ssgo_close(h *C.ss_socket) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		return result(h, s.Close())
+	})
 }
 
 //export ssgo_flush
-func ssgo_flush(h *C.ss_socket) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	return result(h, s.Flush())
+func ssgo_flush(h *C.ss_socket) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		return result(h, s.Flush())
+	})
 }

@@ -29,42 +29,33 @@ func inBytes(h *C.ss_socket, p *C.ssi_cvoid, n C.size_t, param string) ([]byte, 
 }
 
 //export ssgo_add_binary_chain_building_certificate
-func ssgo_add_binary_chain_building_certificate(h *C.ss_socket, der *C.ssi_cvoid, n C.size_t, trusted C.int) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	b, rc := inBytes(h, der, n, "der")
-	if rc != codeOK {
-		return rc
-	}
-	return result(h, s.AddBinaryChainBuildingCertificate(b, trusted != 0))
+func ssgo_add_binary_chain_building_certificate(h *C.ss_socket, der *C.ssi_cvoid, n C.size_t, trusted C.int) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		b, rc := inBytes(h, der, n, "der")
+		if rc != codeOK {
+			return rc
+		}
+		return result(h, s.AddBinaryChainBuildingCertificate(b, trusted != 0))
+	})
 }
 
 //export ssgo_add_public_key_pin
-func ssgo_add_public_key_pin(h *C.ss_socket, sha256 *C.ssi_cvoid, n C.size_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	b, rc := inBytes(h, sha256, n, "sha256")
-	if rc != codeOK {
-		return rc
-	}
-	return result(h, s.AddPublicKeyPin(b))
+func ssgo_add_public_key_pin(h *C.ss_socket, sha256 *C.ssi_cvoid, n C.size_t) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		b, rc := inBytes(h, sha256, n, "sha256")
+		if rc != codeOK {
+			return rc
+		}
+		return result(h, s.AddPublicKeyPin(b))
+	})
 }
 
 //export ssgo_clear_public_key_pins
-func ssgo_clear_public_key_pins(h *C.ss_socket) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	s.ClearPublicKeyPins()
-	return codeOK
+func ssgo_clear_public_key_pins(h *C.ss_socket) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		s.ClearPublicKeyPins()
+		return codeOK
+	})
 }
 
 // ssgo_public_key_pin has no socket, so a failure has nowhere to keep its
@@ -96,60 +87,51 @@ func ssgo_public_key_pin(der *C.ssi_cvoid, n C.size_t, out *C.uint8_t) (rc C.int
 }
 
 //export ssgo_set_client_certificate
-func ssgo_set_client_certificate(h *C.ss_socket, cert *C.ssi_cvoid, certLen C.size_t, key *C.ssi_cvoid, keyLen C.size_t, password *C.ssi_cchar, passwordLen C.size_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	c, rc := inBytes(h, cert, certLen, "cert")
-	if rc != codeOK {
-		return rc
-	}
-	k, rc := inBytes(h, key, keyLen, "key")
-	if rc != codeOK {
-		return rc
-	}
-	pw, rc := inString(h, password, passwordLen, "password")
-	if rc != codeOK {
-		return rc
-	}
-	// core parses everything into its own structures; nothing of the
-	// caller's memory is kept.
-	return result(h, s.SetClientCertificate(c, k, pw))
+func ssgo_set_client_certificate(h *C.ss_socket, cert *C.ssi_cvoid, certLen C.size_t, key *C.ssi_cvoid, keyLen C.size_t, password *C.ssi_cchar, passwordLen C.size_t) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		c, rc := inBytes(h, cert, certLen, "cert")
+		if rc != codeOK {
+			return rc
+		}
+		k, rc := inBytes(h, key, keyLen, "key")
+		if rc != codeOK {
+			return rc
+		}
+		pw, rc := inString(h, password, passwordLen, "password")
+		if rc != codeOK {
+			return rc
+		}
+		// core parses everything into its own structures; nothing of the
+		// caller's memory is kept.
+		return result(h, s.SetClientCertificate(c, k, pw))
+	})
 }
 
 //export ssgo_clear_client_certificate
-func ssgo_clear_client_certificate(h *C.ss_socket) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	s.ClearClientCertificate()
-	return codeOK
+func ssgo_clear_client_certificate(h *C.ss_socket) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		s.ClearClientCertificate()
+		return codeOK
+	})
 }
 
 //export ssgo_set_revocation_mode
-func ssgo_set_revocation_mode(h *C.ss_socket, mode *C.ssi_cchar, n C.size_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if mode == nil {
-		return nullArg(h, "mode")
-	}
-	name, rc := inString(h, mode, n, "mode")
-	if rc != codeOK {
-		return rc
-	}
-	m, ok := core.ParseRevocationMode(name)
-	if !ok {
-		// An invalid value: core's setter gives the AS3 error for it.
-		m = -1
-	}
-	return result(h, s.SetRevocationMode(m))
+func ssgo_set_revocation_mode(h *C.ss_socket, mode *C.ssi_cchar, n C.size_t) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		if mode == nil {
+			return nullArg(h, "mode")
+		}
+		name, rc := inString(h, mode, n, "mode")
+		if rc != codeOK {
+			return rc
+		}
+		m, ok := core.ParseRevocationMode(name)
+		if !ok {
+			// An invalid value: core's setter gives the AS3 error for it.
+			m = -1
+		}
+		return result(h, s.SetRevocationMode(m))
+	})
 }
 
 //export ssgo_get_revocation_mode
@@ -224,53 +206,47 @@ func toCertJSON(c *core.X509Certificate) certJSON {
 }
 
 //export ssgo_get_server_certificate_chain
-func ssgo_get_server_certificate_chain(h *C.ss_socket, out **C.char, outLen *C.size_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	if outLen == nil {
-		return nullArg(h, "out_len")
-	}
-	chain := s.ServerCertificateChain()
-	js := make([]certJSON, len(chain))
-	for i, c := range chain {
-		js[i] = toCertJSON(c)
-	}
-	b, err := json.Marshal(js)
-	if err != nil {
-		return fail(h, err)
-	}
-	return outString(h, string(b), out, outLen)
+func ssgo_get_server_certificate_chain(h *C.ss_socket, out **C.char, outLen *C.size_t) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		if out == nil {
+			return nullArg(h, "out")
+		}
+		if outLen == nil {
+			return nullArg(h, "out_len")
+		}
+		chain := s.ServerCertificateChain()
+		js := make([]certJSON, len(chain))
+		for i, c := range chain {
+			js[i] = toCertJSON(c)
+		}
+		b, err := json.Marshal(js)
+		if err != nil {
+			return fail(h, err)
+		}
+		return outString(h, string(b), out, outLen)
+	})
 }
 
 //export ssgo_get_server_certificate_der
-func ssgo_get_server_certificate_der(h *C.ss_socket, index C.size_t, out *unsafe.Pointer, outLen *C.size_t) (rc C.int) {
-	defer guard(h, &rc)
-	s, rc := enter(h)
-	if s == nil {
-		return rc
-	}
-	if out == nil {
-		return nullArg(h, "out")
-	}
-	if outLen == nil {
-		return nullArg(h, "out_len")
-	}
-	chain := s.ServerCertificateChain()
-	if index >= C.size_t(len(chain)) {
-		return rangeErr(h, "no certificate at that index of the server's chain")
-	}
-	der := chain[index].Encoded
-	p := C.ssi_dup(cstr(unsafe.String(unsafe.SliceData(der), len(der))), C.size_t(len(der)))
-	if p == nil {
-		return noMem(h)
-	}
-	store(out, unsafe.Pointer(p))
-	store(outLen, C.size_t(len(der)))
-	return codeOK
+func ssgo_get_server_certificate_der(h *C.ss_socket, index C.size_t, out *unsafe.Pointer, outLen *C.size_t) C.int {
+	return withSocket(h, func(s *core.Socket) (rc C.int) {
+		if out == nil {
+			return nullArg(h, "out")
+		}
+		if outLen == nil {
+			return nullArg(h, "out_len")
+		}
+		chain := s.ServerCertificateChain()
+		if index >= C.size_t(len(chain)) {
+			return rangeErr(h, "no certificate at that index of the server's chain")
+		}
+		der := chain[index].Encoded
+		p := C.ssi_dup(cstr(unsafe.String(unsafe.SliceData(der), len(der))), C.size_t(len(der)))
+		if p == nil {
+			return noMem(h)
+		}
+		store(out, unsafe.Pointer(p))
+		store(outLen, C.size_t(len(der)))
+		return codeOK
+	})
 }

@@ -1,8 +1,11 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 )
 
 // AS3 runtime error ids used by the socket. The texts are the runtime's own
@@ -129,3 +132,23 @@ func replace1(msg, v string) string {
 
 func errInvalidSocket() error { return newErr(ErrInvalidSocket, "", nil) }
 func errEOF() error           { return newErr(ErrEOF, "", nil) }
+
+// isTimeout reports whether a dial or handshake error is a deadline that
+// passed. The connect's context is not always done yet when the dialer's
+// own deadline (the same instant) fires first, so ctx.Err() alone would word
+// the same timeout two ways.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout())
+}
+
+// refusedDetail words a refused TCP connection with the address and port
+// that refused it, e.g. "connection refused by 127.0.0.1:5000".
+func refusedDetail(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Addr != nil {
+		return "connection refused by " + op.Addr.String()
+	}
+	return "connection refused"
+}

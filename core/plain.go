@@ -101,7 +101,10 @@ func (s *Socket) StartTLS(host string) error {
 func (s *Socket) upgrade(ctx context.Context, cancel context.CancelFunc, gen uint64, l *link, pc *plainConn, host string, cfg *tls.Config, at *attempt) {
 	defer cancel()
 	var tc *tls.Conn
-	err := s.waitSent(ctx, l)
+	err := at.prepare(ctx, cfg) // the trust store, read within the timeout
+	if err == nil {
+		err = s.waitSent(ctx, l)
+	}
 	if err == nil {
 		pc.stopReader()
 		tc = tls.Client(pc.raw, cfg)

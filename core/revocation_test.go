@@ -131,7 +131,7 @@ func TestRevocationHangingResponder(t *testing.T) {
 
 func TestRevocationOff(t *testing.T) {
 	before := theLab.ResponderRequests("/revokedOCSP/ocsp")
-	for _, scenario := range []string{lab.RevokedStaple, lab.RevokedOCSP, lab.HangingResponder} {
+	for _, scenario := range []string{lab.GoodStaple, lab.RevokedCRL, lab.RevokedOCSP, lab.HangingResponder} {
 		res, detail, took := checkLab(t, NewRevocationChecker(), scenario, RevocationOff, 5*time.Second)
 		// No fetch (the counters below say so); the bound only catches a
 		// wait for one.
@@ -141,6 +141,13 @@ func TestRevocationOff(t *testing.T) {
 	}
 	if theLab.ResponderRequests("/revokedOCSP/ocsp") != before {
 		t.Error("mode off fetched")
+	}
+	// A valid revoked staple is refused in every mode, off included.
+	res, detail, _ := checkLab(t, NewRevocationChecker(), lab.RevokedStaple, RevocationOff, 5*time.Second)
+	if res != RevocationRevoked || !res.Refuses(RevocationOff) ||
+		!strings.Contains(detail, `certificate "localhost": revoked `) || !strings.Contains(detail, "stapled by the server") ||
+		!strings.Contains(detail, "revocation checking is off") {
+		t.Errorf("revokedStaple, off: %s (%s)", res, detail)
 	}
 }
 

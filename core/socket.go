@@ -210,7 +210,14 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 			}
 		}
 	}()
-	raw, err := plan.dial(ctx, host, port)
+	var raw net.Conn
+	var err error
+	if !plan.plain {
+		err = at.prepare(ctx, cfg) // the trust store, read within the timeout
+	}
+	if err == nil {
+		raw, err = plan.dial(ctx, host, port)
+	}
 	var tc *tls.Conn
 	if err == nil && !plan.plain {
 		tc = tls.Client(raw, cfg)
@@ -278,7 +285,8 @@ func (s *Socket) classifyFailureLocked(ctx context.Context, err error, at *attem
 		status, detail = StatusTrusted, "the server ended the handshake after its certificate was accepted: "+describeNetError(err)
 	default:
 		status, detail = classifyConnectError(err, time.Now())
-		if ctx.Err() == context.DeadlineExceeded && status == StatusUnknown {
+		detail = at.explain(status, detail)
+		if (ctx.Err() == context.DeadlineExceeded || isTimeout(err)) && status == StatusUnknown {
 			detail = "timed out after " + strconv.Itoa(int(s.timeout)) + " ms"
 		}
 	}

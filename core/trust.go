@@ -294,43 +294,80 @@ type attempt struct {
 	chain      []*x509.Certificate
 	revocation RevocationResult
 	revDetail  string
+
+	// Set by clientTLSConfig and prepare, read by the verification.
+	trust      trustSettings
+	roots      *x509.CertPool // nil: the platform's own verifier
+	inter      *x509.CertPool
+	storeNotes []string
 }
 
-// clientTLSConfig builds the handshake's configuration. Go's verifier runs
-// first (it is never switched off); VerifyConnection then runs the
-// authoritative verification with this socket's anchors and intermediates
-// and the policy layer, the pins and revocation, and refuses the handshake
-// (with a bad_certificate alert to the server) if any of them fails.
+// prepare readies cfg for the handshake, within the connect's context: it
+// loads the platform trust store (bounded by ctx; see store.go) and sets
+// the roots with this socket's extra anchors and intermediates. Its error
+// is the connect's: the store could not be read in time.
+func (at *attempt) prepare(ctx context.Context, cfg *tls.Config) error {
+	st, err := loadPlatformStore(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the platform trust store: %w", err)
+	}
+	at.storeNotes = st.notes
+	t := at.trust
+	roots := st.pool
+	if len(t.anchors) == 0 && len(t.intermediates) == 0 {
+		cfg.RootCAs, at.roots = roots, roots
+		return nil
+	}
+	if roots != nil {
+		roots = roots.Clone()
+	} else if roots, err = x509.SystemCertPool(); err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	for _, a := range t.anchors {
+		roots.AddCert(a)
+	}
+	inter := x509.NewCertPool()
+	for _, c := range t.intermediates {
+		inter.AddCert(c)
+	}
+	// Go's own verifier cannot take extra intermediates, so the pool it
+	// sees also holds each extra intermediate that itself chains to a
+	// trusted anchor now. That only lets the first pass through; the
+	// authoritative verification walks the chain to the real anchor, with
+	// every constraint of the issuers above it.
+	gate := roots.Clone()
+	now := time.Now()
+	for _, c := range t.intermediates {
+		if _, err := c.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil && c.IsCA {
+			gate.AddCert(c)
+		}
+	}
+	cfg.RootCAs, at.roots, at.inter = gate, roots, inter
+	return nil
+}
+
+// explain adds to the detail of a refusal what the platform store left out,
+// when that may be the reason: the chain reached no trusted root.
+func (at *attempt) explain(st CertificateStatus, detail string) string {
+	if st == StatusUntrustedSigners {
+		return detail + storeWords(at.storeNotes)
+	}
+	return detail
+}
+
+// clientTLSConfig builds the handshake's configuration; at.prepare must
+// complete it before the handshake. Go's verifier runs first (it is never
+// switched off); VerifyConnection then runs the authoritative verification
+// with this socket's anchors and intermediates and the policy layer, the
+// pins and revocation, and refuses the handshake (with a bad_certificate
+// alert to the server) if any of them fails.
 func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSettings, at *attempt) *tls.Config {
 	cfg := &tls.Config{ServerName: host, MinVersion: minVer}
-	var roots, inter *x509.CertPool
-	if len(t.anchors) > 0 || len(t.intermediates) > 0 {
-		var err error
-		if roots, err = x509.SystemCertPool(); err != nil || roots == nil {
-			roots = x509.NewCertPool()
-		}
-		for _, a := range t.anchors {
-			roots.AddCert(a)
-		}
-		inter = x509.NewCertPool()
-		for _, c := range t.intermediates {
-			inter.AddCert(c)
-		}
-		// Go's own verifier cannot take extra intermediates, so the pool it
-		// sees also holds each extra intermediate that itself chains to a
-		// trusted anchor now. That only lets the first pass through; the
-		// authoritative verification below walks the chain to the real
-		// anchor, with every constraint of the issuers above it.
-		gate := roots.Clone()
-		now := time.Now()
-		for _, c := range t.intermediates {
-			if _, err := c.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
-				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil && c.IsCA {
-				gate.AddCert(c)
-			}
-		}
-		cfg.RootCAs = gate
+	if minVer >= tls.VersionTLS12 {
+		cfg.CipherSuites = tls12Suites
 	}
+	at.trust = t
 	if t.client != nil {
 		client := t.client
 		// Always offer the configured certificate, even when the server's
@@ -342,13 +379,14 @@ func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSet
 	}
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 		now := time.Now()
-		chains, err := verifyServerChain(cs.PeerCertificates, host, now, roots, inter)
+		chains, err := verifyServerChain(cs.PeerCertificates, host, now, at.roots, at.inter)
 		if err != nil {
 			var leaf *x509.Certificate
 			if len(cs.PeerCertificates) > 0 {
 				leaf = cs.PeerCertificates[0]
 			}
 			st, d := classifyVerifyError(err, leaf, now)
+			d = at.explain(st, d)
 			return &connectRefusal{status: st, detail: d}
 		}
 		chain := chains[0]
@@ -384,6 +422,24 @@ func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSet
 		return nil
 	}
 	return cfg
+}
+
+// tls12Suites are the TLS 1.2 suites a socket offers unless minTLSVersion
+// was lowered: ECDHE with an AEAD cipher only, Mozilla's "intermediate"
+// server profile (https://wiki.mozilla.org/Security/Server_Side_TLS). Go's
+// default list (go1.26) still has the ECDHE AES-CBC suites with HMAC-SHA1,
+// which that guidance dropped (CBC's MAC-then-encrypt record protection has
+// a long history of padding-oracle attacks, Lucky13 among them). TLS 1.3
+// suites are not configurable and all AEAD. A socket whose minimum is TLS
+// 1.0 or 1.1 keeps Go's list: those versions have no AEAD suites, and the
+// application asked for legacy servers (docs/divergences.md).
+var tls12Suites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 }
 
 // revocationContext bounds the revocation check inside the connect timeout,

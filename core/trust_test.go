@@ -50,6 +50,9 @@ func TestRevocationScenarios(t *testing.T) {
 		{lab.GoodCRL, RevocationSoftFail, EventConnect, StatusTrusted, RevocationGood},
 		{lab.GoodOCSP, RevocationHardFail, EventConnect, StatusTrusted, RevocationGood},
 		{lab.RevokedCRL, RevocationOff, EventConnect, StatusTrusted, RevocationNotChecked},
+		// A revoked staple is proof the server hands over: refused even off.
+		{lab.RevokedStaple, RevocationOff, EventIOError, StatusRevoked, RevocationRevoked},
+		{lab.GoodStaple, RevocationOff, EventConnect, StatusTrusted, RevocationNotChecked},
 		{lab.Trusted, RevocationSoftFail, EventConnect, StatusTrusted, RevocationUnknown},
 		{lab.Trusted, RevocationHardFail, EventIOError, StatusInvalid, RevocationUnknown},
 		// OCSP must-staple: without a valid staple the certificate is

@@ -118,7 +118,7 @@ func describeNetError(err error) string {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return "timed out"
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused"
+		return refusedDetail(err)
 	case errors.Is(err, syscall.ECONNRESET):
 		return "connection reset by peer"
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):

@@ -78,7 +78,11 @@
  *   - Trust comes from the platform store. On Linux SSL_CERT_FILE and
  *     SSL_CERT_DIR are honoured. They are read from the process environment
  *     (getenv) at each ss_connect() until the store is first loaded, at the
- *     first verification; later changes have no effect.
+ *     first connect; later changes have no effect. Each connect waits for
+ *     the store within its timeout; only regular files of at most 16 MiB are
+ *     read, and what the store could not use (a missing, unreadable or
+ *     non-regular SSL_CERT_FILE, say) is named in the failure detail of a
+ *     connect refused for want of a trusted root.
  *   - One Go runtime per process: do not load this library together with
  *     another Go c-shared library.
  */
@@ -179,8 +183,11 @@ SS_API ss_socket *ss_socket_new(void);
  * callback.
  *
  * Handle values are never reused, so a stale copy of s can never reach a
- * newer socket. The price is about 120 bytes per freed socket that stay
+ * newer socket. The price is about 130 bytes per freed socket that stay
  * allocated for the life of the process (the socket itself is released).
+ * They stay reachable from the library's C globals, so leak checkers
+ * (LeakSanitizer with -fsanitize=address, valgrind) do not report them and
+ * need no suppression for them.
  *
  * Returns SS_OK; SS_OK for NULL (like free(NULL)); SS_ERR_HANDLE for a handle
  * that was already freed or never was one. */
@@ -635,7 +642,8 @@ SS_API int ss_clear_client_certificate(ss_socket *s);
  *                no answer can be had, connect (result "unknown")
  *   HARD_FAIL    refuse unless every certificate is known good
  *   STAPLE_ONLY  the server's staple only; no requests of the library's own
- *   OFF          no checking (result "notChecked")
+ *   OFF          no checking (result "notChecked"); only a valid OCSP staple
+ *                saying "revoked" still refuses (result "revoked")
  * In every mode but OFF, a server certificate with the OCSP must-staple
  * extension (TLS Feature status_request, RFC 7633) is refused, status
  * "invalid", unless the server staples a valid, fresh OCSP response (a server
@@ -666,6 +674,34 @@ SS_API int ss_get_revocation_status(ss_socket *s, const char **out);
 /* Where the last verdict came from, or why there was none, certificate by
  * certificate. Free *out with ss_free(). */
 SS_API int ss_get_revocation_detail(ss_socket *s, char **out, size_t *out_len);
+
+/* Formats of ss_describe_connection(). */
+#define SS_DESCRIBE_JSON 0
+#define SS_DESCRIBE_TEXT 1
+
+/* Everything the socket knows about its last connect, as securesocket-probe
+ * prints it: with SS_DESCRIBE_JSON one line of JSON whose field names are
+ * stable (fields are only ever added):
+ *   outcome        "connected", "refused" (the library judged the server's
+ *                  certificate and refused it), "failed" (no verdict:
+ *                  refused TCP connection, timeout, not TLS, no common
+ *                  version or suite; or the server broke off after its
+ *                  certificate was accepted), "connecting" or "none" (never
+ *                  connected); "connected" stays after the connection ends
+ *   exitCode       the probe's exit status: 0 connected, 1 refused,
+ *                  3 otherwise (2 is a usage error of the probe)
+ *   status, detail ss_get_server_certificate_status(), ss_get_failure_detail()
+ *   tlsVersion, cipherSuite  "TLSv1.3", IANA suite name (while connected)
+ *   remoteAddress, remotePort  (while connected)
+ *   revocation     {mode, status, detail}
+ *   chain          the verified chain, server certificate first: [{subject,
+ *                  issuer (RFC 2253), serialNumber (hex), notBefore, notAfter
+ *                  (RFC 3339 UTC), dnsNames, ipAddresses, isCA, pinSha256
+ *                  (base64 SHA-256 of the SubjectPublicKeyInfo, what
+ *                  ss_add_public_key_pin takes decoded)}]
+ * With SS_DESCRIBE_TEXT the same facts for people, one per line. Any other
+ * format is SS_ERR_BAD_ENUM. Free *out with ss_free(). */
+SS_API int ss_describe_connection(ss_socket *s, int format, char **out, size_t *out_len);
 
 /* The verified chain of the last successful connect, server certificate
  * first, as a JSON array of AS3 X509Certificate objects: version,

@@ -336,6 +336,12 @@ export declare class Socket extends EventDispatcher implements Disposable {
   readonly serverCertificate: X509Certificate | null;
   /** The DER of certificate index (0: the server's) of the verified chain. */
   serverCertificateDER(index?: number): Buffer;
+  /**
+   * Everything the socket knows about its last connect, as securesocket-probe
+   * prints it: one line of JSON (outcome, exitCode, status, detail, tlsVersion,
+   * cipherSuite, remoteAddress, remotePort, revocation, chain), or text for people.
+   */
+  describeConnection(text?: boolean): string;
 }
 
 /** AS3 flash.net.SecureSocket: a Socket that is TLS from the start. */
@@ -463,7 +469,7 @@ export declare class TypedObject {
   dynamic: Record<string, AMFValue> | null;
 }
 
-/** An AS3 Array with named keys (AMF0 ECMA array): dense is the index part, assoc the named part. */
+/** An AS3 Array with named keys (AMF0 ECMA array): dense is the index part 0..n-1, assoc the named part (and index keys past a hole). */
 export declare class ECMAArray {
   constructor(dense?: AMFValue[], assoc?: Record<string, AMFValue>);
   dense: AMFValue[];

@@ -1092,6 +1092,21 @@ class Socket extends EventDispatcher {
   }
 
   /**
+   * Everything the socket knows about its last connect, as securesocket-probe
+   * prints it (the library builds it): one line of JSON with stable field
+   * names (outcome, exitCode, status, detail, tlsVersion, cipherSuite,
+   * remoteAddress, remotePort, revocation, chain; see ss_describe_connection
+   * in securesocket.h) or, with text true, the same facts for people.
+   * @param {boolean} [text=false]
+   * @returns {string}
+   */
+  describeConnection(text = false) {
+    const rc = api.ss_describe_connection(this.#h, text ? 1 : 0, sPtr, sLen);
+    if (rc !== 0) fail(this.#h, rc);
+    return takeString();
+  }
+
+  /**
    * The DER of certificate index of the verified chain (0: the server's).
    * @param {number} [index=0]
    * @returns {Buffer}

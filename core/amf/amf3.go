@@ -45,43 +45,49 @@ func (d *decoder) value3() (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch m {
-	case m3Undefined:
-		return Undefined{}, nil
-	case m3Null:
-		return nil, nil
-	case m3False:
-		return false, nil
-	case m3True:
-		return true, nil
-	case m3Integer:
-		u, err := d.u29()
-		if err != nil {
-			return nil, err
-		}
-		return int32(u<<3) >> 3, nil
-	case m3Double:
-		return d.f64()
-	case m3String:
-		return d.string3()
-	case m3XMLDoc, m3XML:
-		return d.xml3(start, m == m3XMLDoc)
-	case m3Date:
-		return d.date3()
-	case m3Array:
-		return d.array3(start)
-	case m3Object:
-		return d.object3(start)
-	case m3ByteArray:
-		return d.byteArray3(start)
-	case m3VectorInt, m3VectorUint, m3VectorDouble:
-		return d.vectorNum3(start, m)
-	case m3VectorObject:
-		return d.vectorObject3(start)
-	case m3Dictionary:
-		return d.dictionary3(start)
+	if int(m) < len(readers3) {
+		return readers3[m](d, start, m)
 	}
 	return nil, d.syntax(start, "unknown AMF3 type marker 0x%02x", m)
+}
+
+// reader3 reads the rest of an AMF3 value whose marker m started at start.
+type reader3 func(d *decoder, start int, m byte) (Value, error)
+
+// readers3 holds the reader of each AMF3 marker. Filled by init: the
+// readers reach value3 again.
+var readers3 [m3Dictionary + 1]reader3
+
+func init() {
+	readers3 = [m3Dictionary + 1]reader3{
+		m3Undefined:    func(*decoder, int, byte) (Value, error) { return Undefined{}, nil },
+		m3Null:         func(*decoder, int, byte) (Value, error) { return nil, nil },
+		m3False:        func(*decoder, int, byte) (Value, error) { return false, nil },
+		m3True:         func(*decoder, int, byte) (Value, error) { return true, nil },
+		m3Integer:      (*decoder).integer3,
+		m3Double:       func(d *decoder, _ int, _ byte) (Value, error) { return d.f64() },
+		m3String:       func(d *decoder, _ int, _ byte) (Value, error) { return d.string3() },
+		m3XMLDoc:       func(d *decoder, start int, _ byte) (Value, error) { return d.xml3(start, true) },
+		m3Date:         func(d *decoder, _ int, _ byte) (Value, error) { return d.date3() },
+		m3Array:        func(d *decoder, start int, _ byte) (Value, error) { return d.array3(start) },
+		m3Object:       func(d *decoder, start int, _ byte) (Value, error) { return d.object3(start) },
+		m3XML:          func(d *decoder, start int, _ byte) (Value, error) { return d.xml3(start, false) },
+		m3ByteArray:    func(d *decoder, start int, _ byte) (Value, error) { return d.byteArray3(start) },
+		m3VectorInt:    (*decoder).vectorNum3,
+		m3VectorUint:   (*decoder).vectorNum3,
+		m3VectorDouble: (*decoder).vectorNum3,
+		m3VectorObject: func(d *decoder, start int, _ byte) (Value, error) { return d.vectorObject3(start) },
+		m3Dictionary:   func(d *decoder, start int, _ byte) (Value, error) { return d.dictionary3(start) },
+	}
+}
+
+// integer3 reads a U29 as a 29-bit two's complement integer.
+func (d *decoder) integer3(int, byte) (Value, error) {
+	u, err := d.u29()
+	if err != nil {
+		return nil, err
+	}
+	return int32(u<<3) >> 3, nil
 }
 
 // header reads a U29 header whose low bit tells an inline value (1) from an
@@ -496,6 +502,7 @@ func (e *encoder) value3(v Value) error {
 	return e.value3Body(v)
 }
 
+// value3Body writes v after value3 counted it: one function per type.
 func (e *encoder) value3Body(v Value) error {
 	switch x := v.(type) {
 	case nil:
@@ -503,11 +510,7 @@ func (e *encoder) value3Body(v Value) error {
 	case Undefined:
 		e.buf = append(e.buf, m3Undefined)
 	case bool:
-		if x {
-			e.buf = append(e.buf, m3True)
-		} else {
-			e.buf = append(e.buf, m3False)
-		}
+		e.bool3(x)
 	case int32:
 		e.int3(int64(x))
 	case int:
@@ -529,177 +532,247 @@ func (e *encoder) value3Body(v Value) error {
 	case uint64:
 		e.uint3(x)
 	case float64:
-		e.buf = appendF64(append(e.buf, m3Double), x)
+		e.double3(x)
 	case float32:
-		e.buf = appendF64(append(e.buf, m3Double), float64(x))
+		e.double3(float64(x))
 	case string:
 		e.buf = append(e.buf, m3String)
 		return e.string3(x)
 	case *XML:
-		if x == nil {
-			e.buf = append(e.buf, m3Null)
-			return nil
-		}
-		m := byte(m3XML)
-		if x.Document {
-			m = m3XMLDoc
-		}
-		if e.ref3(m, x) {
-			return nil
-		}
-		return e.text3(x.Text)
+		return e.xml3(x)
 	case *Date:
-		if x == nil {
-			e.buf = append(e.buf, m3Null)
-			return nil
-		}
-		if e.ref3(m3Date, x) {
-			return nil
-		}
-		e.buf = appendF64(append(e.buf, 0x01), x.Ms)
+		e.date3(x)
 	case time.Time:
-		e.ref3(m3Date, nil)
-		e.buf = appendF64(append(e.buf, 0x01), float64(x.UnixMilli()))
+		e.time3(x)
 	case *Array:
-		if x == nil {
-			e.buf = append(e.buf, m3Null)
-			return nil
-		}
-		if e.ref3(m3Array, x) {
-			return nil
-		}
-		return e.array3(x.Dense, x.Assoc)
+		return e.arrayOf3(x)
 	case []Value:
-		if x == nil {
-			e.buf = append(e.buf, m3Null)
-			return nil
-		}
-		e.ref3(m3Array, nil)
-		return e.array3(x, nil)
+		return e.list3(x)
 	case *Object:
-		if x == nil {
-			e.buf = append(e.buf, m3Null)
-			return nil
-		}
-		return e.object3(x, x)
+		return e.objectOf3(x)
 	case map[string]Value:
-		if x == nil {
-			e.buf = append(e.buf, m3Null)
-			return nil
-		}
-		return e.object3(nil, mapObject(x))
+		return e.map3(x)
 	case *ByteArray:
-		if x == nil {
-			e.buf = append(e.buf, m3Null)
-			return nil
-		}
-		if e.ref3(m3ByteArray, x) {
-			return nil
-		}
-		return e.bytes3(x.Bytes)
+		return e.byteArray3(x)
 	case []byte:
-		if x == nil {
-			e.buf = append(e.buf, m3Null)
-			return nil
-		}
-		e.ref3(m3ByteArray, nil)
-		return e.bytes3(x)
+		return e.byteSlice3(x)
 	case *VectorInt:
-		if x == nil {
-			e.buf = append(e.buf, m3Null)
-			return nil
-		}
-		if e.ref3(m3VectorInt, x) {
-			return nil
-		}
-		if err := e.vecHeader(len(x.Items), x.Fixed); err != nil {
-			return err
-		}
-		for _, n := range x.Items {
-			e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(n))
-		}
+		return e.vectorInt3(x)
 	case *VectorUint:
-		if x == nil {
-			e.buf = append(e.buf, m3Null)
-			return nil
-		}
-		if e.ref3(m3VectorUint, x) {
-			return nil
-		}
-		if err := e.vecHeader(len(x.Items), x.Fixed); err != nil {
-			return err
-		}
-		for _, n := range x.Items {
-			e.buf = binary.BigEndian.AppendUint32(e.buf, n)
-		}
+		return e.vectorUint3(x)
 	case *VectorDouble:
-		if x == nil {
-			e.buf = append(e.buf, m3Null)
-			return nil
-		}
-		if e.ref3(m3VectorDouble, x) {
-			return nil
-		}
-		if err := e.vecHeader(len(x.Items), x.Fixed); err != nil {
-			return err
-		}
-		for _, f := range x.Items {
-			e.buf = appendF64(e.buf, f)
-		}
+		return e.vectorDouble3(x)
 	case *VectorObject:
-		if x == nil {
-			e.buf = append(e.buf, m3Null)
-			return nil
-		}
-		if e.ref3(m3VectorObject, x) {
-			return nil
-		}
-		if err := e.vecHeader(len(x.Items), x.Fixed); err != nil {
-			return err
-		}
-		if err := e.string3(x.Type); err != nil {
-			return err
-		}
-		if err := e.enter(); err != nil {
-			return err
-		}
-		for i, it := range x.Items {
-			if err := e.value3(it); err != nil {
-				return atIndex(err, i)
-			}
-		}
-		e.leave()
+		return e.vectorObject3(x)
 	case *Dictionary:
-		if x == nil {
-			e.buf = append(e.buf, m3Null)
-			return nil
-		}
-		if e.ref3(m3Dictionary, x) {
-			return nil
-		}
-		if err := e.length3(len(x.Entries)); err != nil {
-			return err
-		}
-		if x.Weak {
-			e.buf = append(e.buf, 1)
-		} else {
-			e.buf = append(e.buf, 0)
-		}
-		if err := e.enter(); err != nil {
-			return err
-		}
-		for i, en := range x.Entries {
-			if err := e.value3(en.Key); err != nil {
-				return atIndex(err, i)
-			}
-			if err := e.value3(en.Value); err != nil {
-				return atIndex(err, i)
-			}
-		}
-		e.leave()
+		return e.dictionary3(x)
 	default:
 		return e.other3(v)
 	}
+	return nil
+}
+
+func (e *encoder) null3() error {
+	e.buf = append(e.buf, m3Null)
+	return nil
+}
+
+func (e *encoder) bool3(b bool) {
+	if b {
+		e.buf = append(e.buf, m3True)
+	} else {
+		e.buf = append(e.buf, m3False)
+	}
+}
+
+func (e *encoder) double3(f float64) {
+	e.buf = appendF64(append(e.buf, m3Double), f)
+}
+
+func (e *encoder) xml3(x *XML) error {
+	if x == nil {
+		return e.null3()
+	}
+	m := byte(m3XML)
+	if x.Document {
+		m = m3XMLDoc
+	}
+	if e.ref3(m, x) {
+		return nil
+	}
+	return e.text3(x.Text)
+}
+
+func (e *encoder) date3(x *Date) {
+	if x == nil {
+		e.null3()
+		return
+	}
+	if e.ref3(m3Date, x) {
+		return
+	}
+	e.buf = appendF64(append(e.buf, 0x01), x.Ms)
+}
+
+// time3 writes a time.Time as a Date (a value: it is never referenced).
+func (e *encoder) time3(t time.Time) {
+	e.ref3(m3Date, nil)
+	e.buf = appendF64(append(e.buf, 0x01), float64(t.UnixMilli()))
+}
+
+func (e *encoder) arrayOf3(x *Array) error {
+	if x == nil {
+		return e.null3()
+	}
+	if e.ref3(m3Array, x) {
+		return nil
+	}
+	return e.array3(x.Dense, x.Assoc)
+}
+
+// list3 writes a []Value as a dense Array (a slice has no identity here).
+func (e *encoder) list3(x []Value) error {
+	if x == nil {
+		return e.null3()
+	}
+	e.ref3(m3Array, nil)
+	return e.array3(x, nil)
+}
+
+func (e *encoder) objectOf3(x *Object) error {
+	if x == nil {
+		return e.null3()
+	}
+	return e.object3(x, x)
+}
+
+// map3 writes a map as an anonymous dynamic object, keys sorted.
+func (e *encoder) map3(x map[string]Value) error {
+	if x == nil {
+		return e.null3()
+	}
+	return e.object3(nil, mapObject(x))
+}
+
+func (e *encoder) byteArray3(x *ByteArray) error {
+	if x == nil {
+		return e.null3()
+	}
+	if e.ref3(m3ByteArray, x) {
+		return nil
+	}
+	return e.bytes3(x.Bytes)
+}
+
+// byteSlice3 writes a []byte as a ByteArray (never referenced).
+func (e *encoder) byteSlice3(x []byte) error {
+	if x == nil {
+		return e.null3()
+	}
+	e.ref3(m3ByteArray, nil)
+	return e.bytes3(x)
+}
+
+func (e *encoder) vectorInt3(x *VectorInt) error {
+	if x == nil {
+		return e.null3()
+	}
+	if e.ref3(m3VectorInt, x) {
+		return nil
+	}
+	if err := e.vecHeader(len(x.Items), x.Fixed); err != nil {
+		return err
+	}
+	for _, n := range x.Items {
+		e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(n))
+	}
+	return nil
+}
+
+func (e *encoder) vectorUint3(x *VectorUint) error {
+	if x == nil {
+		return e.null3()
+	}
+	if e.ref3(m3VectorUint, x) {
+		return nil
+	}
+	if err := e.vecHeader(len(x.Items), x.Fixed); err != nil {
+		return err
+	}
+	for _, n := range x.Items {
+		e.buf = binary.BigEndian.AppendUint32(e.buf, n)
+	}
+	return nil
+}
+
+func (e *encoder) vectorDouble3(x *VectorDouble) error {
+	if x == nil {
+		return e.null3()
+	}
+	if e.ref3(m3VectorDouble, x) {
+		return nil
+	}
+	if err := e.vecHeader(len(x.Items), x.Fixed); err != nil {
+		return err
+	}
+	for _, f := range x.Items {
+		e.buf = appendF64(e.buf, f)
+	}
+	return nil
+}
+
+func (e *encoder) vectorObject3(x *VectorObject) error {
+	if x == nil {
+		return e.null3()
+	}
+	if e.ref3(m3VectorObject, x) {
+		return nil
+	}
+	if err := e.vecHeader(len(x.Items), x.Fixed); err != nil {
+		return err
+	}
+	if err := e.string3(x.Type); err != nil {
+		return err
+	}
+	if err := e.enter(); err != nil {
+		return err
+	}
+	for i, it := range x.Items {
+		if err := e.value3(it); err != nil {
+			return atIndex(err, i)
+		}
+	}
+	e.leave()
+	return nil
+}
+
+func (e *encoder) dictionary3(x *Dictionary) error {
+	if x == nil {
+		return e.null3()
+	}
+	if e.ref3(m3Dictionary, x) {
+		return nil
+	}
+	if err := e.length3(len(x.Entries)); err != nil {
+		return err
+	}
+	if x.Weak {
+		e.buf = append(e.buf, 1)
+	} else {
+		e.buf = append(e.buf, 0)
+	}
+	if err := e.enter(); err != nil {
+		return err
+	}
+	for i, en := range x.Entries {
+		if err := e.value3(en.Key); err != nil {
+			return atIndex(err, i)
+		}
+		if err := e.value3(en.Value); err != nil {
+			return atIndex(err, i)
+		}
+	}
+	e.leave()
 	return nil
 }
 

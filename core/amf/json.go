@@ -262,75 +262,54 @@ func (w *jsonWriter) value(v Value, depth int) error {
 	switch x := v.(type) {
 	case nil:
 		w.buf = append(w.buf, "null"...)
-		return nil
 	case Undefined:
 		w.buf = append(w.buf, `{"$amf":"undefined"}`...)
-		return nil
 	case bool:
 		w.buf = strconv.AppendBool(w.buf, x)
-		return nil
 	case int32:
 		w.buf = strconv.AppendInt(w.buf, int64(x), 10)
-		return nil
 	case int:
 		w.buf = strconv.AppendInt(w.buf, int64(x), 10)
-		return nil
 	case int64:
 		w.buf = strconv.AppendInt(w.buf, x, 10)
-		return nil
 	case int8:
 		w.buf = strconv.AppendInt(w.buf, int64(x), 10)
-		return nil
 	case int16:
 		w.buf = strconv.AppendInt(w.buf, int64(x), 10)
-		return nil
 	case uint8:
 		w.buf = strconv.AppendUint(w.buf, uint64(x), 10)
-		return nil
 	case uint16:
 		w.buf = strconv.AppendUint(w.buf, uint64(x), 10)
-		return nil
 	case uint32:
 		w.buf = strconv.AppendUint(w.buf, uint64(x), 10)
-		return nil
 	case uint:
 		w.buf = strconv.AppendUint(w.buf, uint64(x), 10)
-		return nil
 	case uint64:
 		w.buf = strconv.AppendUint(w.buf, x, 10)
-		return nil
 	case float64:
 		w.double(x)
-		return nil
 	case float32:
 		w.double(float64(x))
-		return nil
 	case string:
 		w.buf = appendJSONString(w.buf, x)
-		return nil
 	case time.Time:
-		w.tag("date", -1)
-		w.buf = append(w.buf, `,"ms":`...)
-		w.buf = appendNumber(w.buf, float64(x.UnixMilli()))
-		w.buf = append(w.buf, '}')
-		return nil
+		w.dateMs(float64(x.UnixMilli()), -1)
 	case []byte:
-		w.tag("bytearray", -1)
-		w.key("base64")
-		w.buf = appendBase64(w.buf, x)
-		w.buf = append(w.buf, '}')
-		return nil
+		w.byteArray(x, -1)
 	case []Value:
 		return w.list(x, depth)
 	case map[string]Value:
-		keys := sortedKeys(x)
-		ms := make([]Member, len(keys))
-		for i, k := range keys {
-			ms[i] = Member{k, x[k]}
-		}
-		return w.plainObject(ms, depth)
+		return w.mapObject(x, depth)
+	default:
+		return w.shared(v, depth)
 	}
+	return nil
+}
 
+// shared writes a value of a type with identity: as a "ref" when it was
+// written before, with an "id" when it appears again later, else plain.
+// One function per type.
+func (w *jsonWriter) shared(v Value, depth int) error {
 	ok, isNil := identity(v)
 	if !ok {
 		if reflect.ValueOf(v).Kind() == reflect.Pointer && reflect.ValueOf(v).IsNil() {
@@ -354,170 +333,234 @@ func (w *jsonWriter) value(v Value, depth int) error {
 		id = len(w.ids)
 		w.ids[v] = id
 	}
-
 	switch x := v.(type) {
 	case *Array:
-		if id < 0 && len(x.Assoc) == 0 {
-			return w.list(x.Dense, depth)
-		}
-		w.tag("array", id)
-		if len(x.Assoc) > 0 {
-			w.key("assoc")
-			if err := w.members(x.Assoc, depth); err != nil {
-				return err
-			}
-		}
-		w.key("dense")
-		if err := w.list(x.Dense, depth); err != nil {
-			return err
-		}
+		return w.array(x, id, depth)
 	case *Object:
-		if id < 0 && x.Class == "" && !x.Static && len(x.Sealed) == 0 {
-			return w.plainObject(x.Dynamic, depth)
-		}
-		w.tag("object", id)
-		if x.Class != "" {
-			w.key("class")
-			w.buf = appendJSONString(w.buf, x.Class)
-		}
-		if len(x.Sealed) > 0 {
-			w.key("sealed")
-			if err := w.members(x.Sealed, depth); err != nil {
-				return err
-			}
-		}
-		if !x.Static {
-			w.key("dynamic")
-			if err := w.members(x.Dynamic, depth); err != nil {
-				return err
-			}
-		} else if len(x.Dynamic) > 0 {
-			return fmt.Errorf("amf: ToJSON: static object has dynamic members")
-		}
+		return w.object(x, id, depth)
 	case *Date:
-		w.tag("date", id)
-		w.buf = append(w.buf, `,"ms":`...)
-		w.buf = appendNumber(w.buf, x.Ms)
+		w.dateMs(x.Ms, id)
 	case *XML:
-		if x.Document {
-			w.tag("xmldoc", id)
-		} else {
-			w.tag("xml", id)
-		}
-		w.key("text")
-		w.buf = appendJSONString(w.buf, x.Text)
+		w.xml(x, id)
 	case *ByteArray:
-		w.tag("bytearray", id)
-		w.key("base64")
-		w.buf = appendBase64(w.buf, x.Bytes)
+		w.byteArray(x.Bytes, id)
 	case *VectorInt:
-		w.vectorHead("vector-int", id, x.Fixed)
-		for i, n := range x.Items {
-			if i > 0 {
-				w.buf = append(w.buf, ',')
-			}
-			w.buf = strconv.AppendInt(w.buf, int64(n), 10)
-		}
-		w.buf = append(w.buf, ']')
+		w.vectorInt(x, id)
 	case *VectorUint:
-		w.vectorHead("vector-uint", id, x.Fixed)
-		for i, n := range x.Items {
-			if i > 0 {
-				w.buf = append(w.buf, ',')
-			}
-			w.buf = strconv.AppendUint(w.buf, uint64(n), 10)
-		}
-		w.buf = append(w.buf, ']')
+		w.vectorUint(x, id)
 	case *VectorDouble:
-		w.vectorHead("vector-double", id, x.Fixed)
-		for i, f := range x.Items {
-			if i > 0 {
-				w.buf = append(w.buf, ',')
-			}
-			w.buf = appendNumber(w.buf, f)
-		}
-		w.buf = append(w.buf, ']')
+		w.vectorDouble(x, id)
 	case *VectorObject:
-		w.tag("vector-object", id)
-		if x.Type != "" {
-			w.key("type")
-			w.buf = appendJSONString(w.buf, x.Type)
-		}
-		if x.Fixed {
-			w.buf = append(w.buf, `,"fixed":true`...)
-		}
-		w.key("items")
-		if err := w.list(x.Items, depth); err != nil {
-			return err
-		}
+		return w.vectorObject(x, id, depth)
 	case *Dictionary:
-		w.tag("dictionary", id)
-		if x.Weak {
-			w.buf = append(w.buf, `,"weak":true`...)
-		}
-		w.key("entries")
-		w.buf = append(w.buf, '[')
-		for i, e := range x.Entries {
-			if i > 0 {
-				w.buf = append(w.buf, ',')
-			}
-			w.buf = append(w.buf, '[')
-			if err := w.value(e.Key, depth+1); err != nil {
-				return err
-			}
-			w.buf = append(w.buf, ',')
-			if err := w.value(e.Value, depth+1); err != nil {
-				return err
-			}
-			w.buf = append(w.buf, ']')
-		}
-		w.buf = append(w.buf, ']')
+		return w.dictionary(x, id, depth)
 	case *ArrayCollection:
-		w.tag("arraycollection", id)
-		w.key("source")
-		if err := w.value(x.Source, depth+1); err != nil {
-			return err
-		}
+		return w.wrapper("arraycollection", "source", x.Source, id, depth)
 	case *ArrayList:
-		w.tag("arraylist", id)
-		w.key("source")
-		if err := w.value(x.Source, depth+1); err != nil {
-			return err
-		}
+		return w.wrapper("arraylist", "source", x.Source, id, depth)
 	case *ObjectProxy:
-		w.tag("objectproxy", id)
-		w.key("object")
-		if err := w.value(x.Object, depth+1); err != nil {
+		return w.wrapper("objectproxy", "object", x.Object, id, depth)
+	case *SmallMessage:
+		return w.message(x, id, depth)
+	}
+	return nil
+}
+
+// mapObject writes a Go map as a plain object, keys sorted.
+func (w *jsonWriter) mapObject(x map[string]Value, depth int) error {
+	keys := sortedKeys(x)
+	ms := make([]Member, len(keys))
+	for i, k := range keys {
+		ms[i] = Member{k, x[k]}
+	}
+	return w.plainObject(ms, depth)
+}
+
+func (w *jsonWriter) array(x *Array, id, depth int) error {
+	if id < 0 && len(x.Assoc) == 0 {
+		return w.list(x.Dense, depth)
+	}
+	w.tag("array", id)
+	if len(x.Assoc) > 0 {
+		w.key("assoc")
+		if err := w.members(x.Assoc, depth); err != nil {
 			return err
 		}
-	case *SmallMessage:
-		w.tag("message", id)
+	}
+	w.key("dense")
+	if err := w.list(x.Dense, depth); err != nil {
+		return err
+	}
+	w.buf = append(w.buf, '}')
+	return nil
+}
+
+func (w *jsonWriter) object(x *Object, id, depth int) error {
+	if id < 0 && x.Class == "" && !x.Static && len(x.Sealed) == 0 {
+		return w.plainObject(x.Dynamic, depth)
+	}
+	w.tag("object", id)
+	if x.Class != "" {
 		w.key("class")
 		w.buf = appendJSONString(w.buf, x.Class)
-		for _, f := range messageFields(x) {
-			if *f.p == nil {
-				continue
+	}
+	if len(x.Sealed) > 0 {
+		w.key("sealed")
+		if err := w.members(x.Sealed, depth); err != nil {
+			return err
+		}
+	}
+	if !x.Static {
+		w.key("dynamic")
+		if err := w.members(x.Dynamic, depth); err != nil {
+			return err
+		}
+	} else if len(x.Dynamic) > 0 {
+		return fmt.Errorf("amf: ToJSON: static object has dynamic members")
+	}
+	w.buf = append(w.buf, '}')
+	return nil
+}
+
+func (w *jsonWriter) dateMs(ms float64, id int) {
+	w.tag("date", id)
+	w.buf = append(w.buf, `,"ms":`...)
+	w.buf = appendNumber(w.buf, ms)
+	w.buf = append(w.buf, '}')
+}
+
+func (w *jsonWriter) xml(x *XML, id int) {
+	if x.Document {
+		w.tag("xmldoc", id)
+	} else {
+		w.tag("xml", id)
+	}
+	w.key("text")
+	w.buf = appendJSONString(w.buf, x.Text)
+	w.buf = append(w.buf, '}')
+}
+
+func (w *jsonWriter) byteArray(b []byte, id int) {
+	w.tag("bytearray", id)
+	w.key("base64")
+	w.buf = appendBase64(w.buf, b)
+	w.buf = append(w.buf, '}')
+}
+
+func (w *jsonWriter) vectorInt(x *VectorInt, id int) {
+	w.vectorHead("vector-int", id, x.Fixed)
+	for i, n := range x.Items {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = strconv.AppendInt(w.buf, int64(n), 10)
+	}
+	w.buf = append(w.buf, "]}"...)
+}
+
+func (w *jsonWriter) vectorUint(x *VectorUint, id int) {
+	w.vectorHead("vector-uint", id, x.Fixed)
+	for i, n := range x.Items {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = strconv.AppendUint(w.buf, uint64(n), 10)
+	}
+	w.buf = append(w.buf, "]}"...)
+}
+
+func (w *jsonWriter) vectorDouble(x *VectorDouble, id int) {
+	w.vectorHead("vector-double", id, x.Fixed)
+	for i, f := range x.Items {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = appendNumber(w.buf, f)
+	}
+	w.buf = append(w.buf, "]}"...)
+}
+
+func (w *jsonWriter) vectorObject(x *VectorObject, id, depth int) error {
+	w.tag("vector-object", id)
+	if x.Type != "" {
+		w.key("type")
+		w.buf = appendJSONString(w.buf, x.Type)
+	}
+	if x.Fixed {
+		w.buf = append(w.buf, `,"fixed":true`...)
+	}
+	w.key("items")
+	if err := w.list(x.Items, depth); err != nil {
+		return err
+	}
+	w.buf = append(w.buf, '}')
+	return nil
+}
+
+func (w *jsonWriter) dictionary(x *Dictionary, id, depth int) error {
+	w.tag("dictionary", id)
+	if x.Weak {
+		w.buf = append(w.buf, `,"weak":true`...)
+	}
+	w.key("entries")
+	w.buf = append(w.buf, '[')
+	for i, e := range x.Entries {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = append(w.buf, '[')
+		if err := w.value(e.Key, depth+1); err != nil {
+			return err
+		}
+		w.buf = append(w.buf, ',')
+		if err := w.value(e.Value, depth+1); err != nil {
+			return err
+		}
+		w.buf = append(w.buf, ']')
+	}
+	w.buf = append(w.buf, "]}"...)
+	return nil
+}
+
+// wrapper writes a Flex wrapper (ArrayCollection, ArrayList, ObjectProxy):
+// the tag and its one wrapped value.
+func (w *jsonWriter) wrapper(tag, key string, inner Value, id, depth int) error {
+	w.tag(tag, id)
+	w.key(key)
+	if err := w.value(inner, depth+1); err != nil {
+		return err
+	}
+	w.buf = append(w.buf, '}')
+	return nil
+}
+
+func (w *jsonWriter) message(x *SmallMessage, id, depth int) error {
+	w.tag("message", id)
+	w.key("class")
+	w.buf = appendJSONString(w.buf, x.Class)
+	for _, f := range messageFields(x) {
+		if *f.p == nil {
+			continue
+		}
+		w.key(f.name)
+		if err := w.value(*f.p, depth+1); err != nil {
+			return err
+		}
+	}
+	if len(x.Extra) > 0 {
+		w.key("extra")
+		w.buf = append(w.buf, '[')
+		for i, e := range x.Extra {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
 			}
-			w.key(f.name)
-			if err := w.value(*f.p, depth+1); err != nil {
+			w.buf = fmt.Appendf(w.buf, `{"level":%d,"bit":%d,"value":`, e.Level, e.Bit)
+			if err := w.value(e.Value, depth+2); err != nil {
 				return err
 			}
+			w.buf = append(w.buf, '}')
 		}
-		if len(x.Extra) > 0 {
-			w.key("extra")
-			w.buf = append(w.buf, '[')
-			for i, e := range x.Extra {
-				if i > 0 {
-					w.buf = append(w.buf, ',')
-				}
-				w.buf = fmt.Appendf(w.buf, `{"level":%d,"bit":%d,"value":`, e.Level, e.Bit)
-				if err := w.value(e.Value, depth+2); err != nil {
-					return err
-				}
-				w.buf = append(w.buf, '}')
-			}
-			w.buf = append(w.buf, ']')
-		}
+		w.buf = append(w.buf, ']')
 	}
 	w.buf = append(w.buf, '}')
 	return nil
@@ -618,7 +661,7 @@ func (w *jsonWriter) double(f float64) {
 }
 
 // appendNumber writes f as JSON does (shortest form that reads back the
-// same), or as the string "NaN", "Infinity" or "-Infinity".
+// same; -0 as "-0.0"), or as the string "NaN", "Infinity" or "-Infinity".
 func appendNumber(b []byte, f float64) []byte {
 	switch {
 	case math.IsNaN(f):
@@ -627,6 +670,9 @@ func appendNumber(b []byte, f float64) []byte {
 		return append(b, `"Infinity"`...)
 	case math.IsInf(f, -1):
 		return append(b, `"-Infinity"`...)
+	}
+	if f == 0 && math.Signbit(f) {
+		return append(b, "-0.0"...) // "-0" would read as the integer 0 in Python
 	}
 	abs := math.Abs(f)
 	format := byte('f')

@@ -603,229 +603,291 @@ func (c *jsonConverter) optional(f *tagMap, key string) (Value, error) {
 	return nil, nil
 }
 
+// jsonTag reads one tagged object n whose tag is tag.
+type jsonTag func(c *jsonConverter, n *jnode, tag string) (Value, error)
+
+// jsonTags maps every tag of JSON.md to its reader. It is the one list of
+// the tags: the shared corpus (tests/corpus/amf-json.json) lists the same
+// names, checked by TestCorpusTags, and the bindings check theirs against
+// the corpus. Filled by init, as the readers reach it again through value.
+var jsonTags map[string]jsonTag
+
+func init() {
+	jsonTags = map[string]jsonTag{
+		"undefined":       (*jsonConverter).tagUndefined,
+		"double":          (*jsonConverter).tagDouble,
+		"ref":             (*jsonConverter).tagRef,
+		"array":           (*jsonConverter).tagArray,
+		"object":          (*jsonConverter).tagObject,
+		"date":            (*jsonConverter).tagDate,
+		"xml":             (*jsonConverter).tagXML,
+		"xmldoc":          (*jsonConverter).tagXML,
+		"bytearray":       (*jsonConverter).tagByteArray,
+		"vector-int":      (*jsonConverter).vectorNum,
+		"vector-uint":     (*jsonConverter).vectorNum,
+		"vector-double":   (*jsonConverter).vectorNum,
+		"vector-object":   (*jsonConverter).tagVectorObject,
+		"dictionary":      (*jsonConverter).tagDictionary,
+		"arraycollection": (*jsonConverter).tagArrayCollection,
+		"arraylist":       (*jsonConverter).tagArrayList,
+		"objectproxy":     (*jsonConverter).tagObjectProxy,
+		"message":         (*jsonConverter).message,
+	}
+}
+
 func (c *jsonConverter) tagged(n *jnode, tag string) (Value, error) {
-	switch tag {
-	case "undefined":
-		if _, err := tagFields(n, tag); err != nil {
-			return nil, err
-		}
-		return Undefined{}, nil
-	case "double":
-		f, err := tagFields(n, tag, "value")
-		if err != nil {
-			return nil, err
-		}
-		if f.get("value") == nil {
-			return nil, jerr(n, `"double" tag without "value"`)
-		}
-		return jsonDouble(f.get("value"))
-	case "ref":
-		f, err := tagFields(n, tag, "id")
-		if err != nil {
-			return nil, err
-		}
-		if f.get("id") == nil {
-			return nil, jerr(n, `"ref" tag without "id"`)
-		}
-		id, err := jsonInt(f.get("id"), 0, math.MaxInt32)
-		if err != nil {
-			return nil, err
-		}
-		v, ok := c.ids[id]
-		if !ok {
-			return nil, jerr(n, "reference to id %d, not defined before", id)
-		}
-		return v, nil
-	case "array":
-		f, err := tagFields(n, tag, "id", "assoc", "dense")
-		if err != nil {
-			return nil, err
-		}
-		a := &Array{}
-		if err := c.define(&f, a); err != nil {
-			return nil, err
-		}
-		if f.get("assoc") != nil {
-			if a.Assoc, err = c.members(f.get("assoc")); err != nil {
-				return nil, err
-			}
-		}
-		if f.get("dense") != nil {
-			if a.Dense, err = c.list(f.get("dense")); err != nil {
-				return nil, err
-			}
-		}
-		return a, nil
-	case "object":
-		f, err := tagFields(n, tag, "id", "class", "sealed", "dynamic")
-		if err != nil {
-			return nil, err
-		}
-		o := &Object{Static: f.get("dynamic") == nil}
-		if err := c.define(&f, o); err != nil {
-			return nil, err
-		}
-		if f.get("class") != nil {
-			if o.Class, err = jsonString(f.get("class")); err != nil {
-				return nil, err
-			}
-		}
-		if f.get("sealed") != nil {
-			if o.Sealed, err = c.members(f.get("sealed")); err != nil {
-				return nil, err
-			}
-		}
-		if f.get("dynamic") != nil {
-			if o.Dynamic, err = c.members(f.get("dynamic")); err != nil {
-				return nil, err
-			}
-		}
-		return o, nil
-	case "date":
-		f, err := tagFields(n, tag, "id", "ms")
-		if err != nil {
-			return nil, err
-		}
-		if f.get("ms") == nil {
-			return nil, jerr(n, `"date" tag without "ms"`)
-		}
-		ms, err := jsonDouble(f.get("ms"))
-		if err != nil {
-			return nil, err
-		}
-		d := &Date{Ms: ms}
-		return d, c.define(&f, d)
-	case "xml", "xmldoc":
-		f, err := tagFields(n, tag, "id", "text")
-		if err != nil {
-			return nil, err
-		}
-		if f.get("text") == nil {
-			return nil, jerr(n, `%q tag without "text"`, tag)
-		}
-		s, err := jsonString(f.get("text"))
-		if err != nil {
-			return nil, err
-		}
-		x := &XML{Text: s, Document: tag == "xmldoc"}
-		return x, c.define(&f, x)
-	case "bytearray":
-		f, err := tagFields(n, tag, "id", "base64")
-		if err != nil {
-			return nil, err
-		}
-		b := &ByteArray{}
-		if f.get("base64") != nil {
-			s, err := jsonString(f.get("base64"))
-			if err != nil {
-				return nil, err
-			}
-			if b.Bytes, err = base64.StdEncoding.DecodeString(s); err != nil {
-				return nil, jerr(f.get("base64"), "invalid base64: %v", err)
-			}
-		}
-		if len(b.Bytes) == 0 {
-			b.Bytes = nil
-		}
-		return b, c.define(&f, b)
-	case "vector-int", "vector-uint", "vector-double":
-		return c.vectorNum(n, tag)
-	case "vector-object":
-		f, err := tagFields(n, tag, "id", "fixed", "type", "items")
-		if err != nil {
-			return nil, err
-		}
-		v := &VectorObject{}
-		if err := c.define(&f, v); err != nil {
-			return nil, err
-		}
-		if f.get("fixed") != nil {
-			if v.Fixed, err = jsonBool(f.get("fixed")); err != nil {
-				return nil, err
-			}
-		}
-		if f.get("type") != nil {
-			if v.Type, err = jsonString(f.get("type")); err != nil {
-				return nil, err
-			}
-		}
-		if f.get("items") != nil {
-			if v.Items, err = c.list(f.get("items")); err != nil {
-				return nil, err
-			}
-		}
-		return v, nil
-	case "dictionary":
-		f, err := tagFields(n, tag, "id", "weak", "entries")
-		if err != nil {
-			return nil, err
-		}
-		d := &Dictionary{}
-		if err := c.define(&f, d); err != nil {
-			return nil, err
-		}
-		if f.get("weak") != nil {
-			if d.Weak, err = jsonBool(f.get("weak")); err != nil {
-				return nil, err
-			}
-		}
-		if en := f.get("entries"); en != nil {
-			if en.kind != 'a' {
-				return nil, jerr(en, "expected an array of [key, value] pairs")
-			}
-			for i := range en.kids {
-				pair := &en.kids[i]
-				if pair.kind != 'a' || len(pair.kids) != 2 {
-					return nil, jerr(pair, "expected a [key, value] pair")
-				}
-				k, err := c.value(&pair.kids[0])
-				if err != nil {
-					return nil, err
-				}
-				v, err := c.value(&pair.kids[1])
-				if err != nil {
-					return nil, err
-				}
-				d.Entries = append(d.Entries, DictEntry{k, v})
-			}
-		}
-		return d, nil
-	case "arraycollection", "arraylist":
-		f, err := tagFields(n, tag, "id", "source")
-		if err != nil {
-			return nil, err
-		}
-		if tag == "arraylist" {
-			l := &ArrayList{}
-			if err := c.define(&f, l); err != nil {
-				return nil, err
-			}
-			l.Source, err = c.optional(&f, "source")
-			return l, err
-		}
-		ac := &ArrayCollection{}
-		if err := c.define(&f, ac); err != nil {
-			return nil, err
-		}
-		ac.Source, err = c.optional(&f, "source")
-		return ac, err
-	case "objectproxy":
-		f, err := tagFields(n, tag, "id", "object")
-		if err != nil {
-			return nil, err
-		}
-		p := &ObjectProxy{}
-		if err := c.define(&f, p); err != nil {
-			return nil, err
-		}
-		p.Object, err = c.optional(&f, "object")
-		return p, err
-	case "message":
-		return c.message(n)
+	if read, ok := jsonTags[tag]; ok {
+		return read(c, n, tag)
 	}
 	return nil, jerr(n, "unknown tag %q", tag)
 }
 
+func (c *jsonConverter) tagUndefined(n *jnode, tag string) (Value, error) {
+	if _, err := tagFields(n, tag); err != nil {
+		return nil, err
+	}
+	return Undefined{}, nil
+}
+
+func (c *jsonConverter) tagDouble(n *jnode, tag string) (Value, error) {
+	f, err := tagFields(n, tag, "value")
+	if err != nil {
+		return nil, err
+	}
+	if f.get("value") == nil {
+		return nil, jerr(n, `"double" tag without "value"`)
+	}
+	return jsonDouble(f.get("value"))
+}
+
+func (c *jsonConverter) tagRef(n *jnode, tag string) (Value, error) {
+	f, err := tagFields(n, tag, "id")
+	if err != nil {
+		return nil, err
+	}
+	if f.get("id") == nil {
+		return nil, jerr(n, `"ref" tag without "id"`)
+	}
+	id, err := jsonInt(f.get("id"), 0, math.MaxInt32)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := c.ids[id]
+	if !ok {
+		return nil, jerr(n, "reference to id %d, not defined before", id)
+	}
+	return v, nil
+}
+
+func (c *jsonConverter) tagArray(n *jnode, tag string) (Value, error) {
+	f, err := tagFields(n, tag, "id", "assoc", "dense")
+	if err != nil {
+		return nil, err
+	}
+	a := &Array{}
+	if err := c.define(&f, a); err != nil {
+		return nil, err
+	}
+	if f.get("assoc") != nil {
+		if a.Assoc, err = c.members(f.get("assoc")); err != nil {
+			return nil, err
+		}
+	}
+	if f.get("dense") != nil {
+		if a.Dense, err = c.list(f.get("dense")); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func (c *jsonConverter) tagObject(n *jnode, tag string) (Value, error) {
+	f, err := tagFields(n, tag, "id", "class", "sealed", "dynamic")
+	if err != nil {
+		return nil, err
+	}
+	o := &Object{Static: f.get("dynamic") == nil}
+	if err := c.define(&f, o); err != nil {
+		return nil, err
+	}
+	if f.get("class") != nil {
+		if o.Class, err = jsonString(f.get("class")); err != nil {
+			return nil, err
+		}
+	}
+	if f.get("sealed") != nil {
+		if o.Sealed, err = c.members(f.get("sealed")); err != nil {
+			return nil, err
+		}
+	}
+	if f.get("dynamic") != nil {
+		if o.Dynamic, err = c.members(f.get("dynamic")); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+func (c *jsonConverter) tagDate(n *jnode, tag string) (Value, error) {
+	f, err := tagFields(n, tag, "id", "ms")
+	if err != nil {
+		return nil, err
+	}
+	if f.get("ms") == nil {
+		return nil, jerr(n, `"date" tag without "ms"`)
+	}
+	ms, err := jsonDouble(f.get("ms"))
+	if err != nil {
+		return nil, err
+	}
+	d := &Date{Ms: ms}
+	return d, c.define(&f, d)
+}
+
+// tagXML reads "xml" and "xmldoc".
+func (c *jsonConverter) tagXML(n *jnode, tag string) (Value, error) {
+	f, err := tagFields(n, tag, "id", "text")
+	if err != nil {
+		return nil, err
+	}
+	if f.get("text") == nil {
+		return nil, jerr(n, `%q tag without "text"`, tag)
+	}
+	s, err := jsonString(f.get("text"))
+	if err != nil {
+		return nil, err
+	}
+	x := &XML{Text: s, Document: tag == "xmldoc"}
+	return x, c.define(&f, x)
+}
+
+func (c *jsonConverter) tagByteArray(n *jnode, tag string) (Value, error) {
+	f, err := tagFields(n, tag, "id", "base64")
+	if err != nil {
+		return nil, err
+	}
+	b := &ByteArray{}
+	if f.get("base64") != nil {
+		s, err := jsonString(f.get("base64"))
+		if err != nil {
+			return nil, err
+		}
+		if b.Bytes, err = base64.StdEncoding.DecodeString(s); err != nil {
+			return nil, jerr(f.get("base64"), "invalid base64: %v", err)
+		}
+	}
+	if len(b.Bytes) == 0 {
+		b.Bytes = nil
+	}
+	return b, c.define(&f, b)
+}
+
+func (c *jsonConverter) tagVectorObject(n *jnode, tag string) (Value, error) {
+	f, err := tagFields(n, tag, "id", "fixed", "type", "items")
+	if err != nil {
+		return nil, err
+	}
+	v := &VectorObject{}
+	if err := c.define(&f, v); err != nil {
+		return nil, err
+	}
+	if f.get("fixed") != nil {
+		if v.Fixed, err = jsonBool(f.get("fixed")); err != nil {
+			return nil, err
+		}
+	}
+	if f.get("type") != nil {
+		if v.Type, err = jsonString(f.get("type")); err != nil {
+			return nil, err
+		}
+	}
+	if f.get("items") != nil {
+		if v.Items, err = c.list(f.get("items")); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+func (c *jsonConverter) tagDictionary(n *jnode, tag string) (Value, error) {
+	f, err := tagFields(n, tag, "id", "weak", "entries")
+	if err != nil {
+		return nil, err
+	}
+	d := &Dictionary{}
+	if err := c.define(&f, d); err != nil {
+		return nil, err
+	}
+	if f.get("weak") != nil {
+		if d.Weak, err = jsonBool(f.get("weak")); err != nil {
+			return nil, err
+		}
+	}
+	en := f.get("entries")
+	if en == nil {
+		return d, nil
+	}
+	if en.kind != 'a' {
+		return nil, jerr(en, "expected an array of [key, value] pairs")
+	}
+	for i := range en.kids {
+		pair := &en.kids[i]
+		if pair.kind != 'a' || len(pair.kids) != 2 {
+			return nil, jerr(pair, "expected a [key, value] pair")
+		}
+		k, err := c.value(&pair.kids[0])
+		if err != nil {
+			return nil, err
+		}
+		v, err := c.value(&pair.kids[1])
+		if err != nil {
+			return nil, err
+		}
+		d.Entries = append(d.Entries, DictEntry{k, v})
+	}
+	return d, nil
+}
+
+func (c *jsonConverter) tagArrayCollection(n *jnode, tag string) (Value, error) {
+	f, err := tagFields(n, tag, "id", "source")
+	if err != nil {
+		return nil, err
+	}
+	ac := &ArrayCollection{}
+	if err := c.define(&f, ac); err != nil {
+		return nil, err
+	}
+	ac.Source, err = c.optional(&f, "source")
+	return ac, err
+}
+
+func (c *jsonConverter) tagArrayList(n *jnode, tag string) (Value, error) {
+	f, err := tagFields(n, tag, "id", "source")
+	if err != nil {
+		return nil, err
+	}
+	l := &ArrayList{}
+	if err := c.define(&f, l); err != nil {
+		return nil, err
+	}
+	l.Source, err = c.optional(&f, "source")
+	return l, err
+}
+
+func (c *jsonConverter) tagObjectProxy(n *jnode, tag string) (Value, error) {
+	f, err := tagFields(n, tag, "id", "object")
+	if err != nil {
+		return nil, err
+	}
+	p := &ObjectProxy{}
+	if err := c.define(&f, p); err != nil {
+		return nil, err
+	}
+	p.Object, err = c.optional(&f, "object")
+	return p, err
+}
+
+// vectorNum reads "vector-int", "vector-uint" and "vector-double".
 func (c *jsonConverter) vectorNum(n *jnode, tag string) (Value, error) {
 	f, err := tagFields(n, tag, "id", "fixed", "items")
 	if err != nil {
@@ -878,7 +940,7 @@ func (c *jsonConverter) vectorNum(n *jnode, tag string) (Value, error) {
 	return v, c.define(&f, v)
 }
 
-func (c *jsonConverter) message(n *jnode) (Value, error) {
+func (c *jsonConverter) message(n *jnode, _ string) (Value, error) {
 	m := &SmallMessage{}
 	fields := messageFields(m)
 	allowed := []string{"id", "class", "extra"}

@@ -242,7 +242,6 @@ func TestEncodeErrors(t *testing.T) {
 		{"empty dynamic name", AMF3, &Array{Dense: []Value{&Object{Dynamic: []Member{{"", 1}}}}}, "[0]."},
 		{"empty sealed name", AMF3, &Object{Static: true, Sealed: []Member{{"", 1}}}, ""},
 		{"static with dynamic", AMF3, &Object{Static: true, Dynamic: []Member{{"a", 1}}}, ""},
-		{"AMF0 empty key", AMF0, &Object{Dynamic: []Member{{"ok", &Object{Dynamic: []Member{{"", 1}}}}}}, ".ok."},
 		{"bad small message class", AMF3, &SmallMessage{Class: "DSX"}, ""},
 		{"operation on DSA", AMF3, &SmallMessage{Class: "DSA", Extra: []MessageFlag{{2, 0, 1}}}, ""},
 		{"extra on known flag", AMF3, &SmallMessage{Class: "DSK", Extra: []MessageFlag{{0, 3, 1}}}, ""},

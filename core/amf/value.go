@@ -80,11 +80,13 @@ func (o *Object) Set(name string, v Value) {
 
 // Array is an AS3 Array. Dense holds the elements 0..n-1; Assoc holds every
 // other key (names, and numeric keys after a hole) in wire order. On the wire
-// the associative part comes first. Neither AMF0 nor AMF3 can carry the key "".
+// the associative part comes first. AMF3 cannot carry the key "" (AMF0 can).
 //
 // In AMF0 an Array without associative part is a strict array (0x0A) and one
-// with it an ECMA array (0x08) whose dense elements are sent as keys "0".."n-1";
-// an ECMA array decodes with every key in Assoc.
+// with it an ECMA array (0x08) whose dense elements are sent as keys "0".."n-1".
+// An ECMA array decodes as AS3 reads it: its keys "0".."n-1" (in any order,
+// whatever its count field says) are Dense, other keys, and indices after a
+// hole, stay in Assoc.
 type Array struct {
 	Dense []Value
 	Assoc []Member

@@ -91,6 +91,41 @@ static void test_tls10_opt_in(void) {
   ss_socket_free(s);
 }
 
+/* ss_describe_connection: the probe's report, JSON and text, after a
+ * connect and after a refusal; an unknown format is SS_ERR_BAD_ENUM. */
+static void test_describe_connection(void) {
+  ss_socket *s = ss_socket_new();
+  char *out = NULL;
+  size_t n = 0;
+  CHECK_OK(s, ss_describe_connection(s, SS_DESCRIBE_JSON, &out, &n));
+  CHECK(out != NULL && strstr(out, "\"outcome\":\"none\"") != NULL && strlen(out) == n);
+  ss_free(out);
+  CHECK(tu_connect(s, "echo"));
+  CHECK_OK(s, ss_describe_connection(s, SS_DESCRIBE_JSON, &out, &n));
+  CHECK(strstr(out, "{\"outcome\":\"connected\",\"exitCode\":0,\"status\":\"trusted\"") == out);
+  CHECK(strstr(out, "\"tlsVersion\":\"TLSv1.3\"") != NULL && strstr(out, "\"pinSha256\":\"") != NULL);
+  ss_free(out);
+  CHECK_OK(s, ss_describe_connection(s, SS_DESCRIBE_TEXT, &out, &n));
+  static const char head[] = "outcome:     connected\nstatus:      trusted\n";
+  CHECK(strncmp(out, head, sizeof head - 1) == 0 && strstr(out, "pin-sha256: ") != NULL);
+  ss_free(out);
+  out = NULL;
+  CHECK_RC(s, ss_describe_connection(s, 7, &out, &n), SS_ERR_BAD_ENUM);
+  CHECK(out == NULL);
+  CHECK_RC(s, ss_describe_connection(s, SS_DESCRIBE_JSON, NULL, &n), SS_ERR_NULL);
+  ss_socket_free(s);
+
+  s = ss_socket_new();
+  CHECK_OK(s, ss_connect(s, lab_host(), SS_NTS, lab_port("expired")));
+  tu_event e;
+  CHECK(tu_wait_event(s, SS_EVENT_IO_ERROR, 10000, &e));
+  CHECK_OK(s, ss_describe_connection(s, SS_DESCRIBE_JSON, &out, &n));
+  CHECK(strstr(out, "{\"outcome\":\"refused\",\"exitCode\":1,\"status\":\"expired\"") == out);
+  CHECK(strstr(out, "\"chain\":[]") != NULL);
+  ss_free(out);
+  ss_socket_free(s);
+}
+
 static void test_connection_properties(void) {
   ss_socket *s = ss_socket_new();
   CHECK(tu_connect(s, "echo"));
@@ -584,6 +619,7 @@ static const tu_test tests[] = {
     {"cert_file_set_late", test_cert_file_set_late},
     {"tls10_opt_in", test_tls10_opt_in},
     {"connection_properties", test_connection_properties},
+    {"describe_connection", test_describe_connection},
     {"typed_payload", test_typed_payload},
     {"roundtrip_big_endian", test_roundtrip_big_endian},
     {"roundtrip_little_endian", test_roundtrip_little_endian},

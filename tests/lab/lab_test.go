@@ -285,6 +285,27 @@ func TestTLS10(t *testing.T) {
 	roundTrip(t, c, []byte("old"))
 }
 
+func TestCBCSHA1(t *testing.T) {
+	t.Parallel()
+	// A client that offers only AEAD suites must fail the handshake...
+	cfg := clientConfig(t)
+	cfg.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305}
+	cfg.MaxVersion = tls.VersionTLS12
+	if _, err := dial(t, CBCSHA1, cfg); err == nil || !strings.Contains(err.Error(), "handshake failure") {
+		t.Errorf("AEAD-only client: want a handshake failure, got %v", err)
+	}
+	// ...and one that offers the CBC suite (Go's default list) connects
+	// with it, so the failure is about the suite alone.
+	c, err := dial(t, CBCSHA1, clientConfig(t))
+	if err != nil {
+		t.Fatalf("default client: %v", err)
+	}
+	if cs := c.ConnectionState().CipherSuite; cs != tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA {
+		t.Errorf("negotiated %s", tls.CipherSuiteName(cs))
+	}
+	roundTrip(t, c, []byte("cbc"))
+}
+
 func TestSilent(t *testing.T) {
 	t.Parallel()
 	c, err := net.DialTimeout("tcp", shared.Addr(Silent), 5*time.Second)
@@ -558,6 +579,7 @@ func TestWriteJSON(t *testing.T) {
 		RevokedStaple, GoodStaple, RevokedCRL, GoodCRL, RevokedOCSP, GoodOCSP, HangingResponder,
 		StaleOCSP, BadSignatureOCSP, EndlessResponder, MustStapleGood, MustStapleMissing, RevocationHTTP, HangingHTTP,
 		ClientCert, ClientCertTLS12, ClientCertOptional,
+		CBCSHA1,
 		ALPN, ALPNNone, StartTLS, StartTLSExpired, StartTLSWrongHost, HTTPProxy, HTTPProxyAuth, SOCKS5Proxy, SOCKS5ProxyAuth}
 	if len(got.Ports) != len(names) {
 		t.Errorf("%d ports, want %d: %v", len(got.Ports), len(names), got.Ports)

@@ -98,6 +98,9 @@ func (l *Lab) startScenarios() error {
 	if err := l.serveTLS(TLS10, cfg, echo); err != nil {
 		return err
 	}
+	if err := l.startCBCScenario(); err != nil {
+		return err
+	}
 
 	// The data servers share one ordinary leaf.
 	if leaf, err = p.leaf(inter, nil); err != nil {

@@ -172,9 +172,10 @@ function isInt29(n) {
   return Number.isInteger(n) && n >= INT29_MIN && n <= INT29_MAX && !Object.is(n, -0);
 }
 
-/** A number in a tag that takes doubles only (date ms, Vector.<Number> items). */
+/** A number in a tag that takes doubles only (date ms, Vector.<Number> items); -0 keeps its sign. */
 function tagNumber(n) {
-  return Number.isFinite(n) ? String(n === 0 ? 0 : n) : nonFinite(n);
+  if (Object.is(n, -0)) return '-0.0';
+  return Number.isFinite(n) ? String(n) : nonFinite(n);
 }
 
 function isPlainObject(v) {
@@ -217,43 +218,7 @@ class Encoder {
       return;
     }
     this.seen.add(v);
-    if (Array.isArray(v)) {
-      for (const x of v) this.scan(x);
-    } else if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof XML) {
-      // no children
-    } else if (v instanceof Map) {
-      for (const [k, x] of v) {
-        this.scan(k);
-        this.scan(x);
-      }
-    } else if (v instanceof TypedObject) {
-      this.scanMembers(v.sealed);
-      this.scanMembers(v.dynamic);
-    } else if (v instanceof ECMAArray) {
-      this.scanMembers(v.assoc);
-      if (Array.isArray(v.dense)) for (const x of v.dense) this.scan(x);
-    } else if (v instanceof Vector) {
-      if (v.kind === 'object' && v.items != null) for (const x of v.items) this.scan(x);
-    } else if (v instanceof ArrayCollection || v instanceof ArrayList) {
-      this.scan(v.source);
-    } else if (v instanceof ObjectProxy) {
-      this.scan(v.object);
-    } else if (v instanceof SmallMessage) {
-      for (const [k, x] of Object.entries(v.fields ?? {})) {
-        if (k === 'extra' && Array.isArray(x)) {
-          for (const e of x) if (e !== null && typeof e === 'object') this.scan(e.value);
-        } else {
-          this.scan(x);
-        }
-      }
-    } else {
-      this.scanMembers(v);
-    }
-  }
-
-  scanMembers(m) {
-    if (m === null || typeof m !== 'object') return;
-    for (const k of Object.keys(m)) this.scan(m[k]);
+    for (const x of childrenOf(v)) this.scan(x);
   }
 
   /** The tag's head '{"$amf":"tag"[,"id":n]', or null when v was written already (write a ref). */
@@ -304,71 +269,81 @@ class Encoder {
   }
 
   object(v) {
-    if (Array.isArray(v)) {
-      if (!this.shared.has(v)) return this.list(v);
-      const head = this.open('array', v);
-      return head === null ? this.ref(v) : `${head},"dense":${this.list(v)}}`;
-    }
-    if (isPlainObject(v)) {
-      if (this.shared.has(v)) {
-        const head = this.open('object', v);
-        return head === null ? this.ref(v) : `${head},"dynamic":${this.members(v, 'an object')}}`;
-      }
-      const parts = [];
-      for (const k of Object.keys(v)) {
-        const name = TAG_LIKE.test(k) ? '$' + k : k;
-        parts.push(JSON.stringify(name) + ':' + this.value(v[k]));
-      }
-      return '{' + parts.join(',') + '}';
-    }
-    if (v instanceof Date) {
-      const head = this.open('date', v);
-      return head === null ? this.ref(v) : `${head},"ms":${tagNumber(v.getTime())}}`;
-    }
-    if (v instanceof Uint8Array || v instanceof ArrayBuffer) {
-      const head = this.open('bytearray', v);
-      if (head === null) return this.ref(v);
-      const b = v instanceof ArrayBuffer ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-      return `${head},"base64":"${b.toString('base64')}"}`;
-    }
-    if (v instanceof Int32Array || v instanceof Uint32Array || v instanceof Float64Array) {
-      const kind = v instanceof Int32Array ? 'int' : v instanceof Uint32Array ? 'uint' : 'double';
-      return this.vector(v, kind, v, false, '');
-    }
-    if (v instanceof Vector) return this.vector(v, v.kind, v.items, v.fixed, v.typeName);
-    if (v instanceof Map) return this.dictionary(v);
-    if (v instanceof XML) {
-      const head = this.open(v.document ? 'xmldoc' : 'xml', v);
-      return head === null ? this.ref(v) : `${head},"text":${JSON.stringify(String(v.text))}}`;
-    }
-    if (v instanceof TypedObject) {
-      const head = this.open('object', v);
-      if (head === null) return this.ref(v);
-      if (typeof v.className !== 'string') throw new TypeError('writeObject: TypedObject.className must be a string');
-      let out = head;
-      if (v.className !== '') out += `,"class":${JSON.stringify(v.className)}`;
-      if (v.sealed != null && Object.keys(v.sealed).length > 0) {
-        out += `,"sealed":${this.members(v.sealed, 'TypedObject.sealed')}`;
-      }
-      if (v.dynamic != null) out += `,"dynamic":${this.members(v.dynamic, 'TypedObject.dynamic')}`;
-      return out + '}';
-    }
-    if (v instanceof ECMAArray) {
-      const head = this.open('array', v);
-      if (head === null) return this.ref(v);
-      if (!Array.isArray(v.dense)) throw new TypeError('writeObject: ECMAArray.dense must be an Array');
-      return `${head},"assoc":${this.members(v.assoc ?? {}, 'ECMAArray.assoc')},"dense":${this.list(v.dense)}}`;
-    }
-    if (v instanceof ArrayCollection || v instanceof ArrayList) {
-      const head = this.open(v instanceof ArrayCollection ? 'arraycollection' : 'arraylist', v);
-      return head === null ? this.ref(v) : `${head},"source":${this.value(v.source)}}`;
-    }
-    if (v instanceof ObjectProxy) {
-      const head = this.open('objectproxy', v);
-      return head === null ? this.ref(v) : `${head},"object":${this.value(v.object)}}`;
-    }
-    if (v instanceof SmallMessage) return this.message(v);
+    for (const [test, write] of WRITERS) if (test(v)) return write(this, v);
     throw unencodable(v, '');
+  }
+
+  // One writer per kind of object (WRITERS).
+
+  array(v) {
+    if (!this.shared.has(v)) return this.list(v);
+    const head = this.open('array', v);
+    return head === null ? this.ref(v) : `${head},"dense":${this.list(v)}}`;
+  }
+
+  plainObject(v) {
+    if (this.shared.has(v)) {
+      const head = this.open('object', v);
+      return head === null ? this.ref(v) : `${head},"dynamic":${this.members(v, 'an object')}}`;
+    }
+    const parts = [];
+    for (const k of Object.keys(v)) {
+      const name = TAG_LIKE.test(k) ? '$' + k : k;
+      parts.push(JSON.stringify(name) + ':' + this.value(v[k]));
+    }
+    return '{' + parts.join(',') + '}';
+  }
+
+  date(v) {
+    const head = this.open('date', v);
+    return head === null ? this.ref(v) : `${head},"ms":${tagNumber(v.getTime())}}`;
+  }
+
+  bytes(v) {
+    const head = this.open('bytearray', v);
+    if (head === null) return this.ref(v);
+    const b = v instanceof ArrayBuffer ? Buffer.from(v) : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    return `${head},"base64":"${b.toString('base64')}"}`;
+  }
+
+  typedArray(v) {
+    const kind = v instanceof Int32Array ? 'int' : v instanceof Uint32Array ? 'uint' : 'double';
+    return this.vector(v, kind, v, false, '');
+  }
+
+  xml(v) {
+    const head = this.open(v.document ? 'xmldoc' : 'xml', v);
+    return head === null ? this.ref(v) : `${head},"text":${JSON.stringify(String(v.text))}}`;
+  }
+
+  typedObject(v) {
+    const head = this.open('object', v);
+    if (head === null) return this.ref(v);
+    if (typeof v.className !== 'string') throw new TypeError('writeObject: TypedObject.className must be a string');
+    let out = head;
+    if (v.className !== '') out += `,"class":${JSON.stringify(v.className)}`;
+    if (v.sealed != null && Object.keys(v.sealed).length > 0) {
+      out += `,"sealed":${this.members(v.sealed, 'TypedObject.sealed')}`;
+    }
+    if (v.dynamic != null) out += `,"dynamic":${this.members(v.dynamic, 'TypedObject.dynamic')}`;
+    return out + '}';
+  }
+
+  ecmaArray(v) {
+    const head = this.open('array', v);
+    if (head === null) return this.ref(v);
+    if (!Array.isArray(v.dense)) throw new TypeError('writeObject: ECMAArray.dense must be an Array');
+    return `${head},"assoc":${this.members(v.assoc ?? {}, 'ECMAArray.assoc')},"dense":${this.list(v.dense)}}`;
+  }
+
+  collection(v) {
+    const head = this.open(v instanceof ArrayCollection ? 'arraycollection' : 'arraylist', v);
+    return head === null ? this.ref(v) : `${head},"source":${this.value(v.source)}}`;
+  }
+
+  objectProxy(v) {
+    const head = this.open('objectproxy', v);
+    return head === null ? this.ref(v) : `${head},"object":${this.value(v.object)}}`;
   }
 
   vector(v, kind, items, fixed, typeName) {
@@ -420,6 +395,64 @@ class Encoder {
     }
     return out + '}';
   }
+}
+
+const is = (cls) => (v) => v instanceof cls;
+
+/**
+ * How each kind of object is written: [test, writer], the first test that
+ * holds wins (a Buffer is a Uint8Array, a Dictionary a Map).
+ */
+const WRITERS = [
+  [Array.isArray, (e, v) => e.array(v)],
+  [isPlainObject, (e, v) => e.plainObject(v)],
+  [is(Date), (e, v) => e.date(v)],
+  [(v) => v instanceof Uint8Array || v instanceof ArrayBuffer, (e, v) => e.bytes(v)],
+  [(v) => v instanceof Int32Array || v instanceof Uint32Array || v instanceof Float64Array, (e, v) => e.typedArray(v)],
+  [is(Vector), (e, v) => e.vector(v, v.kind, v.items, v.fixed, v.typeName)],
+  [is(Map), (e, v) => e.dictionary(v)],
+  [is(XML), (e, v) => e.xml(v)],
+  [is(TypedObject), (e, v) => e.typedObject(v)],
+  [is(ECMAArray), (e, v) => e.ecmaArray(v)],
+  [(v) => v instanceof ArrayCollection || v instanceof ArrayList, (e, v) => e.collection(v)],
+  [is(ObjectProxy), (e, v) => e.objectProxy(v)],
+  [is(SmallMessage), (e, v) => e.message(v)],
+];
+
+const NONE = Object.freeze([]);
+
+function membersOf(m) {
+  return m === null || typeof m !== 'object' ? NONE : Object.values(m);
+}
+
+function messageChildren(v) {
+  const out = [];
+  for (const [k, x] of Object.entries(v.fields ?? {})) {
+    if (k === 'extra' && Array.isArray(x)) {
+      for (const e of x) if (e !== null && typeof e === 'object') out.push(e.value);
+    } else {
+      out.push(x);
+    }
+  }
+  return out;
+}
+
+/** The values each kind of object holds, for the first pass of a write: [test, children]. */
+const CHILDREN = [
+  [Array.isArray, (v) => v],
+  [(v) => ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof XML, () => NONE],
+  [is(Map), (v) => [...v].flat()],
+  [is(TypedObject), (v) => [...membersOf(v.sealed), ...membersOf(v.dynamic)]],
+  [is(ECMAArray), (v) => [...membersOf(v.assoc), ...(Array.isArray(v.dense) ? v.dense : NONE)]],
+  [is(Vector), (v) => (v.kind === 'object' && v.items != null ? v.items : NONE)],
+  [(v) => v instanceof ArrayCollection || v instanceof ArrayList, (v) => [v.source]],
+  [is(ObjectProxy), (v) => [v.object]],
+  [is(SmallMessage), messageChildren],
+];
+
+function childrenOf(v) {
+  for (const [test, children] of CHILDREN) if (test(v)) return children(v);
+  return membersOf(v);
 }
 
 /**
@@ -488,89 +521,108 @@ class Decoder {
   }
 
   tagged(n, tag) {
-    switch (tag) {
-      case 'ref':
-        if (!this.ids.has(n.id)) throw new TypeError(`readObject: reference to an undefined id ${n.id}`);
-        return this.ids.get(n.id);
-      case 'undefined':
-        return undefined;
-      case 'double':
-        return num(n.value);
-      case 'array': {
-        const dense = n.dense ?? [];
-        if (n.assoc != null && Object.keys(n.assoc).length > 0) {
-          const a = this.define(n, new ECMAArray([], {}));
-          this.fill(a.assoc, n.assoc);
-          for (const x of dense) a.dense.push(this.value(x));
-          return a;
-        }
-        const a = this.define(n, []);
-        for (const x of dense) a.push(this.value(x));
-        return a;
-      }
-      case 'object': {
-        const cls = n.class ?? '';
-        const sealed = n.sealed;
-        const hasSealed = sealed != null && Object.keys(sealed).length > 0;
-        if (cls === '' && !hasSealed && n.dynamic != null) return this.fill(this.define(n, {}), n.dynamic);
-        const o = this.define(n, new TypedObject(cls, {}, n.dynamic == null ? null : {}));
-        this.fill(o.sealed, sealed);
-        if (o.dynamic !== null) this.fill(o.dynamic, n.dynamic);
-        return o;
-      }
-      case 'date':
-        return this.define(n, new Date(num(n.ms)));
-      case 'xml':
-      case 'xmldoc':
-        return this.define(n, new XML(n.text, tag === 'xmldoc'));
-      case 'bytearray':
-        return this.define(n, Buffer.from(n.base64 ?? '', 'base64'));
-      case 'vector-int':
-      case 'vector-uint':
-      case 'vector-double':
-      case 'vector-object': {
-        const kind = tag.slice(7);
-        const v = this.define(n, new Vector(kind, [], n.fixed === true, n.type ?? ''));
-        const items = n.items ?? [];
-        if (kind === 'object') for (const x of items) v.items.push(this.value(x));
-        else if (kind === 'double') for (const x of items) v.items.push(num(x));
-        else v.items.push(...items);
-        return v;
-      }
-      case 'dictionary': {
-        const d = this.define(n, new Dictionary(undefined, n.weak === true));
-        for (const [k, x] of n.entries ?? []) {
-          const key = this.value(k);
-          d.set(key, this.value(x));
-        }
-        return d;
-      }
-      case 'arraycollection':
-      case 'arraylist': {
-        const c = this.define(n, tag === 'arraycollection' ? new ArrayCollection(null) : new ArrayList(null));
-        c.source = this.value(n.source ?? null);
-        return c;
-      }
-      case 'objectproxy': {
-        const p = this.define(n, new ObjectProxy(null));
-        p.object = this.value(n.object ?? null);
-        return p;
-      }
-      case 'message': {
-        const m = this.define(n, new SmallMessage(n.class, {}));
-        for (const k of Object.keys(n)) {
-          if (k === TAG || k === 'id' || k === 'class') continue;
-          put(m.fields, k, k === 'extra'
-            ? n.extra.map((e) => ({ ...e, value: this.value(e.value) }))
-            : this.value(n[k]));
-        }
-        return m;
-      }
-      default:
-        throw new TypeError(`readObject: unknown AMF JSON tag ${JSON.stringify(tag)} (a library newer than this binding?)`);
+    const read = Object.prototype.hasOwnProperty.call(TAG_READERS, tag) ? TAG_READERS[tag] : undefined;
+    if (read === undefined) {
+      throw new TypeError(`readObject: unknown AMF JSON tag ${JSON.stringify(tag)} (a library newer than this binding?)`);
     }
+    return read(this, n, tag);
   }
 }
+
+function readArray(d, n) {
+  const dense = n.dense ?? [];
+  if (n.assoc != null && Object.keys(n.assoc).length > 0) {
+    const a = d.define(n, new ECMAArray([], {}));
+    d.fill(a.assoc, n.assoc);
+    for (const x of dense) a.dense.push(d.value(x));
+    return a;
+  }
+  const a = d.define(n, []);
+  for (const x of dense) a.push(d.value(x));
+  return a;
+}
+
+function readObject(d, n) {
+  const cls = n.class ?? '';
+  const sealed = n.sealed;
+  const hasSealed = sealed != null && Object.keys(sealed).length > 0;
+  if (cls === '' && !hasSealed && n.dynamic != null) return d.fill(d.define(n, {}), n.dynamic);
+  const o = d.define(n, new TypedObject(cls, {}, n.dynamic == null ? null : {}));
+  d.fill(o.sealed, sealed);
+  if (o.dynamic !== null) d.fill(o.dynamic, n.dynamic);
+  return o;
+}
+
+function readVector(d, n, tag) {
+  const kind = tag.slice(7);
+  const v = d.define(n, new Vector(kind, [], n.fixed === true, n.type ?? ''));
+  const items = n.items ?? [];
+  if (kind === 'object') for (const x of items) v.items.push(d.value(x));
+  else if (kind === 'double') for (const x of items) v.items.push(num(x));
+  else v.items.push(...items);
+  return v;
+}
+
+function readDictionary(d, n) {
+  const dict = d.define(n, new Dictionary(undefined, n.weak === true));
+  for (const [k, x] of n.entries ?? []) {
+    const key = d.value(k);
+    dict.set(key, d.value(x));
+  }
+  return dict;
+}
+
+function readCollection(d, n, tag) {
+  const c = d.define(n, tag === 'arraycollection' ? new ArrayCollection(null) : new ArrayList(null));
+  c.source = d.value(n.source ?? null);
+  return c;
+}
+
+function readMessage(d, n) {
+  const m = d.define(n, new SmallMessage(n.class, {}));
+  for (const k of Object.keys(n)) {
+    if (k === TAG || k === 'id' || k === 'class') continue;
+    put(m.fields, k, k === 'extra'
+      ? n.extra.map((e) => ({ ...e, value: d.value(e.value) }))
+      : d.value(n[k]));
+  }
+  return m;
+}
+
+/**
+ * The reader of each tag of the tagged JSON (core/amf/JSON.md), called as
+ * read(decoder, taggedObject, tag). The tag names are core/amf's:
+ * test/corpus.test.js checks this table against the shared corpus, whose
+ * list core/amf checks against its own.
+ */
+const TAG_READERS = Object.freeze({
+  __proto__: null,
+  ref(d, n) {
+    if (!d.ids.has(n.id)) throw new TypeError(`readObject: reference to an undefined id ${n.id}`);
+    return d.ids.get(n.id);
+  },
+  undefined: () => undefined,
+  double: (d, n) => num(n.value),
+  array: readArray,
+  object: readObject,
+  date: (d, n) => d.define(n, new Date(num(n.ms))),
+  xml: (d, n) => d.define(n, new XML(n.text, false)),
+  xmldoc: (d, n) => d.define(n, new XML(n.text, true)),
+  bytearray: (d, n) => d.define(n, Buffer.from(n.base64 ?? '', 'base64')),
+  'vector-int': readVector,
+  'vector-uint': readVector,
+  'vector-double': readVector,
+  'vector-object': readVector,
+  dictionary: readDictionary,
+  arraycollection: readCollection,
+  arraylist: readCollection,
+  objectproxy(d, n) {
+    const p = d.define(n, new ObjectProxy(null));
+    p.object = d.value(n.object ?? null);
+    return p;
+  },
+  message: readMessage,
+});
 
 /**
  * The JS value of a tagged JSON text (core/amf/JSON.md).
@@ -594,4 +646,5 @@ module.exports = {
   SmallMessage,
   toJSON,
   fromJSON,
+  TAG_READERS,
 };

@@ -151,6 +151,7 @@ const SIGNATURES = [
   'int ss_get_revocation_status(ss_socket *s, _Out_ const char **out)',
   'int ss_get_revocation_detail(ss_socket *s, void **out, size_t *out_len)',
   'int ss_get_server_certificate_chain(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_describe_connection(ss_socket *s, int format, void **out, size_t *out_len)',
   'int ss_get_server_certificate_der(ss_socket *s, size_t index, void **out, size_t *out_len)',
   // events: plain C inside the library, they never enter the Go runtime.
   // ss_next_event fills a caller-owned buffer laid out as ss_event (below).

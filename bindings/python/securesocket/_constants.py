@@ -84,7 +84,8 @@ class TLSVersion(enum.IntEnum):
 
 class RevocationMode(_StrEnum):
     """How ``connect`` checks revocation (``SecureSocket.revocation_mode``).
-    A revoked certificate is refused in every mode but ``OFF``, and so is a
+    A revoked certificate is refused in every mode but ``OFF`` (which still
+    refuses a valid OCSP staple saying "revoked"), and so is a
     certificate with the OCSP must-staple extension (RFC 7633) that arrives
     without a valid stapled OCSP response (status "invalid"; a server
     certificate added as a trust anchor is exempt)."""
@@ -96,7 +97,8 @@ class RevocationMode(_StrEnum):
     HARD_FAIL = "hardFail"
     #: The server's staple only; no requests of the library's own.
     STAPLE_ONLY = "stapleOnly"
-    #: No checking (``revocation_status`` "notChecked").
+    #: No checking (``revocation_status`` "notChecked"), except that a valid
+    #: stapled OCSP answer saying "revoked" is still refused.
     OFF = "off"
 
 

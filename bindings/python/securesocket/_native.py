@@ -21,8 +21,8 @@ It is never unloaded: Go c-shared libraries cannot be (ffi.md 1.2).
 Why CDLL and not PyDLL: CDLL releases the GIL around every call. The data
 calls never block on the network, but one can wait for a scheduler slot
 while the socket's goroutines are busy (a bulk download on two CPUs); with
-the GIL held that would stall every Python thread. bench.py measures the
-price (tens of ns per call).
+the GIL held that would stall every Python thread. The price is tens of ns
+per call.
 """
 
 from __future__ import annotations
@@ -222,6 +222,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "ss_get_revocation_status": (c_int, [_sock, _ccharpp]),
     "ss_get_revocation_detail": (c_int, [_sock, _charpp, _p(c_size_t)]),
     "ss_get_server_certificate_chain": (c_int, [_sock, _charpp, _p(c_size_t)]),
+    "ss_describe_connection": (c_int, [_sock, c_int, _charpp, _p(c_size_t)]),
     "ss_get_server_certificate_der": (
         c_int,
         [_sock, c_size_t, _charpp, _p(c_size_t)],

@@ -1148,6 +1148,16 @@ class Socket(EventDispatcher):
         chain = self.server_certificate_chain
         return chain[0] if chain else None
 
+    def describe_connection(self, text: bool = False) -> str:
+        """Everything the socket knows about its last connect, as
+        ``securesocket-probe`` prints it (the library builds it): one line of
+        JSON with stable field names (``outcome``, ``exitCode``, ``status``,
+        ``detail``, ``tlsVersion``, ``cipherSuite``, ``remoteAddress``,
+        ``remotePort``, ``revocation``, ``chain``; see
+        ``ss_describe_connection`` in securesocket.h) or, with ``text``, the
+        same facts for people, one per line."""
+        return self._take_str(self._lib.ss_describe_connection, 1 if text else 0)
+
     def server_certificate_der(self, index: int = 0) -> bytes:
         """The DER of certificate ``index`` of the verified chain (0: the
         server's). Raises :class:`RangeError` past the end."""
