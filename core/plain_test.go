@@ -46,6 +46,9 @@ func askStartTLS(t *testing.T, s *Socket, q *Queue) {
 
 func TestStartTLS(t *testing.T) {
 	s, q := plainTo(t, lab.StartTLS)
+	if r := s.Describe(); r.Outcome != "connected" || r.TLSVersion != "" || r.Status != StatusUnknown {
+		t.Fatalf("report of a plain connection: %+v", r)
+	}
 	askStartTLS(t, s, q)
 	if err := s.StartTLS("localhost"); err != nil {
 		t.Fatal(err)
