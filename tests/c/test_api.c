@@ -239,6 +239,20 @@ static int t_revst(ss_socket *s) { const char *v; return ss_get_revocation_statu
 static int t_revd(ss_socket *s) { char *v; size_t n; return ss_get_revocation_detail(s, &v, &n); }
 static int t_chain(ss_socket *s) { char *v; size_t n; return ss_get_server_certificate_chain(s, &v, &n); }
 static int t_der(ss_socket *s) { void *v; size_t n; return ss_get_server_certificate_der(s, 0, &v, &n); }
+static int p_salpn(ss_socket *s) { return ss_set_alpn_protocols(s, "h2", SS_NTS); }
+static int p_galpn(ss_socket *s) { char *v; size_t n; return ss_get_alpn_protocols(s, &v, &n); }
+static int p_neg(ss_socket *s) { char *v; size_t n; return ss_get_negotiated_protocol(s, &v, &n); }
+static int p_ssn(ss_socket *s) { return ss_set_server_name(s, "localhost", SS_NTS); }
+static int p_gsn(ss_socket *s) { char *v; size_t n; return ss_get_server_name(s, &v, &n); }
+static int p_cs(ss_socket *s) { const char *v; return ss_get_cipher_suite(s, &v); }
+static int p_gnd(ss_socket *s) { int v; return ss_get_tcp_no_delay(s, &v); }
+static int p_snd(ss_socket *s) { return ss_set_tcp_no_delay(s, 1); }
+static int p_nh(ss_socket *s) { int64_t v; return ss_get_native_handle(s, &v); }
+static int p_sp(ss_socket *s) { return ss_set_proxy(s, "", 0); }
+static int p_gp(ss_socket *s) { char *v; size_t n; return ss_get_proxy(s, &v, &n); }
+static int p_stls(ss_socket *s) { return ss_start_tls(s, "localhost", SS_NTS); }
+static int p_sec(ss_socket *s) { int v; return ss_get_secure(s, &v); }
+static int p_pl(ss_socket *s) { int v; return ss_get_plain(s, &v); }
 static int c_cb(ss_socket *s) { return ss_set_callback(s, cb_nop, NULL); }
 static int g_sc(ss_socket *s) { int v; return ss_get_session_cache(s, &v); }
 static int s_sc(ss_socket *s) { return ss_set_session_cache(s, 1); }
@@ -266,7 +280,12 @@ static const struct {
     {"get_revocation_detail", t_revd}, {"get_server_certificate_chain", t_chain},
     {"get_server_certificate_der", t_der}, {"get_session_cache", g_sc},
     {"set_session_cache", s_sc}, {"get_session_resumed", g_sr}, {"get_event_mask", g_em},
-    {"set_event_mask", s_em}, {NULL, NULL},
+    {"set_event_mask", s_em},
+        {"set_alpn_protocols", p_salpn}, {"get_alpn_protocols", p_galpn},
+    {"get_negotiated_protocol", p_neg}, {"set_server_name", p_ssn}, {"get_server_name", p_gsn},
+    {"get_cipher_suite", p_cs}, {"get_tcp_no_delay", p_gnd}, {"set_tcp_no_delay", p_snd},
+    {"get_native_handle", p_nh}, {"set_proxy", p_sp}, {"get_proxy", p_gp},
+    {"start_tls", p_stls}, {"get_secure", p_sec}, {"get_plain", p_pl}, {NULL, NULL},
 };
 
 static void expect_handle_error(ss_socket *s, const char *what) {

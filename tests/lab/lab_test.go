@@ -579,7 +579,8 @@ func TestWriteJSON(t *testing.T) {
 		RevokedStaple, GoodStaple, RevokedCRL, GoodCRL, RevokedOCSP, GoodOCSP, HangingResponder,
 		StaleOCSP, BadSignatureOCSP, EndlessResponder, MustStapleGood, MustStapleMissing, RevocationHTTP, HangingHTTP,
 		ClientCert, ClientCertTLS12, ClientCertOptional,
-		CBCSHA1}
+		CBCSHA1,
+		ALPN, ALPNNone, StartTLS, StartTLSExpired, StartTLSWrongHost, HTTPProxy, HTTPProxyAuth, SOCKS5Proxy, SOCKS5ProxyAuth}
 	if len(got.Ports) != len(names) {
 		t.Errorf("%d ports, want %d: %v", len(got.Ports), len(names), got.Ports)
 	}

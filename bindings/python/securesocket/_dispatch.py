@@ -46,7 +46,7 @@ from ._events import (
 if TYPE_CHECKING:
     import asyncio
 
-    from ._socket import SecureSocket
+    from ._socket import Socket
 
 __all__ = ["dispatch", "run", "attach", "detach", "wake", "event_fd", "hub"]
 
@@ -99,7 +99,7 @@ def _to_event(ev: _native.SSEvent) -> Event:
     return Event((ev.type_name or b"").decode("utf-8", "replace"))
 
 
-ErrorHandler = Callable[[BaseException, Event, "SecureSocket"], None]
+ErrorHandler = Callable[[BaseException, Event, "Socket"], None]
 
 
 class _Hub:
@@ -111,8 +111,8 @@ class _Hub:
         # A plain dict of weak references rather than a WeakValueDictionary:
         # its get() is a Python method, and this lookup is on every event.
         # The entry goes when the socket is freed (forget), collected or not.
-        self.sockets: dict[int, weakref.ref[SecureSocket]] = {}
-        self.active: dict[int, SecureSocket] = {}
+        self.sockets: dict[int, weakref.ref[Socket]] = {}
+        self.active: dict[int, Socket] = {}
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._fd = -1
@@ -124,10 +124,10 @@ class _Hub:
 
     # ---- registry -------------------------------------------------------
 
-    def add(self, addr: int, sock: SecureSocket) -> None:
+    def add(self, addr: int, sock: Socket) -> None:
         self.sockets[addr] = weakref.ref(sock)
 
-    def activate(self, addr: int, sock: SecureSocket) -> None:
+    def activate(self, addr: int, sock: Socket) -> None:
         self.active[addr] = sock
 
     def deactivate(self, addr: int) -> None:
@@ -273,7 +273,7 @@ class _Hub:
         return None if loop is None or loop.is_closed() else loop
 
     def _on_readable(self, loop: asyncio.AbstractEventLoop) -> None:
-        def report(exc: BaseException, event: Event, sock: SecureSocket) -> None:
+        def report(exc: BaseException, event: Event, sock: Socket) -> None:
             loop.call_exception_handler(
                 {
                     "message": f"securesocket: exception in a {event.type!r} listener",
