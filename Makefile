@@ -6,7 +6,7 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all lib demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop fuzz clean
+.PHONY: test-version all lib demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop fuzz clean
 
 all: lib
 
@@ -101,11 +101,19 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAMF0$$' -fuzztime $(FUZZTIME) ./core/amf
 	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime $(FUZZTIME) ./core/amf
 
+## ---- version ---------------------------------------------------------------
+# test-version  VERSION is the one source of the version: the header, CMake,
+#               pyproject, package.json and both loaders say the same
+#               (scripts/version.sh; `scripts/version.sh set X.Y.Z` writes it)
+
+test-version:
+	scripts/version.sh check
+
 ## ---- everything ------------------------------------------------------------
 
 demo: demo-go demo-c
 
-test: test-go test-c test-python test-node test-interop
+test: test-version test-go test-c test-python test-node test-interop
 
 bench: bench-go bench-c bench-python bench-node bench-interop
 

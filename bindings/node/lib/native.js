@@ -27,6 +27,25 @@ const HEADER_VERSION_NUMBER = 1000;
 /** SS_NTS: "NUL-terminated, measure it". */
 const NTS = 0xffffffffffffffffn;
 
+/**
+ * Whether a library of SS_VERSION_NUMBER `have` serves this binding, written
+ * for `want` (docs/versioning.md): the same major, and while the major is 0
+ * the same minor (a 0.x minor may break the ABI); from 1.0 on a minor at
+ * least `want`'s (minors only add).
+ */
+function abiCompatible(have, want = HEADER_VERSION_NUMBER) {
+  const major = Math.floor(have / 1000000);
+  const minor = Math.floor(have / 1000) % 1000;
+  const wantMajor = Math.floor(want / 1000000);
+  const wantMinor = Math.floor(want / 1000) % 1000;
+  if (major !== wantMajor) return false;
+  return major === 0 ? minor === wantMinor : minor >= wantMinor;
+}
+
+function versionText(n) {
+  return `${Math.floor(n / 1000000)}.${Math.floor(n / 1000) % 1000}.${n % 1000}`;
+}
+
 function candidates() {
   const list = [];
   if (process.env.SECURESOCKET_LIBRARY) list.push(process.env.SECURESOCKET_LIBRARY);
@@ -152,19 +171,26 @@ function load() {
     err.code = 'ERR_SS_LIBRARY';
     throw err;
   }
+  // The version first: a library of another version may lack some of the
+  // functions below, and the version is what the user must hear of.
+  const have = lib.func('int ss_version_number(void)')();
+  if (!abiCompatible(have)) {
+    const want = HEADER_VERSION_NUMBER;
+    const need = Math.floor(want / 1000000) === 0
+      ? `${versionText(want).replace(/\.\d+$/, '')}.x`
+      : `${Math.floor(want / 1000000)}.x with x >= ${Math.floor(want / 1000) % 1000}`;
+    const err = new Error(`securesocket: ${file} is libsecuresocket ${lib.func('const char *ss_version(void)')()} (ABI ${versionText(have)}); ` +
+      `this binding (securesocket ${versionText(want)}) needs libsecuresocket ${need}: a different minor version ` +
+      'may change the ABI while the major is 0 (docs/versioning.md). Install the matching library, or set ' +
+      'SECURESOCKET_LIBRARY to one.');
+    err.code = 'ERR_SS_LIBRARY';
+    throw err;
+  }
   koffi.opaque('ss_socket');
   const fns = { file, lib };
   for (const sig of SIGNATURES) {
     const name = /\b(ss_\w+)\(/.exec(sig)[1];
     fns[name] = lib.func(sig);
-  }
-  const have = fns.ss_version_number();
-  if (Math.floor(have / 1000000) !== Math.floor(HEADER_VERSION_NUMBER / 1000000) ||
-      have < HEADER_VERSION_NUMBER) {
-    const err = new Error(`securesocket: ${file} is version ${fns.ss_version()}, ` +
-      `this binding needs ${Math.floor(HEADER_VERSION_NUMBER / 1000000)}.x >= ${HEADER_VERSION_NUMBER}`);
-    err.code = 'ERR_SS_LIBRARY';
-    throw err;
   }
   // ss_event, for its size and offsets only: events are read from a reused
   // Buffer through typed views, which costs no object per field.
@@ -186,4 +212,4 @@ function load() {
   return api;
 }
 
-module.exports = { load, koffi, NTS, HEADER_VERSION_NUMBER };
+module.exports = { load, koffi, NTS, HEADER_VERSION_NUMBER, abiCompatible };

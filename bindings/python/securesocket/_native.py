@@ -59,8 +59,8 @@ LIBRARY_ENV = "SECURESOCKET_LIBRARY"
 SONAME = "libsecuresocket.so.0"
 
 # The header this module was written against (SS_VERSION_NUMBER =
-# MAJOR*1000000 + MINOR*1000 + PATCH). The library must have the same major
-# and at least this minor: functions are added in minor versions.
+# MAJOR*1000000 + MINOR*1000 + PATCH; scripts/version.sh keeps it equal to
+# VERSION). The library must have the same ABI: see abi_compatible().
 HEADER_VERSION_NUMBER = 1000
 
 # Return codes (include/securesocket.h). Failures that have an AS3 error
@@ -319,8 +319,10 @@ def load() -> Lib:
                 if where.startswith("$"):
                     break  # an explicit choice that fails is an error, not a hint
                 continue
+            # Before declaring every function: a library of another version
+            # may lack some, and the version is what the user must hear of.
+            _check_version(cdll, path)
             lib = Lib(cdll, path)
-            _check_version(lib)
             os.register_at_fork(after_in_child=lib._enter_forked_child)
             _lib = lib
             return lib
@@ -332,11 +334,35 @@ def loaded() -> Lib | None:
     return _lib
 
 
-def _check_version(lib: Lib) -> None:
-    have = lib.ss_version_number()
-    if have // 1000000 != HEADER_VERSION_NUMBER // 1000000 or have < HEADER_VERSION_NUMBER:
+def abi_compatible(have: int, want: int = HEADER_VERSION_NUMBER) -> bool:
+    """Whether a library of SS_VERSION_NUMBER ``have`` serves bindings
+    written for ``want`` (docs/versioning.md): the same major, and while the
+    major is 0 the same minor (a 0.x minor may break the ABI); from 1.0 on a
+    minor at least ``want``'s (minors only add)."""
+    major, minor = divmod(have // 1000, 1000)
+    want_major, want_minor = divmod(want // 1000, 1000)
+    if major != want_major:
+        return False
+    return minor == want_minor if major == 0 else minor >= want_minor
+
+
+def _version_text(n: int) -> str:
+    return f"{n // 1000000}.{n // 1000 % 1000}.{n % 1000}"
+
+
+def _check_version(cdll: ctypes.CDLL, path: str) -> None:
+    version_number, version = cdll.ss_version_number, cdll.ss_version
+    version_number.restype, version_number.argtypes = c_int, []
+    version.restype, version.argtypes = c_char_p, []
+    have = version_number()
+    if not abi_compatible(have):
+        want = HEADER_VERSION_NUMBER
+        need = f"{want // 1000000}.{want // 1000 % 1000}.x"
+        if want // 1000000 > 0:
+            need = f"{want // 1000000}.x with x >= {want // 1000 % 1000}"
         raise RuntimeError(
-            f"securesocket: {lib.path} is version {lib.ss_version().decode()} "
-            f"({have}); these bindings need {HEADER_VERSION_NUMBER // 1000000}.x "
-            f"with x >= {HEADER_VERSION_NUMBER // 1000 % 1000}"
+            f"securesocket: {path} is libsecuresocket {version().decode(errors='replace')} "
+            f"(ABI {_version_text(have)}); these bindings (securesocket {_version_text(want)}) need "
+            f"libsecuresocket {need}: a different minor version may change the ABI while the major is 0 "
+            f"(docs/versioning.md). Install the matching library, or set {LIBRARY_ENV} to one."
         )
