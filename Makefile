@@ -6,7 +6,7 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: test-version all lib demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop fuzz clean
+.PHONY: test-version staticlib install uninstall test-install all lib demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop fuzz clean
 
 all: lib
 
@@ -62,6 +62,39 @@ bench-c: lib
 		-L$(BUILD)/debug -lsecuresocket -lpthread -Wl,-rpath,'$$ORIGIN/debug'
 	tests/c/lab.sh run $(BUILD)/lab-bench $(BUILD)/bench_c $(BUILD)/gotls
 
+## ---- install (PREFIX, DESTDIR, LIBDIR, INCLUDEDIR) ---------------------------
+# staticlib  build/libsecuresocket.a (go build -buildmode=c-archive)
+# install    the header, libsecuresocket.so.X.Y.Z with its SONAME link (.so.0)
+#            and dev link (.so), the static library, pkg-config and the CMake
+#            package into $(DESTDIR)$(PREFIX) (scripts/c-tree.sh); run
+#            ldconfig afterwards for a system prefix
+# uninstall  removes exactly those files
+
+PREFIX     ?= /usr/local
+LIBDIR     ?= lib
+INCLUDEDIR ?= include
+
+staticlib:
+	CGO_ENABLED=1 $(GO) build -buildmode=c-archive -trimpath -ldflags=-w -o $(BUILD)/libsecuresocket.a ./capi
+	rm -f $(BUILD)/libsecuresocket.h
+
+install: lib staticlib
+	scripts/c-tree.sh install $(BUILD) "$(DESTDIR)$(PREFIX)" $(LIBDIR) $(INCLUDEDIR)
+
+uninstall:
+	scripts/c-tree.sh uninstall "$(DESTDIR)$(PREFIX)" $(LIBDIR) $(INCLUDEDIR)
+
+# test-install  make install into a DESTDIR, used by tests/packaging/c_consumer.sh
+#               (pkg-config, find_package, static library, the example against
+#               the lab), then make uninstall must leave no file behind
+TI = $(abspath $(BUILD))/test-install
+test-install:
+	rm -rf $(TI)
+	$(MAKE) --no-print-directory install DESTDIR=$(TI)/root PREFIX=/usr >/dev/null
+	tests/c/lab.sh run $(TI)/lab tests/packaging/c_consumer.sh $(TI)/root/usr $(TI)/work
+	$(MAKE) --no-print-directory uninstall DESTDIR=$(TI)/root PREFIX=/usr >/dev/null
+	@test -z "$$(find $(TI)/root -type f -o -type l)" || { echo "left after uninstall:"; find $(TI)/root -type f -o -type l; exit 1; }
+
 ## ---- Python binding (bindings/python) -------------------------------------
 
 PYTHON  ?= python3
@@ -113,7 +146,7 @@ test-version:
 
 demo: demo-go demo-c
 
-test: test-version test-go test-c test-python test-node test-interop
+test: test-version test-install test-go test-c test-python test-node test-interop
 
 bench: bench-go bench-c bench-python bench-node bench-interop
 

@@ -21,6 +21,7 @@ pytest_api=bindings/python/tests/test_api.py
 pkg=bindings/node/package.json
 lock=bindings/node/package-lock.json
 nodenative=bindings/node/lib/native.js
+consumer=tests/c/consumer/CMakeLists.txt
 
 number() { # X.Y.Z -> MAJOR*1000000 + MINOR*1000 + PATCH
 	echo "$1" | awk -F. '{ print $1 * 1000000 + $2 * 1000 + $3 }'
@@ -54,6 +55,7 @@ set)
 	sed -i "s/^HEADER_VERSION_NUMBER = .*/HEADER_VERSION_NUMBER = $n/" "$pynative"
 	sed -i "s/securesocket.version() == \"[0-9.]*\"/securesocket.version() == \"$v\"/" "$pytest_api"
 	sed -i "s/^const HEADER_VERSION_NUMBER = .*;/const HEADER_VERSION_NUMBER = $n;/" "$nodenative"
+	sed -i "s/^find_package(SecureSocket [0-9.]* REQUIRED)/find_package(SecureSocket $major.$minor REQUIRED)/" "$consumer"
 	# package.json and the lock's two entries for the package itself.
 	node -e '
 		const fs = require("fs");
@@ -87,6 +89,8 @@ check)
 	expect "$pyinit" __version__ "$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' "$pyinit")" "$v"
 	expect "$pynative" HEADER_VERSION_NUMBER "$(sed -n 's/^HEADER_VERSION_NUMBER = \([0-9]*\).*/\1/p' "$pynative")" "$n"
 	expect "$nodenative" HEADER_VERSION_NUMBER "$(sed -n 's/^const HEADER_VERSION_NUMBER = \([0-9]*\);.*/\1/p' "$nodenative")" "$n"
+	expect "$consumer" "find_package version" \
+		"$(sed -n 's/^find_package(SecureSocket \([0-9.]*\) REQUIRED)/\1/p' "$consumer")" "${v%.*}"
 	json() { node -p "const j = require('./$1'); $2"; }
 	expect "$pkg" version "$(json "$pkg" j.version)" "$v"
 	expect "$lock" version "$(json "$lock" j.version)" "$v"

@@ -46,3 +46,44 @@ for (const [number, text] of [[2000, '0.2.0'], [1000000, '1.0.0']]) {
     }
   });
 }
+
+// The package alone, outside the checkout (no prebuild, no build/), with the
+// checkout's koffi.
+function packageCopy(dir) {
+  const pkg = path.join(dir, 'securesocket');
+  fs.mkdirSync(pkg);
+  const here = path.join(__dirname, '..');
+  for (const f of ['index.js', 'package.json', 'lib']) fs.cpSync(path.join(here, f), path.join(pkg, f), { recursive: true });
+  fs.symlinkSync(path.join(here, 'node_modules'), path.join(pkg, 'node_modules'));
+  return pkg;
+}
+
+const probe = "const ss = require('.'); const n = require('./lib/native'); " +
+  'console.log(String(ss.SecureSocket.libraryVersion)); new ss.SecureSocket(); console.log(n.load().file)';
+
+test('an installed library is found by its SONAME when none is bundled', (t) => {
+  const built = path.join(root, 'build');
+  if (!fs.existsSync(path.join(built, 'libsecuresocket.so.0'))) return t.skip('no build/libsecuresocket.so.0');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ss-soname-'));
+  try {
+    const prefix = path.join(dir, 'prefix');
+    execFileSync(path.join(root, 'scripts', 'c-tree.sh'), ['install', built, prefix], { stdio: 'ignore' });
+    const pkg = packageCopy(dir);
+    const env = { ...process.env, LD_LIBRARY_PATH: path.join(prefix, 'lib') };
+    delete env.SECURESOCKET_LIBRARY;
+    const r = spawnSync(process.execPath, ['-e', probe], { cwd: pkg, env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const version = fs.readFileSync(path.join(root, 'VERSION'), 'utf8').trim();
+    assert.deepEqual(r.stdout.trim().split('\n'), [version, 'libsecuresocket.so.0']);
+
+    delete env.LD_LIBRARY_PATH;
+    const none = spawnSync(process.execPath, ['-e', probe], { cwd: pkg, env, encoding: 'utf8' });
+    if (none.status === 0) return t.skip('a libsecuresocket.so.0 is installed system-wide');
+    assert.match(none.stderr, /ERR_SS_LIBRARY/);
+    for (const where of ['prebuild: ', 'build: ', 'system: libsecuresocket.so.0']) {
+      assert.ok(none.stderr.includes(where), none.stderr);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -57,6 +57,10 @@ __all__ = ["Lib", "SSEvent", "load", "loaded", "LIBRARY_ENV", "SONAME"]
 #: bundled or in-tree one (distribution packages, development builds).
 LIBRARY_ENV = "SECURESOCKET_LIBRARY"
 SONAME = "libsecuresocket.so.0"
+#: The library's file name on this system: what a wheel bundles and what the
+#: dynamic linker is asked for when nothing is bundled (an installed library,
+#: ``make install`` or ``cmake --install``, is found by its SONAME).
+LIBRARY_FILE = "securesocket.dll" if os.name == "nt" else SONAME
 
 # The header this module was written against (SS_VERSION_NUMBER =
 # MAJOR*1000000 + MINOR*1000 + PATCH; scripts/version.sh keeps it equal to
@@ -283,9 +287,12 @@ def _candidates() -> list[tuple[str, Any]]:
     if env:
         out.append((f"${LIBRARY_ENV}", env))
     # A wheel carries the library inside the package.
-    out.append(("package", importlib.resources.files(__package__).joinpath(SONAME)))
+    out.append(("package", importlib.resources.files(__package__).joinpath(LIBRARY_FILE)))
     # A source checkout: bindings/python/securesocket -> <repo>/build.
-    out.append(("build", Path(__file__).resolve().parents[3] / "build" / SONAME))
+    out.append(("build", Path(__file__).resolve().parents[3] / "build" / LIBRARY_FILE))
+    # An installed library, by its SONAME: the dynamic linker's own search
+    # (LD_LIBRARY_PATH, the ldconfig cache, /usr/lib, ...).
+    out.append(("system", LIBRARY_FILE))
     return out
 
 
@@ -315,6 +322,9 @@ def load() -> Lib:
             try:
                 cdll = ctypes.CDLL(path)
             except OSError as e:
+                if where == "system":
+                    e = OSError(f"the dynamic linker found none: {e}; after `make install` into a prefix it does "
+                                "not search, run ldconfig or set LD_LIBRARY_PATH")
                 tried.append(f"{where}: {path} ({e})")
                 if where.startswith("$"):
                     break  # an explicit choice that fails is an error, not a hint
@@ -326,7 +336,12 @@ def load() -> Lib:
             os.register_at_fork(after_in_child=lib._enter_forked_child)
             _lib = lib
             return lib
-        raise OSError("securesocket: cannot load the library; tried " + "; ".join(tried))
+        raise OSError(
+            "securesocket: cannot load the library; tried "
+            + "; ".join(tried)
+            + ". A wheel from PyPI or `make dist` carries it; `pip install` of the sources builds it when Go "
+            + "is installed; or install the C library (`make install`)."
+        )
 
 
 def loaded() -> Lib | None:

@@ -61,3 +61,47 @@ def test_loader_refuses_another_abi(tmp_path: Path, number: int, text: str) -> N
     assert "RuntimeError" in r.stderr
     assert f"{fake} is libsecuresocket {text}" in r.stderr
     assert f"need libsecuresocket {want // 1000000}.{want // 1000 % 1000}.x" in r.stderr
+
+
+def _installed_prefix(tmp_path: Path) -> Path:
+    """`make install`'s tree of the checkout's library, in tmp_path/prefix."""
+    built = ROOT / "build"
+    if not (built / _native.SONAME).is_file():
+        pytest.skip("no build/libsecuresocket.so.0 (make lib)")
+    prefix = tmp_path / "prefix"
+    subprocess.run([str(ROOT / "scripts" / "c-tree.sh"), "install", str(built), str(prefix)], check=True,
+                   capture_output=True)
+    return prefix
+
+
+def _package_copy(tmp_path: Path) -> Path:
+    """The package alone, outside the checkout: no bundled library, no build/."""
+    site = tmp_path / "site"
+    shutil.copytree(HERE.parent / "securesocket", site / "securesocket",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.so*", "*.dll"))
+    return site
+
+
+_PROBE = "import securesocket, securesocket._native as n; print(n.load().path, securesocket.version())"
+
+
+def test_installed_library_found_by_soname(tmp_path: Path) -> None:
+    prefix = _installed_prefix(tmp_path)
+    site = _package_copy(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != _native.LIBRARY_ENV}
+    env.update(PYTHONPATH=str(site), LD_LIBRARY_PATH=str(prefix / "lib"))
+    r = subprocess.run([sys.executable, "-c", _PROBE], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [_native.SONAME, (ROOT / "VERSION").read_text().strip()]
+
+
+def test_no_library_anywhere_says_where_it_looked(tmp_path: Path) -> None:
+    site = _package_copy(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in (_native.LIBRARY_ENV, "LD_LIBRARY_PATH")}
+    env.update(PYTHONPATH=str(site))
+    r = subprocess.run([sys.executable, "-c", _PROBE], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    if "OSError" not in r.stderr:
+        pytest.skip("a libsecuresocket.so.0 is installed system-wide")
+    for where in ("package:", "build:", "system: libsecuresocket.so.0 (the dynamic linker found none"):
+        assert where in r.stderr
