@@ -6,7 +6,7 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: test-version staticlib install uninstall test-install all lib demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop fuzz clean
+.PHONY: dist test-dist test-dist-smoke test-version staticlib install uninstall test-install all lib demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop fuzz clean
 
 all: lib
 
@@ -134,6 +134,24 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAMF0$$' -fuzztime $(FUZZTIME) ./core/amf
 	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime $(FUZZTIME) ./core/amf
 
+## ---- release artifacts --------------------------------------------------------
+# dist            wheels (manylinux2014 x86_64/aarch64, win_amd64 when it builds),
+#                 the sdist, the npm tarball, C archives into dist/ (scripts/dist.sh)
+# test-dist       make dist, then each Linux x86_64 artifact installed without Go
+#                 and its example run against the lab (tests/packaging/test_dist.sh)
+# test-dist-smoke the same for linux-x64 only, without the arm64 wheel and the
+#                 sdist build with Go (part of make test)
+
+dist:
+	GO=$(GO) PYTHON=$(PYTHON) scripts/dist.sh dist
+
+test-dist: dist
+	GO=$(GO) PYTHON=$(PYTHON) tests/packaging/test_dist.sh dist $(BUILD)/test-dist
+
+test-dist-smoke:
+	GO=$(GO) PYTHON=$(PYTHON) DIST_TARGETS=linux-x64 scripts/dist.sh $(BUILD)/dist-smoke
+	GO=$(GO) PYTHON=$(PYTHON) TEST_DIST_SKIP="sdist-go aarch64" tests/packaging/test_dist.sh $(BUILD)/dist-smoke $(BUILD)/test-dist-smoke
+
 ## ---- version ---------------------------------------------------------------
 # test-version  VERSION is the one source of the version: the header, CMake,
 #               pyproject, package.json and both loaders say the same
@@ -146,7 +164,7 @@ test-version:
 
 demo: demo-go demo-c
 
-test: test-version test-install test-go test-c test-python test-node test-interop
+test: test-version test-install test-go test-c test-python test-node test-interop test-dist-smoke
 
 bench: bench-go bench-c bench-python bench-node bench-interop
 
