@@ -26,6 +26,7 @@ EPOCH = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
 
 def _norm(info: tarfile.TarInfo) -> tarfile.TarInfo:
     info.mtime = EPOCH
+    info.pax_headers = {}  # a source pax mtime (or owner) would override the fields below
     info.uid = info.gid = 0
     info.uname = info.gname = ""
     if info.isdir() or (info.isfile() and info.mode & 0o111):
