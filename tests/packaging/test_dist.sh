@@ -13,7 +13,9 @@
 #     loaded is the package's prebuild;
 #   - C archive: unpacked anywhere, used through pkg-config, find_package (the
 #     shared and the static library) and a hand static link, and the C
-#     example runs (tests/packaging/c_consumer.sh).
+#     example runs (tests/packaging/c_consumer.sh);
+#   - the arm64 C archive's example and static library under qemu-aarch64,
+#     where qemu-user and an arm64 glibc (libc6-arm64-cross) are installed.
 # The lab is built with Go before Go leaves PATH. Prints "N passed, N failed".
 # Environment: PYTHON (python3), NPM (npm), GO (go, for the lab only),
 # TEST_DIST_SKIP (words: sdist-go, sdist, c, aarch64), AUDITWHEEL (auditwheel==6.8.2).
@@ -179,6 +181,35 @@ if ! skipping c; then
 	else
 		cat "$work/c.txt"
 		bad "C archive"
+	fi
+fi
+
+# ---- arm64, where qemu-user and an arm64 glibc are installed -------------------------
+# The arm64 C archive: the example linked against its shared library and a
+# program against its static one, run under qemu-aarch64 against the lab.
+a64cc=$root/build/dist/tools/bin/cc-linux-arm64
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 && a64cc=aarch64-linux-gnu-gcc
+if skipping aarch64 || [ ! -f "$dist/securesocket-$version-linux-arm64.tar.gz" ]; then
+	:
+elif ! command -v qemu-aarch64 >/dev/null 2>&1 || [ ! -d /usr/aarch64-linux-gnu/lib ] || ! command -v "$a64cc" >/dev/null 2>&1; then
+	echo "skip: arm64 under qemu (needs qemu-user, libc6-arm64-cross and an arm64 C compiler)"
+else
+	mkdir -p "$work/arm64"
+	tar -xzf "$dist/securesocket-$version-linux-arm64.tar.gz" -C "$work/arm64"
+	a64=$work/arm64/securesocket-$version-linux-arm64
+	# shellcheck disable=SC2086
+	if "$a64cc" -std=c99 -I"$a64/include" -o "$work/arm64/example" "$root/examples/c/securesocket_example.c" \
+		-L"$a64/lib" -lsecuresocket &&
+		"$a64cc" -std=c99 -I"$a64/include" -o "$work/arm64/static" "$root/tests/c/consumer/main.c" \
+			"$a64/lib/libsecuresocket.a" -lpthread &&
+		QEMU_LD_PREFIX=/usr/aarch64-linux-gnu LD_LIBRARY_PATH="$a64/lib" qemu-aarch64 "$work/arm64/example" \
+			localhost $ports >"$work/arm64.txt" 2>&1 &&
+		example_ok "$work/arm64.txt" &&
+		QEMU_LD_PREFIX=/usr/aarch64-linux-gnu qemu-aarch64 "$work/arm64/static" >>"$work/arm64.txt" 2>&1; then
+		ok "C archive linux-arm64 under qemu-aarch64: the example (shared) and the static library"
+	else
+		cat "$work/arm64.txt" 2>/dev/null || true
+		bad "C archive linux-arm64 under qemu-aarch64"
 	fi
 fi
 
