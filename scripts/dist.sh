@@ -20,7 +20,8 @@
 # unless DIST_REQUIRE lists it. The static libraries come from
 # go build -buildmode=c-archive with the same compiler.
 #
-# Reproducible: -trimpath, SOURCE_DATE_EPOCH (default: the last commit's
+# Reproducible: -trimpath, -buildid= (the GNU build id is a hash of the
+# content), SOURCE_DATE_EPOCH (default: the last commit's
 # time) for every archive's dates, sorted members, no owners
 # (scripts/dist_archive.py), npm pack's fixed dates; the tools are pinned
 # (build/dist/tools: ziglang, setuptools, build from PyPI).
@@ -104,13 +105,15 @@ build_target() {
 		# capi/build.sh without --target: the same flags, zig cc for the target.
 		case $t in
 		linux-*)
-			extld="-Wl,-soname,libsecuresocket.so.0 -Wl,--version-script=$root/capi/exports.map -Wl,--wrap=pthread_getattr_np"
+			# -buildid= and a content hash as the GNU build id: Go's own
+			# build id hashes the compiler's path, which differs per checkout.
+			extld="-Wl,-soname,libsecuresocket.so.0 -Wl,--version-script=$root/capi/exports.map -Wl,--wrap=pthread_getattr_np -Wl,--build-id=sha1"
 			CGO_ENABLED=1 GOOS=$goos GOARCH=$goarch CC=cc-$t "$GO" build -buildmode=c-shared -trimpath \
-				-ldflags "-w -extldflags '$extld'" -o "$d/libsecuresocket.so.0" ./capi
+				-ldflags "-w -buildid= -extldflags '$extld'" -o "$d/libsecuresocket.so.0" ./capi
 			;;
 		win32-*)
 			CGO_ENABLED=1 GOOS=$goos GOARCH=$goarch CC=cc-$t "$GO" build -buildmode=c-shared -trimpath \
-				-ldflags "-w" -o "$d/securesocket.dll" ./capi
+				-ldflags "-w -buildid=" -o "$d/securesocket.dll" ./capi
 			;;
 		esac
 	fi
@@ -119,7 +122,7 @@ build_target() {
 	case $t in
 	linux-*)
 		# The static library (the C archives and make install carry it).
-		CGO_ENABLED=1 GOOS=$goos GOARCH=$goarch CC=cc-$t "$GO" build -buildmode=c-archive -trimpath -ldflags "-w" \
+		CGO_ENABLED=1 GOOS=$goos GOARCH=$goarch CC=cc-$t "$GO" build -buildmode=c-archive -trimpath -ldflags "-w -buildid=" \
 			-o "$d/libsecuresocket.a" ./capi
 		rm -f "$d"/*.h
 		# manylinux2014 promises nothing newer than glibc 2.17.
