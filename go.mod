@@ -1,6 +1,8 @@
 module github.com/securesocket/securesocket
 
-go 1.26.8
+go 1.26.0
+
+toolchain go1.26.8
 
 require golang.org/x/text v0.44.0
 
