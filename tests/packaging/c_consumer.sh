@@ -44,7 +44,7 @@ if [ -n "${SS_LAB_JSON:-}" ]; then
 	# shellcheck disable=SC2086
 	"$CC" -std=c99 -Wall -Wextra -Werror $cflags -o "$work/example" "$root/examples/c/securesocket_example.c" \
 		$libs -Wl,-rpath,"$libdir"
-	port() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$SS_LAB_JSON"; }
+	port() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ports"][sys.argv[2]])' "$SS_LAB_JSON" "$1"; }
 	"$work/example" localhost "$(port trusted)" "$(port expired)" "$(port wrongHost)" | tee "$work/example.out"
 	grep -q '^trusted: Connected\.' "$work/example.out"
 	grep -q '^expired: Error #2031.*, expired$' "$work/example.out"

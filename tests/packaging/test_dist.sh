@@ -64,7 +64,7 @@ trap '"$root/tests/c/lab.sh" stop "$work/lab"' EXIT INT TERM
 SS_LAB_JSON=$work/lab/lab.json
 SSL_CERT_FILE=$work/lab/certs/ca.pem
 export SS_LAB_JSON SSL_CERT_FILE
-port() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$SS_LAB_JSON"; }
+port() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ports"][sys.argv[2]])' "$SS_LAB_JSON" "$1"; }
 ports="$(port trusted) $(port expired) $(port wrongHost)"
 
 # The example's three lines, whatever the language.
