@@ -10,6 +10,7 @@ import cjs from './index.js';
 
 export default cjs;
 export const {
+  Socket,
   SecureSocket,
   Event,
   ProgressEvent,
