@@ -40,8 +40,14 @@ char *ssi_dup(const char *p, size_t n) {
   if (n == SIZE_MAX) return NULL;
   char *d = malloc(n + 1);
   if (d == NULL) return NULL;
-  SSI_GO_MEMORY(p, n);
-  if (n > 0) memcpy(d, p, n);
+  if (n > 0) {
+    /* Marked right before the read, and the copy marked after it: under
+     * memcheck, another thread's goroutine switch can repaint Go's heap
+     * (capi.h) at any moment, but never C's malloc'd copy. */
+    SSI_GO_MEMORY(p, n);
+    memcpy(d, p, n);
+    SSI_GO_MEMORY(d, n);
+  }
   d[n] = 0;
   return d;
 }
@@ -60,9 +66,10 @@ const char *ssi_intern(const char *p, size_t n) {
   SSI_GO_ARG(p);
   SSI_GO_ARG(n);
   if (n == 0) return "";
-  SSI_GO_MEMORY(p, n);
   const char *res = NULL;
   pthread_mutex_lock(&intern_mu);
+  /* After the lock, which may block: see ssi_dup. */
+  SSI_GO_MEMORY(p, n);
   for (interned *i = intern_list; i != NULL; i = i->next) {
     if (i->len == n && memcmp(i->s, p, n) == 0) {
       res = i->s;
@@ -74,6 +81,7 @@ const char *ssi_intern(const char *p, size_t n) {
     if (i != NULL) {
       i->len = n;
       memcpy(i->s, p, n);
+      SSI_GO_MEMORY(i->s, n);
       i->s[n] = 0;
       i->next = intern_list;
       intern_list = i;
