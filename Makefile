@@ -6,6 +6,7 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
+.PHONY: lib-cross test-portable test-arm64 test-windows
 .PHONY: all lib demo demo-go demo-c test test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop fuzz clean
 
 all: lib
@@ -101,11 +102,36 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAMF0$$' -fuzztime $(FUZZTIME) ./core/amf
 	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime $(FUZZTIME) ./core/amf
 
+## ---- other platforms (docs/building.md) ------------------------------------
+# lib-cross      capi/build.sh $(BUILD)/<target> --target <target> for each of
+#                CROSS_TARGETS (zig cc for Linux, glibc 2.17; MinGW-w64 for
+#                Windows), installing the compilers when missing
+# test-portable  (in make test) capi's C files compile for Windows, macOS,
+#                FreeBSD and arm64 with zig cc, Go vets for them; the pipe
+#                event path runs in test-c's ctest (pipe_*)
+# test-arm64     the C suite and the Go tests under qemu-user (aarch64)
+# test-windows   the C suite and the Go tests under wine64 (win32-x64)
+
+CROSS_TARGETS ?= linux-x64 linux-arm64 win32-x64
+
+lib-cross:
+	tests/cross/ensure.sh zig windows
+	for t in $(CROSS_TARGETS); do GO=$(GO) capi/build.sh $(BUILD)/$$t --target $$t || exit 1; done
+
+test-portable:
+	GO=$(GO) tests/cross/smoke.sh
+
+test-arm64:
+	GO=$(GO) tests/cross/arm64.sh $(BUILD)/arm64
+
+test-windows:
+	GO=$(GO) tests/cross/windows.sh $(BUILD)/windows
+
 ## ---- everything ------------------------------------------------------------
 
 demo: demo-go demo-c
 
-test: test-go test-c test-python test-node test-interop
+test: test-go test-c test-portable test-python test-node test-interop
 
 bench: bench-go bench-c bench-python bench-node bench-interop
 

@@ -112,7 +112,16 @@ linux-x64 | linux-arm64)
 	zig_cc zigcxx c++ "$zt"
 	CGO_ENABLED=1 GOOS=linux GOARCH=$arch CC="$out/.zigcc" CXX="$out/.zigcxx" \
 		go_build "$out/libsecuresocket.so.0" "$linux_extld"
-	tcc="$out/.zigcc"
+	# manylinux2014: nothing newer than GLIBC_2.17 may be referenced.
+	newest=$(readelf -V "$out/libsecuresocket.so.0" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -t. -k1,1n -k2,2n | tail -n 1)
+	case $newest in
+	2.[0-9] | 2.1[0-7] | 2.[0-9].* | 2.1[0-7].*) ;;
+	*)
+		echo "capi/build.sh: $target library needs GLIBC_$newest, more than 2.17" >&2
+		exit 1
+		;;
+	esac
+	tcc=$CC # the same POSIX branch of the C files as a native build
 	;;
 win32-x64)
 	command -v "$MINGW_CC" >/dev/null 2>&1 || {
@@ -154,6 +163,6 @@ cp "$out/.hdr.c" "$out/.hdr.cpp"
 rm -f "$out/.hdr.c" "$out/.hdr.cpp"
 
 # The hand-written header against the generated one.
-# With the target's compiler: the Windows branch of compat.h is checked too.
+# For Windows with the target's compiler: the Windows branch of compat.h.
 "$tcc" -std=gnu99 -Wall -Wextra -Werror -Iinclude -Icapi -I"$out" -fsyntax-only capi/check/drift.c
 rm -f "$out/.zigcc" "$out/.zigcxx"

@@ -5,10 +5,10 @@
  * own callback, and no event of a freed socket ever delivered.
  */
 #define _GNU_SOURCE
+#include "portable.h"
+
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "testutil.h"
 
