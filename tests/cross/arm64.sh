@@ -36,17 +36,25 @@ done
 tests/c/lab.sh start "$b/lab"
 trap 'tests/c/lab.sh stop "$b/lab"' EXIT INT TERM
 failed=
+report=
 for t in $tests; do
 	echo "-- $t"
-	if ! SS_TEST_RUNNER="$QEMU" SS_LAB_JSON="$b/lab/lab.json" SSL_CERT_FILE="$b/lab/certs/ca.pem" SS_EXPECT_EVENT_FD=eventfd \
-		$QEMU "$b/$t"; then
-		failed="$failed $t"
-	fi
+	SS_TEST_RUNNER="$QEMU" SS_LAB_JSON="$b/lab/lab.json" SSL_CERT_FILE="$b/lab/certs/ca.pem" SS_EXPECT_EVENT_FD=eventfd \
+		$QEMU "$b/$t" >"$b/$t.log" 2>&1 && rc=0 || rc=$?
+	cat "$b/$t.log"
+	[ $rc -eq 0 ] || failed="$failed $t"
+	report="$report
+  $t: $(grep -c '^ok' "$b/$t.log") ok, $(grep -c '^FAIL' "$b/$t.log") failed"
 done
 tests/c/lab.sh stop "$b/lab"
 trap - EXIT INT TERM
-[ -z "$failed" ] || { echo "test-arm64: C tests failed:$failed" >&2; exit 1; }
 
 echo "== Go tests (GOARCH=arm64, qemu-aarch64)"
-GOARCH=arm64 CGO_ENABLED=0 "$GO" test -count=1 -timeout 30m -exec "$QEMU" ./core/... ./tests/lab/...
+GOARCH=arm64 CGO_ENABLED=0 "$GO" test -v -count=1 -timeout 30m -exec "$QEMU" ./core/... ./tests/lab/... >"$b/go.log" 2>&1 && rc=0 || rc=$?
+grep -E '^(--- FAIL|FAIL|ok)' "$b/go.log" || true
+echo "== summary$report
+  go: $(grep -c '^--- PASS' "$b/go.log") top-level tests passed, $(grep -c '^--- FAIL' "$b/go.log") failed, $(grep -c '^--- SKIP' "$b/go.log") skipped"
+[ -z "$failed" ] || echo "test-arm64: C tests failed:$failed" >&2
+[ $rc -eq 0 ] || echo "test-arm64: Go tests failed (see $b/go.log)" >&2
+[ -z "$failed" ] && [ $rc -eq 0 ] || exit 1
 echo "test-arm64: all passed"
