@@ -13,7 +13,8 @@
  * or while Go code runs, so callbacks may call anything and Go may push from
  * inside the socket's own lock.
  *
- * The eventfd is kept readable exactly while the queue is non-empty: it is
+ * The event fd (an eventfd, a pipe or a socket pair: evfd.c) is kept
+ * readable exactly while the queue is non-empty: it is
  * written on the empty -> non-empty transition and drained on the
  * non-empty -> empty one, both under the mutex. No wake-up can be lost and a
  * level-triggered poller never spins on an empty queue.
