@@ -12,6 +12,8 @@
 #     -exec qemu-aarch64 (pure Go: CGO_ENABLED=0, no -race under emulation).
 # Installs what it needs (tests/cross/ensure.sh).
 set -eu
+# grep -c exits 1 when it counts 0, which would end the script (set -e).
+count() { grep -c "$1" "$2" || true; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 b=${1:-build/arm64}
@@ -44,7 +46,7 @@ for t in $tests; do
 	cat "$b/$t.log"
 	[ $rc -eq 0 ] || failed="$failed $t"
 	report="$report
-  $t: $(grep -c '^ok' "$b/$t.log") ok, $(grep -c '^FAIL' "$b/$t.log") failed"
+  $t: $(count '^ok' "$b/$t.log") ok, $(count '^FAIL' "$b/$t.log") failed"
 done
 tests/c/lab.sh stop "$b/lab"
 trap - EXIT INT TERM
@@ -53,7 +55,7 @@ echo "== Go tests (GOARCH=arm64, qemu-aarch64)"
 GOARCH=arm64 CGO_ENABLED=0 "$GO" test -v -count=1 -timeout 30m -exec "$QEMU" ./core/... ./tests/lab/... >"$b/go.log" 2>&1 && rc=0 || rc=$?
 grep -E '^(--- FAIL|FAIL|ok)' "$b/go.log" || true
 echo "== summary$report
-  go: $(grep -c '^--- PASS' "$b/go.log") top-level tests passed, $(grep -c '^--- FAIL' "$b/go.log") failed, $(grep -c '^--- SKIP' "$b/go.log") skipped"
+  go: $(count '^--- PASS' "$b/go.log") top-level tests passed, $(count '^--- FAIL' "$b/go.log") failed, $(count '^--- SKIP' "$b/go.log") skipped"
 [ -z "$failed" ] || echo "test-arm64: C tests failed:$failed" >&2
 [ $rc -eq 0 ] || echo "test-arm64: Go tests failed (see $b/go.log)" >&2
 [ -z "$failed" ] && [ $rc -eq 0 ] || exit 1
