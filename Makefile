@@ -6,7 +6,7 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all lib probe demo-probe demo demo-go demo-c test test-docs test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop test-bench-smoke fuzz clean dist test-dist test-dist-smoke test-version staticlib install uninstall test-install
+.PHONY: all lib probe demo-probe demo demo-go demo-c test test-docs test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop test-bench-smoke fuzz clean dist test-dist test-dist-smoke test-version staticlib install uninstall test-install lib-cross test-portable test-arm64 test-windows
 
 all: lib probe
 
@@ -182,6 +182,31 @@ test-dist-smoke:
 test-version:
 	scripts/version.sh check
 
+## ---- other platforms (docs/building.md) ------------------------------------
+# lib-cross      capi/build.sh $(BUILD)/<target> --target <target> for each of
+#                CROSS_TARGETS (zig cc for Linux, glibc 2.17; MinGW-w64 for
+#                Windows), installing the compilers when missing
+# test-portable  (in make test) capi's C files compile for Windows, macOS,
+#                FreeBSD and arm64 with zig cc, Go vets for them; the pipe
+#                event path runs in test-c's ctest (pipe_*)
+# test-arm64     the C suite and the Go tests under qemu-user (aarch64)
+# test-windows   the C suite and the Go tests under wine64 (win32-x64)
+
+CROSS_TARGETS ?= linux-x64 linux-arm64 win32-x64
+
+lib-cross:
+	tests/cross/ensure.sh zig windows
+	for t in $(CROSS_TARGETS); do GO=$(GO) capi/build.sh $(BUILD)/$$t --target $$t || exit 1; done
+
+test-portable:
+	GO=$(GO) tests/cross/smoke.sh
+
+test-arm64:
+	GO=$(GO) tests/cross/arm64.sh $(BUILD)/arm64
+
+test-windows:
+	GO=$(GO) tests/cross/windows.sh $(BUILD)/windows
+
 ## ---- everything ------------------------------------------------------------
 
 ## ---- securesocket-probe (cmd/securesocket-probe) ----------------------------
@@ -198,7 +223,7 @@ demo-probe: probe
 
 demo: demo-go demo-c demo-probe
 
-test: test-version test-install test-go test-c test-python test-node test-interop test-docs test-bench-smoke test-dist-smoke
+test: test-version test-install test-go test-c test-portable test-python test-node test-interop test-docs test-bench-smoke test-dist-smoke
 
 clean:
 	rm -rf $(BUILD)

@@ -10,9 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "compat.h" /* SSI_HIDDEN, threads and the event fd per platform */
 #include "securesocket.h"
-
-#define SSI_HIDDEN __attribute__((visibility("hidden")))
 
 /* Marks p[0..n), memory Go handed to C, as readable for memcheck. Go's heap
  * and goroutine stacks are invisible to memcheck, which takes reused stack

@@ -2,22 +2,24 @@
  * misc.c - the small C-only parts of the ABI: memory, version, interned
  * strings, and the fork guard.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "capi.h"
+#include "capi.h" /* and compat.h: pthread_* everywhere */
 
 volatile int ssi_forked;
 
+#ifndef _WIN32
 /* After fork() the child has only the forking thread: the Go runtime's
  * threads are gone and anything that needs its scheduler would hang forever
- * (docs/ffi-notes.md, "fork()"). A flag lets every entry point fail fast. */
+ * (docs/ffi-notes.md, "fork()"). A flag lets every entry point fail fast.
+ * Windows has no fork(): ssi_forked stays 0 there. */
 static void on_fork_child(void) { ssi_forked = 1; }
 
 __attribute__((constructor)) static void ssi_init(void) {
   pthread_atfork(NULL, NULL, on_fork_child);
 }
+#endif
 
 void ss_free(void *p) { free(p); }
 

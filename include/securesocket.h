@@ -887,8 +887,11 @@ SS_API int ss_set_callback(ss_socket *s, ss_callback cb, void *user);
 
 /* A file descriptor that is readable exactly while events wait. Wait on it
  * for reading only; never read, write or close it. The same descriptor for
- * the life of the process (it has FD_CLOEXEC). Returns it, or SS_ERR_NOMEM if
- * it could not be created, SS_ERR_FORKED in a forked child. */
+ * the life of the process (it has FD_CLOEXEC). Linux: an eventfd; macOS and
+ * the BSDs: a pipe's read end; Windows: a SOCKET (cast to int; poll it with
+ * WSAPoll, select, libuv's uv_poll), not inherited by child processes.
+ * Returns it, or SS_ERR_NOMEM if it could not be created, SS_ERR_FORKED in a
+ * forked child. */
 SS_API int ss_event_fd(void);
 
 /* Takes the oldest waiting event into *out without waiting. Returns 1 if it

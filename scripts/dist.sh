@@ -100,7 +100,11 @@ build_target() {
 	goos=$1
 	goarch=$2
 	if grep -q -- '--target' capi/build.sh; then
-		GO=$GO capi/build.sh "$d" --target "$t"
+		case $t in
+		win32-*) tests/cross/ensure.sh mingw ;;
+		esac
+		# zig from build/dist/tools (pinned), not whatever python3 has.
+		ZIG="$tools/bin/zig" GO=$GO capi/build.sh "$d" --target "$t"
 	else
 		# capi/build.sh without --target: the same flags, zig cc for the target.
 		case $t in

@@ -4,17 +4,18 @@
  * NULL for every pointer argument, NULL / stale / foreign handles, ports out
  * of range, and the event functions with nothing queued.
  */
-#define _GNU_SOURCE
+#include "portable.h"
+
 #include <limits.h>
-#include <poll.h>
 #include <stdatomic.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <sys/wait.h>
 #include <ucontext.h>
-#include <unistd.h>
+#endif
 
 #include "testutil.h"
 
@@ -478,6 +479,10 @@ static void test_ports_out_of_range(void) {
  * for hosts like Python). The timed waits below block signals on this
  * thread, so that one that valgrind or the runtime routes here cannot end
  * them early; blocked signals wait and are delivered after. */
+#ifdef _WIN32
+static void signals_off(void) {} /* no signals interrupt a wait there */
+static void signals_on(void) {}
+#else
 static sigset_t saved_mask;
 static void signals_off(void) {
   sigset_t all;
@@ -485,6 +490,7 @@ static void signals_off(void) {
   pthread_sigmask(SIG_BLOCK, &all, &saved_mask);
 }
 static void signals_on(void) { pthread_sigmask(SIG_SETMASK, &saved_mask, NULL); }
+#endif
 
 static void test_no_events(void) {
   int fd = ss_event_fd();
@@ -540,6 +546,13 @@ static void test_wake(void) {
   CHECK(ss_dispatch(1000) == 0);
 }
 
+#ifdef _WIN32
+/* Linux only: the wrap exists for glibc's pthread_getattr_np, and Windows
+ * has no fork() (so no fork guard to test). */
+static void test_foreign_stack_cost(void) { TU_SKIP("capi/stackwrap.c is for glibc only"); }
+static void test_fork_child(void) { TU_SKIP("Windows has no fork()"); }
+static void test_fork_child_under_load(void) { TU_SKIP("Windows has no fork()"); }
+#else
 /* A Go call from a stack the thread did not start with, on the main thread,
  * is what koffi does for every call from Node. Without the library's
  * pthread_getattr_np wrap (capi/stackwrap.c) the runtime re-reads
@@ -667,6 +680,8 @@ static void test_fork_child_under_load(void) {
   CHECK(hung == 0);
   CHECK(bad == 0);
 }
+
+#endif
 
 /* ss_error_text: the library's texts without a socket, the same as the
  * messages it records on a socket. */

@@ -17,7 +17,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -358,7 +357,7 @@ func TestRefused(t *testing.T) {
 	t.Parallel()
 	for range 3 { // stays refused, not just the first time
 		_, err := net.DialTimeout("tcp", shared.Addr(Refused), 5*time.Second)
-		if !errors.Is(err, syscall.ECONNREFUSED) {
+		if !errors.Is(err, errRefused) {
 			t.Fatalf("want connection refused, got %v", err)
 		}
 	}
