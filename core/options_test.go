@@ -177,7 +177,7 @@ func kernelNoDelay(t *testing.T, s *Socket) bool {
 	if fd < 0 {
 		t.Fatal("no native handle")
 	}
-	v, err := syscall.GetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_NODELAY)
+	v, err := getsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY)
 	if err != nil {
 		t.Fatal(err)
 	}
