@@ -33,7 +33,7 @@ func TestKeyLog(t *testing.T) {
 	if os.Getenv("SS_KEYLOG_CHILD") != "" {
 		t.Skip("child")
 	}
-	dir := t.TempDir()
+	dir := tempDir(t)
 	path := filepath.Join(dir, "keys.log")
 	run := func(withEnv bool) {
 		t.Helper()

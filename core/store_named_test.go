@@ -14,7 +14,7 @@ import (
 // against it, store_other.go); it is built on every platform, so it is
 // tested here directly. The TestMain's SSL_CERT_FILE is restored after.
 func TestNamedStore(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	ours := filepath.Join(dir, "ours.pem")
 	os.WriteFile(ours, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: testCA.Raw}), 0o600)
 	certDir := filepath.Join(dir, "certs")
