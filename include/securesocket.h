@@ -436,7 +436,8 @@ SS_API int ss_get_session_resumed(ss_socket *s, int *out);
  * Like curl, Firefox, Python and Node, for debugging with Wireshark. The
  * variable is read once per process, from the environment the process
  * started with (setenv() after start is not seen), at the first connect; the
- * file is opened for appending and created with mode 0600. Unset (the
+ * file is opened for appending and created with mode 0600 (on Windows, which
+ * has no mode bits, with the ACL its directory passes on). Unset (the
  * default): nothing is logged. A file that cannot be opened: nothing is
  * logged, connections are unaffected. Never set it in production. */
 
