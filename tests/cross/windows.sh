@@ -48,7 +48,7 @@ tests/c/check_symbols.sh "$b/lib/securesocket.dll" include/securesocket.h capi/d
 echo "== C tests (x86_64-w64-mingw32-gcc, wine64)"
 mkdir -p "$b/c"
 cp "$b/lib/securesocket.dll" "$b/c/"
-tests="test_api test_debug test_port test_object test_net test_trust test_events test_threads"
+tests="test_api test_debug test_port test_object test_net test_trust test_events test_threads test_proto"
 for t in $tests; do
 	# -static: winpthreads and libgcc inside the test, no DLLs beside it.
 	"$CC" -std=c11 -O2 -Wall -Wextra -Werror -Iinclude -o "$b/c/$t.exe" "tests/c/$t.c" tests/c/testutil.c \
