@@ -1,8 +1,10 @@
 package core
 
 import (
+	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +18,7 @@ type linkConn interface {
 	Write(p []byte) (int, error)
 	Close() error
 	SetWriteDeadline(t time.Time) error
+	SetReadDeadline(t time.Time) error
 }
 
 // flowConn is the TCP connection under TLS. While the host's thread writes a
@@ -98,4 +101,39 @@ func (c *flowConn) sendBacklogLocked() error {
 	}
 	_, err := c.Conn.Write(b)
 	return err
+}
+
+// smallBufs lends the reader its small buffer while bytes arrive, so that an
+// idle connection holds none.
+var smallBufs = sync.Pool{New: func() any { return new([smallRead]byte) }}
+
+// pastDeadline is a read deadline that has always passed.
+var pastDeadline = time.Unix(1, 0)
+
+// readBuffered reads what TLS already holds (records that came with earlier
+// bytes), without waiting and without touching the network: a Read whose
+// deadline has passed. crypto/tls keeps its state across that timeout (it
+// is a temporary error there, and a partial record stays buffered). 0 and
+// no error when nothing is buffered.
+func readBuffered(c linkConn, p []byte) (int, error) {
+	c.SetReadDeadline(pastDeadline)
+	n, err := c.Read(p)
+	c.SetReadDeadline(time.Time{})
+	if err != nil && n == 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+		err = nil
+	}
+	return n, err
+}
+
+// idleWait is the goroutine of an idle connection. Thousands of connections
+// spend most of their life here, so it waits on the TCP descriptor's
+// readiness in a shallow call stack instead of deep inside TLS's Read, and
+// it is a new goroutine: its stack is Go's small starting size, not what the
+// handshake or the last TLS read grew (a parked goroutine's stack shrinks
+// only at garbage collections, by half each). When bytes arrive it becomes
+// the reader; the reader hands over to a new idleWait when the link is idle
+// again. One goroutine per connection at any time.
+func (s *Socket) idleWait(l *link) {
+	l.readable()
+	s.readLoop(l, true)
 }

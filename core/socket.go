@@ -101,6 +101,7 @@ type link struct {
 	tc        *tls.Conn  // the TLS connection, for its state
 	flow      *flowConn  // the TCP connection under conn, for direct writes
 	waiting   func() int // bytes TCP has received that TLS has not read yet
+	readable  func()     // waits until TCP has something to read; nil where unsupported
 	segs      [][]byte   // flushed segments, not taken yet; segs[0][segOff:] is next
 	segOff    int
 	queued    int    // bytes in segs
@@ -302,7 +303,7 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 			Text: "Error #2031: Socket Error. URL: " + host, Detail: detail})
 		return
 	}
-	l := &link{conn: tc, tc: tc, flow: flow, waiting: kernelBuffered(raw), host: host, generated: gen}
+	l := &link{conn: tc, tc: tc, flow: flow, waiting: kernelBuffered(raw), readable: readWaiter(raw), host: host, generated: gen}
 	linkStarted()
 	s.link = l
 	s.st = stateOpen
@@ -312,7 +313,7 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 	s.local, _ = raw.LocalAddr().(*net.TCPAddr)
 	s.remote, _ = raw.RemoteAddr().(*net.TCPAddr)
 	s.post(Event{Type: EventConnect})
-	go s.readLoop(l)
+	go s.readLoop(l, false)
 }
 
 // shutdownLocked ends the current connection or connect attempt without
@@ -382,9 +383,11 @@ func (s *Socket) Close() error {
 // batch before publishing: one lock, one event and one wake-up of the host
 // per batch instead of per 16 KiB record. It falls back to the small buffer
 // when a read finds the stream drained.
-func (s *Socket) readLoop(l *link) {
+//
+// An idle connection is waited for by a fresh goroutine with a small stack
+// (see idleWait); readable says that one woke because TCP has bytes.
+func (s *Socket) readLoop(l *link, readable bool) {
 	defer s.recoverLink(l)
-	var small [smallRead]byte
 	bulk := false
 	chunk := minChunk
 	for {
@@ -392,8 +395,20 @@ func (s *Socket) readLoop(l *link) {
 			if !s.readerWaitRoom(l) {
 				return
 			}
-			n, err := l.conn.Read(small[:])
-			if !s.readerAppend(l, small[:n], err) {
+			small := smallBufs.Get().(*[smallRead]byte)
+			var n int
+			var err error
+			if readable || l.readable == nil {
+				n, err = l.conn.Read(small[:])
+			} else if n, err = readBuffered(l.conn, small[:]); n == 0 && err == nil {
+				smallBufs.Put(small)
+				go s.idleWait(l)
+				return
+			}
+			readable = false
+			ok := s.readerAppend(l, small[:n], err)
+			smallBufs.Put(small)
+			if !ok {
 				return
 			}
 			bulk = n == len(small) || l.waiting() > 0

@@ -18,6 +18,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +39,9 @@ type config struct {
 var cfg config
 
 func main() {
+	if os.Getenv("BENCH_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 64
+	}
 	if len(os.Args) != 3 || (os.Args[2] != "ours" && os.Args[2] != "theirs") {
 		fmt.Fprintln(os.Stderr, "usage: bench_go METRIC ours|theirs")
 		os.Exit(2)
@@ -275,6 +281,14 @@ func rss(c client) (map[string]float64, map[string]any, error) {
 	}
 	time.Sleep(settle)
 	idle := rssKiB()
+	idleHeap := heapKiB()
+	if f := os.Getenv("BENCH_HEAPPROFILE"); f != "" {
+		runtime.GC()
+		if w, err := os.Create(f + "." + os.Args[len(os.Args)-1]); err == nil {
+			pprof.Lookup("heap").WriteTo(w, 0)
+			w.Close()
+		}
+	}
 	for _, x := range conns {
 		if err := x.write(msg); err != nil {
 			return nil, nil, err
@@ -287,11 +301,44 @@ func rss(c client) (map[string]float64, map[string]any, error) {
 	}
 	time.Sleep(settle)
 	after := rssKiB()
+	afterHeap := heapKiB()
 	for _, x := range conns {
 		x.close()
 	}
 	return map[string]float64{"rss_idle": (idle - base) / float64(n), "rss_msg": (after - base) / float64(n)},
-		map[string]any{"base_kib": base}, nil
+		map[string]any{"base_kib": base, "go_idle_kib": idleHeap, "go_msg_kib": afterHeap}, nil
+}
+
+// heapKiB is where the Go runtime's memory is, in KiB (runtime/metrics):
+// live and dead objects, free heap not yet returned, goroutine stacks.
+func heapKiB() map[string]float64 {
+	names := map[string]string{
+		"objects":  "/memory/classes/heap/objects:bytes",
+		"free":     "/memory/classes/heap/free:bytes",
+		"unused":   "/memory/classes/heap/unused:bytes",
+		"stacks":   "/memory/classes/heap/stacks:bytes",
+		"live":     "/gc/heap/live:bytes",
+		"released": "/memory/classes/heap/released:bytes",
+		"start":    "/gc/stack/starting-size:bytes",
+		"gs":       "/sched/goroutines:goroutines",
+	}
+	var samples []metrics.Sample
+	var keys []string
+	for k, name := range names {
+		keys = append(keys, k)
+		samples = append(samples, metrics.Sample{Name: name})
+	}
+	metrics.Read(samples)
+	out := map[string]float64{}
+	for i, sm := range samples {
+		if sm.Value.Kind() == metrics.KindUint64 {
+			out[keys[i]] = float64(sm.Value.Uint64()) / 1024
+			if keys[i] == "gs" {
+				out[keys[i]] *= 1024
+			}
+		}
+	}
+	return out
 }
 
 func rssKiB() float64 {
