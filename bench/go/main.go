@@ -201,6 +201,7 @@ func measure(c client, metric string) (map[string]float64, map[string]any, error
 			return nil, nil, err
 		}
 		before := rssKiB()
+		beforeHeap := heapKiB()
 		start := time.Now()
 		lat, err := c.concurrent(cfg.Ports["echo_full"], n, make([]byte, sz["rtt_size"]))
 		if err != nil {
@@ -210,14 +211,16 @@ func measure(c client, metric string) (map[string]float64, map[string]any, error
 		peak := rssKiB()
 		time.Sleep(time.Duration(sz["free_settle_ms"]) * time.Millisecond)
 		freed := rssKiB()
+		writeHeapProfile()
 		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 		return map[string]float64{
-			"conc_total": total.Seconds(),
-			"conc_p50":   ms(lat[len(lat)/2]),
-			"conc_p99":   ms(lat[len(lat)*99/100]),
-			// RSS once every connection was closed, over RSS before.
-			"conc_rss_freed": freed / before,
-		}, map[string]any{"rss_before_kib": before, "rss_done_kib": peak, "rss_freed_kib": freed}, nil
+				"conc_total": total.Seconds(),
+				"conc_p50":   ms(lat[len(lat)/2]),
+				"conc_p99":   ms(lat[len(lat)*99/100]),
+				// RSS once every connection was closed, over RSS before.
+				"conc_rss_freed": freed / before,
+			}, map[string]any{"rss_before_kib": before, "rss_done_kib": peak, "rss_freed_kib": freed,
+				"go_before_kib": beforeHeap, "go_freed_kib": heapKiB()}, nil
 	}
 	return nil, nil, fmt.Errorf("unknown metric %q", metric)
 }
@@ -282,13 +285,7 @@ func rss(c client) (map[string]float64, map[string]any, error) {
 	time.Sleep(settle)
 	idle := rssKiB()
 	idleHeap := heapKiB()
-	if f := os.Getenv("BENCH_HEAPPROFILE"); f != "" {
-		runtime.GC()
-		if w, err := os.Create(f + "." + os.Args[len(os.Args)-1]); err == nil {
-			pprof.Lookup("heap").WriteTo(w, 0)
-			w.Close()
-		}
-	}
+	writeHeapProfile()
 	for _, x := range conns {
 		if err := x.write(msg); err != nil {
 			return nil, nil, err
@@ -339,6 +336,17 @@ func heapKiB() map[string]float64 {
 		}
 	}
 	return out
+}
+
+// writeHeapProfile writes a heap profile to $BENCH_HEAPPROFILE.SIDE, if set.
+func writeHeapProfile() {
+	if f := os.Getenv("BENCH_HEAPPROFILE"); f != "" {
+		runtime.GC()
+		if w, err := os.Create(f + "." + os.Args[len(os.Args)-1]); err == nil {
+			pprof.Lookup("heap").WriteTo(w, 0)
+			w.Close()
+		}
+	}
 }
 
 func rssKiB() float64 {
