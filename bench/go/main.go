@@ -318,6 +318,11 @@ func heapKiB() map[string]float64 {
 		"released": "/memory/classes/heap/released:bytes",
 		"start":    "/gc/stack/starting-size:bytes",
 		"gs":       "/sched/goroutines:goroutines",
+		"meta":     "/memory/classes/metadata/other:bytes",
+		"mspan":    "/memory/classes/metadata/mspan/inuse:bytes",
+		"osstacks": "/memory/classes/os-stacks:bytes",
+		"other":    "/memory/classes/other:bytes",
+		"prof":     "/memory/classes/profiling/buckets:bytes",
 	}
 	var samples []metrics.Sample
 	var keys []string
@@ -342,6 +347,7 @@ func heapKiB() map[string]float64 {
 func writeHeapProfile() {
 	if f := os.Getenv("BENCH_HEAPPROFILE"); f != "" {
 		runtime.GC()
+		runtime.GC() // the profile shows the heap as of the last completed cycle
 		if w, err := os.Create(f + "." + os.Args[len(os.Args)-1]); err == nil {
 			pprof.Lookup("heap").WriteTo(w, 0)
 			w.Close()
