@@ -107,22 +107,29 @@ func (c *flowConn) sendBacklogLocked() error {
 // idle connection holds none.
 var smallBufs = sync.Pool{New: func() any { return new([smallRead]byte) }}
 
-// pastDeadline is a read deadline that has always passed.
-var pastDeadline = time.Unix(1, 0)
+// idleAfter: a link that received nothing for this long is idle, and its
+// reader hands over to idleWait. A busy connection (replies every few
+// milliseconds) keeps its reader and pays nothing for the hand-over.
+const idleAfter = 50 * time.Millisecond
 
-// readBuffered reads what TLS already holds (records that came with earlier
-// bytes), without waiting and without touching the network: a Read whose
-// deadline has passed. crypto/tls keeps its state across that timeout (it
-// is a temporary error there, and a partial record stays buffered). 0 and
-// no error when nothing is buffered.
-func readBuffered(c linkConn, p []byte) (int, error) {
-	c.SetReadDeadline(pastDeadline)
-	n, err := c.Read(p)
-	c.SetReadDeadline(time.Time{})
-	if err != nil && n == 0 && errors.Is(err, os.ErrDeadlineExceeded) {
-		err = nil
+// readSmall reads a link's next bytes in idle mode, waiting at most
+// idleAfter; idle when nothing came. crypto/tls keeps its state across that
+// timeout (a timeout is a temporary error there: records it already holds
+// are returned first, and a partial one stays buffered until the rest
+// arrives). Where idleWait cannot wait for readability, it waits as long as
+// it takes.
+func readSmall(l *link, p []byte) (n int, idle bool, err error) {
+	if l.readable == nil {
+		n, err = l.conn.Read(p)
+		return n, false, err
 	}
-	return n, err
+	l.conn.SetReadDeadline(time.Now().Add(idleAfter))
+	n, err = l.conn.Read(p)
+	l.conn.SetReadDeadline(time.Time{})
+	if n == 0 && err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		return 0, true, nil
+	}
+	return n, false, err
 }
 
 // idleWait is the goroutine of an idle connection. Thousands of connections
@@ -131,9 +138,9 @@ func readBuffered(c linkConn, p []byte) (int, error) {
 // it is a new goroutine: its stack is Go's small starting size, not what the
 // handshake or the last TLS read grew (a parked goroutine's stack shrinks
 // only at garbage collections, by half each). When bytes arrive it becomes
-// the reader; the reader hands over to a new idleWait when the link is idle
-// again. One goroutine per connection at any time.
+// the reader; the reader hands over to a new idleWait when nothing arrived
+// for idleAfter. One goroutine per connection at any time.
 func (s *Socket) idleWait(l *link) {
 	l.readable()
-	s.readLoop(l, true)
+	s.readLoop(l)
 }

@@ -313,7 +313,7 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 	s.local, _ = raw.LocalAddr().(*net.TCPAddr)
 	s.remote, _ = raw.RemoteAddr().(*net.TCPAddr)
 	s.post(Event{Type: EventConnect})
-	go s.readLoop(l, false)
+	go s.readLoop(l)
 }
 
 // shutdownLocked ends the current connection or connect attempt without
@@ -384,9 +384,9 @@ func (s *Socket) Close() error {
 // per batch instead of per 16 KiB record. It falls back to the small buffer
 // when a read finds the stream drained.
 //
-// An idle connection is waited for by a fresh goroutine with a small stack
-// (see idleWait); readable says that one woke because TCP has bytes.
-func (s *Socket) readLoop(l *link, readable bool) {
+// A connection idle for idleAfter is waited for by a fresh goroutine with a
+// small stack (see idleWait).
+func (s *Socket) readLoop(l *link) {
 	defer s.recoverLink(l)
 	bulk := false
 	chunk := minChunk
@@ -396,16 +396,12 @@ func (s *Socket) readLoop(l *link, readable bool) {
 				return
 			}
 			small := smallBufs.Get().(*[smallRead]byte)
-			var n int
-			var err error
-			if readable || l.readable == nil {
-				n, err = l.conn.Read(small[:])
-			} else if n, err = readBuffered(l.conn, small[:]); n == 0 && err == nil {
+			n, idle, err := readSmall(l, small[:])
+			if idle {
 				smallBufs.Put(small)
 				go s.idleWait(l)
 				return
 			}
-			readable = false
 			ok := s.readerAppend(l, small[:n], err)
 			smallBufs.Put(small)
 			if !ok {
