@@ -110,7 +110,7 @@ var smallBufs = sync.Pool{New: func() any { return new([smallRead]byte) }}
 // idleAfter: a link that received nothing for this long is idle, and its
 // reader hands over to idleWait. A busy connection (replies every few
 // milliseconds) keeps its reader and pays nothing for the hand-over.
-const idleAfter = 50 * time.Millisecond
+const idleAfter = 2 * time.Millisecond
 
 // readSmall reads a link's next bytes in idle mode, waiting at most
 // idleAfter; idle when nothing came. crypto/tls keeps its state across that
