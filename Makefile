@@ -6,7 +6,7 @@ GO      ?= go
 BUILD   ?= build
 GOFLAGS_TEST ?= -race -count=1
 
-.PHONY: all lib probe demo-probe demo demo-go demo-c test test-docs test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop test-bench-smoke fuzz clean
+.PHONY: all lib probe demo-probe demo demo-go demo-c test test-docs test-go test-c test-interop test-python bench-python wheel-python test-node bench-node vet bench bench-go bench-c bench-interop test-bench-smoke fuzz clean dist test-dist test-dist-smoke test-version staticlib install uninstall test-install lib-cross test-portable test-arm64 test-windows
 
 all: lib probe
 
@@ -50,6 +50,39 @@ demo-c: lib
 		examples/c/securesocket_example.c -L$(BUILD) -lsecuresocket -Wl,-rpath,'$$ORIGIN'
 	tests/c/lab.sh run $(BUILD)/lab-demo sh -c \
 		'$(BUILD)/securesocket_example localhost $$(tests/c/lab.sh ports $(BUILD)/lab-demo trusted expired wrongHost)'
+
+## ---- install (PREFIX, DESTDIR, LIBDIR, INCLUDEDIR) ---------------------------
+# staticlib  build/libsecuresocket.a (go build -buildmode=c-archive)
+# install    the header, libsecuresocket.so.X.Y.Z with its SONAME link (.so.0)
+#            and dev link (.so), the static library, pkg-config and the CMake
+#            package into $(DESTDIR)$(PREFIX) (scripts/c-tree.sh); run
+#            ldconfig afterwards for a system prefix
+# uninstall  removes exactly those files
+
+PREFIX     ?= /usr/local
+LIBDIR     ?= lib
+INCLUDEDIR ?= include
+
+staticlib:
+	CGO_ENABLED=1 $(GO) build -buildmode=c-archive -trimpath -ldflags=-w -o $(BUILD)/libsecuresocket.a ./capi
+	rm -f $(BUILD)/libsecuresocket.h
+
+install: lib staticlib
+	scripts/c-tree.sh install $(BUILD) "$(DESTDIR)$(PREFIX)" $(LIBDIR) $(INCLUDEDIR)
+
+uninstall:
+	scripts/c-tree.sh uninstall "$(DESTDIR)$(PREFIX)" $(LIBDIR) $(INCLUDEDIR)
+
+# test-install  make install into a DESTDIR, used by tests/packaging/c_consumer.sh
+#               (pkg-config, find_package, static library, the example against
+#               the lab), then make uninstall must leave no file behind
+TI = $(abspath $(BUILD))/test-install
+test-install:
+	rm -rf $(TI)
+	$(MAKE) --no-print-directory install DESTDIR=$(TI)/root PREFIX=/usr >/dev/null
+	tests/c/lab.sh run $(TI)/lab tests/packaging/c_consumer.sh $(TI)/root/usr $(TI)/work
+	$(MAKE) --no-print-directory uninstall DESTDIR=$(TI)/root PREFIX=/usr >/dev/null
+	@test -z "$$(find $(TI)/root -type f -o -type l)" || { echo "left after uninstall:"; find $(TI)/root -type f -o -type l; exit 1; }
 
 ## ---- Python binding (bindings/python) -------------------------------------
 
@@ -123,6 +156,57 @@ test-docs: lib
 	$(PYTHON) tests/docs/check_citations.py
 	GO=$(GO) CC=$(CC) PYTHON=$(PYTHON) BUILD=$(BUILD) $(PYTHON) tests/docs/run_samples.py
 
+## ---- release artifacts --------------------------------------------------------
+# dist            wheels (manylinux2014 x86_64/aarch64, win_amd64 when it builds),
+#                 the sdist, the npm tarball, C archives into dist/ (scripts/dist.sh)
+# test-dist       make dist, then each Linux x86_64 artifact installed without Go
+#                 and its example run against the lab (tests/packaging/test_dist.sh)
+# test-dist-smoke the same for linux-x64 only, without the arm64 wheel and the
+#                 sdist build with Go (part of make test)
+
+dist:
+	GO=$(GO) PYTHON=$(PYTHON) scripts/dist.sh dist
+
+test-dist: dist
+	GO=$(GO) PYTHON=$(PYTHON) tests/packaging/test_dist.sh dist $(BUILD)/test-dist
+
+test-dist-smoke:
+	GO=$(GO) PYTHON=$(PYTHON) DIST_TARGETS=linux-x64 scripts/dist.sh $(BUILD)/dist-smoke
+	GO=$(GO) PYTHON=$(PYTHON) TEST_DIST_SKIP="sdist-go aarch64" tests/packaging/test_dist.sh $(BUILD)/dist-smoke $(BUILD)/test-dist-smoke
+
+## ---- version ---------------------------------------------------------------
+# test-version  VERSION is the one source of the version: the header, CMake,
+#               pyproject, package.json and both loaders say the same
+#               (scripts/version.sh; `scripts/version.sh set X.Y.Z` writes it)
+
+test-version:
+	scripts/version.sh check
+
+## ---- other platforms (docs/building.md) ------------------------------------
+# lib-cross      capi/build.sh $(BUILD)/<target> --target <target> for each of
+#                CROSS_TARGETS (zig cc for Linux, glibc 2.17; MinGW-w64 for
+#                Windows), installing the compilers when missing
+# test-portable  (in make test) capi's C files compile for Windows, macOS,
+#                FreeBSD and arm64 with zig cc, Go vets for them; the pipe
+#                event path runs in test-c's ctest (pipe_*)
+# test-arm64     the C suite and the Go tests under qemu-user (aarch64)
+# test-windows   the C suite and the Go tests under wine64 (win32-x64)
+
+CROSS_TARGETS ?= linux-x64 linux-arm64 win32-x64
+
+lib-cross:
+	tests/cross/ensure.sh zig windows
+	for t in $(CROSS_TARGETS); do GO=$(GO) capi/build.sh $(BUILD)/$$t --target $$t || exit 1; done
+
+test-portable:
+	GO=$(GO) tests/cross/smoke.sh
+
+test-arm64:
+	GO=$(GO) tests/cross/arm64.sh $(BUILD)/arm64
+
+test-windows:
+	GO=$(GO) tests/cross/windows.sh $(BUILD)/windows
+
 ## ---- everything ------------------------------------------------------------
 
 ## ---- securesocket-probe (cmd/securesocket-probe) ----------------------------
@@ -139,7 +223,7 @@ demo-probe: probe
 
 demo: demo-go demo-c demo-probe
 
-test: test-go test-c test-python test-node test-interop test-docs test-bench-smoke
+test: test-version test-install test-go test-c test-portable test-python test-node test-interop test-docs test-bench-smoke test-dist-smoke
 
 clean:
 	rm -rf $(BUILD)

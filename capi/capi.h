@@ -10,15 +10,19 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "compat.h" /* SSI_HIDDEN, threads and the event fd per platform */
 #include "securesocket.h"
-
-#define SSI_HIDDEN __attribute__((visibility("hidden")))
 
 /* Marks p[0..n), memory Go handed to C, as readable for memcheck. Go's heap
  * and goroutine stacks are invisible to memcheck, which takes reused stack
  * memory for dead stack; the valgrind pass (capi/build.sh --valgrind) says
  * so here, at the exact ranges Go passes, instead of suppressing every error
- * in the C code that copies them. A no-op in the library that ships. */
+ * in the C code that copies them. A no-op in the library that ships.
+ * Goroutine stacks live in Go's heap, so when any thread switches between
+ * two of them less than memcheck's --max-stackframe apart, memcheck paints
+ * the heap between as undefined or dead: a mark on Go memory holds only
+ * until another thread runs. Mark right before the read (not before a lock
+ * or a malloc), and mark the C copy after it (ssi_dup). */
 #ifdef SS_VALGRIND
 #include <valgrind/memcheck.h>
 #define SSI_VALGRIND 1

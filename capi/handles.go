@@ -35,7 +35,11 @@ type entry struct {
 }
 
 // newHandle creates a socket and its handle, registered on both sides.
-func newHandle() *C.ss_socket {
+func newHandle() *C.ss_socket { return newHandleWith(core.New) }
+
+// newHandleWith is newHandle for a socket made by make (core.New or
+// core.NewPlain).
+func newHandleWith(make func(core.Sink) *core.Socket) *C.ss_socket {
 	e := &entry{}
 	h := pointer.Save(e)
 	if C.ssi_register(h) != 0 {
@@ -43,7 +47,7 @@ func newHandle() *C.ss_socket {
 		pointer.Unref(h)
 		return nil
 	}
-	e.sock.Store(core.New(&sink{h: h}))
+	e.sock.Store(make(&sink{h: h}))
 	return (*C.ss_socket)(h)
 }
 

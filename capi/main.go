@@ -16,6 +16,7 @@ package main
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../include -std=gnu99 -Wall -Wextra -Werror=implicit-function-declaration
+#cgo windows LDFLAGS: -lws2_32
 #include "capi.h"
 */
 import "C"

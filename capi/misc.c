@@ -2,22 +2,24 @@
  * misc.c - the small C-only parts of the ABI: memory, version, interned
  * strings, and the fork guard.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "capi.h"
+#include "capi.h" /* and compat.h: pthread_* everywhere */
 
 volatile int ssi_forked;
 
+#ifndef _WIN32
 /* After fork() the child has only the forking thread: the Go runtime's
  * threads are gone and anything that needs its scheduler would hang forever
- * (docs/ffi-notes.md, "fork()"). A flag lets every entry point fail fast. */
+ * (docs/ffi-notes.md, "fork()"). A flag lets every entry point fail fast.
+ * Windows has no fork(): ssi_forked stays 0 there. */
 static void on_fork_child(void) { ssi_forked = 1; }
 
 __attribute__((constructor)) static void ssi_init(void) {
   pthread_atfork(NULL, NULL, on_fork_child);
 }
+#endif
 
 void ss_free(void *p) { free(p); }
 
@@ -40,8 +42,14 @@ char *ssi_dup(const char *p, size_t n) {
   if (n == SIZE_MAX) return NULL;
   char *d = malloc(n + 1);
   if (d == NULL) return NULL;
-  SSI_GO_MEMORY(p, n);
-  if (n > 0) memcpy(d, p, n);
+  if (n > 0) {
+    /* Marked right before the read, and the copy marked after it: under
+     * memcheck, another thread's goroutine switch can repaint Go's heap
+     * (capi.h) at any moment, but never C's malloc'd copy. */
+    SSI_GO_MEMORY(p, n);
+    memcpy(d, p, n);
+    SSI_GO_MEMORY(d, n);
+  }
   d[n] = 0;
   return d;
 }
@@ -60,9 +68,10 @@ const char *ssi_intern(const char *p, size_t n) {
   SSI_GO_ARG(p);
   SSI_GO_ARG(n);
   if (n == 0) return "";
-  SSI_GO_MEMORY(p, n);
   const char *res = NULL;
   pthread_mutex_lock(&intern_mu);
+  /* After the lock, which may block: see ssi_dup. */
+  SSI_GO_MEMORY(p, n);
   for (interned *i = intern_list; i != NULL; i = i->next) {
     if (i->len == n && memcmp(i->s, p, n) == 0) {
       res = i->s;
@@ -74,6 +83,7 @@ const char *ssi_intern(const char *p, size_t n) {
     if (i != NULL) {
       i->len = n;
       memcpy(i->s, p, n);
+      SSI_GO_MEMORY(i->s, n);
       i->s[n] = 0;
       i->next = intern_list;
       intern_list = i;

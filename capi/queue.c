@@ -13,23 +13,17 @@
  * or while Go code runs, so callbacks may call anything and Go may push from
  * inside the socket's own lock.
  *
- * The eventfd is kept readable exactly while the queue is non-empty: it is
+ * The event fd (an eventfd, a pipe or a socket pair: evfd.c) is kept
+ * readable exactly while the queue is non-empty: it is
  * written on the empty -> non-empty transition and drained on the
  * non-empty -> empty one, both under the mutex. No wake-up can be lost and a
  * level-triggered poller never spins on an empty queue.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "capi.h"
+#include "capi.h" /* and compat.h: pthread_* and the event fds everywhere */
 
 typedef struct ssi_rec ssi_rec;
 typedef struct ssi_node ssi_node;
@@ -80,10 +74,10 @@ static size_t q_len;
 static ssi_node *pool;
 static size_t pool_len;
 
-static int efd = -1;    /* readable while q_len > 0 */
-static int wfd = -1;    /* readable while wakes > 0; private to ss_dispatch */
+static ssi_evfd efd = SSI_EVFD_NONE; /* readable while q_len > 0 */
+static ssi_evfd wfd = SSI_EVFD_NONE; /* readable while wakes > 0; private to ss_dispatch */
 static unsigned wakes;  /* pending ss_wake() calls */
-static int fd_err;      /* errno of a failed eventfd() */
+static int fd_err;      /* error of a failed ssi_evfd_open() */
 static pthread_once_t fd_once = PTHREAD_ONCE_INIT;
 
 static const char *const type_names[] = {
@@ -91,36 +85,24 @@ static const char *const type_names[] = {
     "outputProgress",
 };
 
-/* ---- eventfds ----------------------------------------------------------- */
+/* ---- eventfds (evfd.c: an eventfd, a pipe or a socket pair) -------------- */
 
 static void fd_init(void) {
-  efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (efd < 0 || wfd < 0) {
-    fd_err = errno;
-    if (efd >= 0) close(efd);
-    if (wfd >= 0) close(wfd);
-    efd = wfd = -1;
+  fd_err = ssi_evfd_open(&efd);
+  if (fd_err == 0) {
+    fd_err = ssi_evfd_open(&wfd);
+    if (fd_err != 0) ssi_evfd_close(&efd);
   }
 }
 
 static int fds_ready(void) {
   pthread_once(&fd_once, fd_init);
-  return efd >= 0;
+  return efd.rd >= 0;
 }
 
-static void fd_signal(int fd) {
-  uint64_t one = 1;
-  /* EAGAIN only if the counter would overflow: it is readable then anyway. */
-  while (write(fd, &one, sizeof one) < 0 && errno == EINTR) {
-  }
-}
+static void fd_signal(const ssi_evfd *fd) { ssi_evfd_signal(fd); }
 
-static void fd_drain(int fd) {
-  uint64_t v;
-  while (read(fd, &v, sizeof v) < 0 && errno == EINTR) {
-  }
-}
+static void fd_drain(const ssi_evfd *fd) { ssi_evfd_drain(fd); }
 
 /* ---- record table (callers hold mu) -------------------------------------- */
 
@@ -214,13 +196,13 @@ static void queue_append_locked(ssi_node *n) {
   else
     q_head = n;
   q_tail = n;
-  if (q_len++ == 0) fd_signal(efd);
+  if (q_len++ == 0) fd_signal(&efd);
 }
 
 static void after_remove_locked(ssi_node *n) {
   if (n->rec->pend_data == n) n->rec->pend_data = NULL;
   if (n->rec->pend_progress == n) n->rec->pend_progress = NULL;
-  if (--q_len == 0) fd_drain(efd);
+  if (--q_len == 0) fd_drain(&efd);
 }
 
 static ssi_node *queue_pop_locked(void) {
@@ -528,7 +510,11 @@ int ss_set_callback(ss_socket *s, ss_callback cb, void *user) {
 
 int ss_event_fd(void) {
   if (ssi_forked) return SS_ERR_FORKED;
-  return fds_ready() ? efd : SS_ERR_NOMEM;
+  /* On Windows a SOCKET, which fits an int: only the low 32 bits of a
+   * kernel handle are significant, so that 32- and 64-bit processes can share
+   * them (Microsoft's "Interprocess Communication Between 32-bit and 64-bit
+   * Applications"). */
+  return fds_ready() ? (int)efd.rd : SS_ERR_NOMEM;
 }
 
 int ss_next_event(ss_event *out) {
@@ -550,11 +536,7 @@ int ss_next_event(ss_event *out) {
   return 1;
 }
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+static int64_t now_ms(void) { return ssi_now_ms(); }
 
 /* Waits until events wait (1), or a wake, timeout or signal ends the wait (0),
  * or poll fails (<0). */
@@ -571,7 +553,7 @@ static int wait_events(int timeout_ms) {
       return 0;
     }
     if (wakes > 0) {
-      if (--wakes == 0) fd_drain(wfd);
+      if (--wakes == 0) fd_drain(&wfd);
       pthread_mutex_unlock(&mu);
       return 0;
     }
@@ -583,10 +565,8 @@ static int wait_events(int timeout_ms) {
       if (d <= 0) return 0;
       left = d > 0x7fffffff ? 0x7fffffff : (int)d;
     }
-    struct pollfd p[2] = {{efd, POLLIN, 0}, {wfd, POLLIN, 0}};
-    int rc = poll(p, 2, left);
-    if (rc < 0) return errno == EINTR ? 0 : -1;
-    if (rc == 0) return 0;
+    int rc = ssi_evfd_wait2(&efd, &wfd, left);
+    if (rc <= 0) return rc; /* 0: timeout or signal, < 0: failed */
     /* Readable: loop and look under the lock, which decides. */
   }
 }
@@ -639,7 +619,7 @@ int ss_wake(void) {
   if (ssi_forked) return SS_ERR_FORKED;
   if (!fds_ready()) return SS_ERR_NOMEM;
   pthread_mutex_lock(&mu);
-  if (wakes < 0xffffffffu && wakes++ == 0) fd_signal(wfd);
+  if (wakes < 0xffffffffu && wakes++ == 0) fd_signal(&wfd);
   pthread_mutex_unlock(&mu);
   return SS_OK;
 }

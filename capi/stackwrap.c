@@ -11,12 +11,19 @@
  * do not change while the process runs, so the first answer is cached; other
  * threads are cheap in glibc and go straight through.
  */
+#ifdef __linux__
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#endif
 
 #include "capi.h"
+
+/* Linux with glibc only: capi/build.sh passes --wrap there and nowhere else
+ * (macOS's runtime asks pthread_get_stackaddr_np, Windows has no pthreads,
+ * musl's pthread_getattr_np does not parse /proc/self/maps). */
+#if defined(__linux__) && defined(__GLIBC__)
 
 int __real_pthread_getattr_np(pthread_t th, pthread_attr_t *attr);
 SSI_HIDDEN int __wrap_pthread_getattr_np(pthread_t th, pthread_attr_t *attr);
@@ -52,3 +59,7 @@ int __wrap_pthread_getattr_np(pthread_t th, pthread_attr_t *attr) {
   if (rc == 0) rc = pthread_attr_setstack(attr, main_addr, main_size);
   return rc;
 }
+#else
+/* ISO C wants at least one declaration in a translation unit. */
+typedef int ssi_stackwrap_unused;
+#endif

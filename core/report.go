@@ -91,11 +91,13 @@ func (s *Socket) Describe() ConnectionReport {
 	}
 	switch {
 	case s.link != nil && s.st == stateOpen:
-		cs := s.link.tc.ConnectionState()
 		r.Outcome, r.ExitCode = "connected", ExitConnected
-		r.TLSVersion = tls.VersionName(cs.Version)
-		r.TLSVersion = strings.Replace(r.TLSVersion, "TLS 1.", "TLSv1.", 1)
-		r.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
+		if s.link.tc != nil { // nil: a plain Socket before StartTLS (plain.go)
+			cs := s.link.tc.ConnectionState()
+			r.TLSVersion = tls.VersionName(cs.Version)
+			r.TLSVersion = strings.Replace(r.TLSVersion, "TLS 1.", "TLSv1.", 1)
+			r.CipherSuite = tls.CipherSuiteName(cs.CipherSuite)
+		}
 	case s.st == stateConnecting:
 		r.Outcome, r.ExitCode = "connecting", ExitFailed
 	case len(s.peerChain) > 0:

@@ -91,14 +91,15 @@ type Socket struct {
 	refusedResumed bool
 	listenMu       sync.Mutex
 	listen         map[EventType][]func(Event)
+	proto          protoOptions // ALPN, server name, Nagle, proxy (options.go)
 }
 
 // link is one connection of a Socket and its send queue. Its fields are
 // guarded by Socket.mu, except flow's, which belong to whoever holds the
 // right to write (pumping).
 type link struct {
-	conn      linkConn   // what is read and written: the *tls.Conn
-	tc        *tls.Conn  // the TLS connection, for its state
+	conn      linkConn   // what is read and written: the *tls.Conn, or a plainConn (plain.go)
+	tc        *tls.Conn  // the TLS connection, for its state; nil while a plain Socket's link is plain
 	flow      *flowConn  // the TCP connection under conn, for direct writes
 	waiting   func() int // bytes TCP has received that TLS has not read yet
 	readable  func()     // waits until TCP has something to read; nil where unsupported
@@ -203,7 +204,7 @@ func (s *Socket) Connect(host string, port int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.timeout)*time.Millisecond)
 	s.abort = cancel
 	at := &attempt{}
-	serverName := strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	serverName := s.connectServerName(host)
 	trust := s.trust.clone()
 	cfg := clientTLSConfig(ctx, serverName, s.minVer, trust, at)
 	if s.sessions {
@@ -224,12 +225,14 @@ func (s *Socket) Connect(host string, port int) error {
 	} else {
 		cfg.SessionTicketsDisabled = true
 	}
+	s.applyProtoConfig(cfg)
+	plan := s.dialPlan()
 	s.mu.Unlock()
-	go s.dial(ctx, cancel, gen, host, port, cfg, at)
+	go s.dial(ctx, cancel, gen, host, port, cfg, at, plan)
 	return nil
 }
 
-func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64, host string, port int, cfg *tls.Config, at *attempt) {
+func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64, host string, port int, cfg *tls.Config, at *attempt, plan dialPlan) {
 	defer cancel()
 	defer func() {
 		// A bug in verification must not take the host process down: it
@@ -245,16 +248,20 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 			}
 		}
 	}()
-	var d net.Dialer
 	var raw net.Conn
-	err := at.prepare(ctx, cfg) // the trust store, read within the timeout
+	var err error
+	if !plan.plain {
+		err = at.prepare(ctx, cfg) // the trust store, read within the timeout
+	}
 	if err == nil {
-		raw, err = d.DialContext(ctx, "tcp", net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)))
+		raw, err = plan.dial(ctx, host, port)
 	}
 	var tc *tls.Conn
 	var flow *flowConn
 	if err == nil {
 		flow = newFlowConn(raw)
+	}
+	if err == nil && !plan.plain {
 		tc = tls.Client(flow, cfg)
 		err = tc.HandshakeContext(ctx)
 	}
@@ -272,25 +279,7 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		if raw != nil {
 			raw.Close()
 		}
-		var status CertificateStatus
-		var detail string
-		var refusal *connectRefusal
-		switch {
-		case errors.As(err, &refusal):
-			status, detail = refusal.status, refusal.detail
-		case at.verified && ctx.Err() == context.DeadlineExceeded:
-			status, detail = StatusTrusted, "timed out after "+strconv.Itoa(int(s.timeout))+" ms, after the server's certificate was accepted"
-		case at.verified:
-			// The server's certificate passed; the handshake failed after,
-			// typically because the server refused our client certificate.
-			status, detail = StatusTrusted, "the server ended the handshake after its certificate was accepted: "+describeNetError(err)
-		default:
-			status, detail = classifyConnectError(err, time.Now())
-			detail = at.explain(status, detail)
-			if (ctx.Err() == context.DeadlineExceeded || isTimeout(err)) && status == StatusUnknown {
-				detail = "timed out after " + strconv.Itoa(int(s.timeout)) + " ms"
-			}
-		}
+		status, detail := s.classifyFailureLocked(ctx, err, at)
 		s.revStatus, s.revDetail = at.revocation, at.revDetail
 		if s.revStatus == "" {
 			s.revStatus = RevocationNotChecked
@@ -304,16 +293,50 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		return
 	}
 	l := &link{conn: tc, tc: tc, flow: flow, waiting: kernelBuffered(raw), readable: readWaiter(raw), host: host, generated: gen}
+	if plan.plain {
+		l.conn = newPlainConn(flow)
+		// StartTLS's handshake reads the same TCP connection and owns its
+		// read deadline: this link's reader waits in Read (flow.go).
+		l.readable = nil
+	}
 	linkStarted()
 	s.link = l
 	s.st = stateOpen
 	s.status = StatusTrusted
+	if plan.plain {
+		s.status = StatusUnknown // nothing was verified (plain.go)
+	}
 	s.revStatus, s.revDetail, s.peerChain = at.revocation, at.revDetail, at.chain
-	s.resumed = tc.ConnectionState().DidResume
+	s.resumed = tc != nil && tc.ConnectionState().DidResume
 	s.local, _ = raw.LocalAddr().(*net.TCPAddr)
 	s.remote, _ = raw.RemoteAddr().(*net.TCPAddr)
 	s.post(Event{Type: EventConnect})
 	go s.readLoop(l)
+}
+
+// classifyFailureLocked says why a connect attempt (or a startTLS) failed:
+// the certificate status and the detail. Callers hold s.mu.
+func (s *Socket) classifyFailureLocked(ctx context.Context, err error, at *attempt) (CertificateStatus, string) {
+	var status CertificateStatus
+	var detail string
+	var refusal *connectRefusal
+	switch {
+	case errors.As(err, &refusal):
+		status, detail = refusal.status, refusal.detail
+	case at.verified && ctx.Err() == context.DeadlineExceeded:
+		status, detail = StatusTrusted, "timed out after "+strconv.Itoa(int(s.timeout))+" ms, after the server's certificate was accepted"
+	case at.verified:
+		// The server's certificate passed; the handshake failed after,
+		// typically because the server refused our client certificate.
+		status, detail = StatusTrusted, "the server ended the handshake after its certificate was accepted: "+describeNetError(err)
+	default:
+		status, detail = classifyConnectError(err, time.Now())
+		detail = at.explain(status, detail)
+		if (ctx.Err() == context.DeadlineExceeded || isTimeout(err)) && status == StatusUnknown {
+			detail = "timed out after " + strconv.Itoa(int(s.timeout)) + " ms"
+		}
+	}
+	return status, detail
 }
 
 // shutdownLocked ends the current connection or connect attempt without

@@ -2,31 +2,8 @@
 
 package core
 
-import (
-	"net"
-	"syscall"
+import "golang.org/x/sys/unix"
 
-	"golang.org/x/sys/unix"
-)
-
-// kernelBuffered returns a function that says how many received bytes wait
-// in the kernel for c (SIOCINQ), or 0 when that cannot be known.
-func kernelBuffered(c net.Conn) func() int {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return func() int { return 0 }
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return func() int { return 0 }
-	}
-	return func() int {
-		n := 0
-		rc.Control(func(fd uintptr) {
-			if v, err := unix.IoctlGetInt(int(fd), unix.TIOCINQ); err == nil {
-				n = v
-			}
-		})
-		return n
-	}
-}
+// fionread asks how many received bytes wait: SIOCINQ, TIOCINQ and FIONREAD
+// are one request on Linux.
+const fionread = unix.TIOCINQ

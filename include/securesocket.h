@@ -193,6 +193,41 @@ SS_API ss_socket *ss_socket_new(void);
  * that was already freed or never was one. */
 SS_API int ss_socket_free(ss_socket *s);
 
+/* Creates an unconnected plain socket: AS3's flash.net.Socket, the same API
+ * and defaults as ss_socket_new()'s over plain TCP, for protocols that start
+ * in the clear (SMTP, IMAP, XMPP...). Its certificate status stays
+ * "unknown" while it is plain; ss_start_tls() upgrades a connected one. Every
+ * ss_connect() of it is plain. Free it with ss_socket_free(). Returns NULL
+ * as ss_socket_new() does. */
+SS_API ss_socket *ss_socket_new_plain(void);
+
+/* STARTTLS: upgrades a connected plain socket to TLS for host (len bytes or
+ * SS_NTS; cut at the first NUL). Returns at once. What was written is flushed
+ * and sent in the clear first; then the TLS handshake runs with exactly
+ * ss_connect()'s verification of host (anchors, pins, revocation, client
+ * certificate, minimum version, server name override, ALPN), bounded by the
+ * timeout. Meanwhile the socket is not connected (reads and writes return
+ * SS_ERR_INVALID_SOCKET). Then, as for ss_connect():
+ *   - success: SS_EVENT_CONNECT (a second one for this connection), status
+ *     "trusted"; from then on it is a secure socket. Input that arrived before
+ *     the handshake stays readable, in order, before the decrypted input.
+ *   - failure (a certificate problem included): SS_EVENT_IO_ERROR with the
+ *     status and detail ss_connect() would give, and the connection is closed
+ *     (its unread input is discarded).
+ * There is no way back to plain and no way to skip verification. Call it
+ * once the server said to go ahead (SMTP's "220"): bytes it sends in the
+ * clear after the handshake started would break the handshake.
+ * SS_ERR_INVALID_SOCKET when s is not a connected, still plain socket (a
+ * socket from ss_socket_new(), an upgraded or closed one); SS_ERR_BAD_PARAM
+ * for an empty host; SS_ERR_NULL_OBJECT for a NULL host. */
+SS_API int ss_start_tls(ss_socket *s, const char *host, size_t len);
+
+/* *out = 1 while the live connection is TLS (a connected ss_socket_new()
+ * socket, or a plain one after a successful ss_start_tls()), else 0. */
+SS_API int ss_get_secure(ss_socket *s, int *out);
+/* *out = 1 for a socket from ss_socket_new_plain(), 0 for ss_socket_new(). */
+SS_API int ss_get_plain(ss_socket *s, int *out);
+
 /* ---------------------------------------------------------------------------
  * Errors
  * ------------------------------------------------------------------------- */
@@ -388,6 +423,89 @@ SS_API int ss_get_session_cache(ss_socket *s, int *out);
 /* 1 if the last successful connect resumed a TLS session, else 0. Like the
  * certificate status it stays after ss_close(); ss_connect() resets it. */
 SS_API int ss_get_session_resumed(ss_socket *s, int *out);
+/* ---- SSLKEYLOGFILE: TLS secrets for Wireshark -----------------------------
+ *
+ *   !!! When the environment variable SSLKEYLOGFILE names a file, every TLS
+ *   !!! connection of the process appends its secrets to that file (NSS key
+ *   !!! log format). Anyone who can read it can decrypt that traffic.
+ *
+ * Like curl, Firefox, Python and Node, for debugging with Wireshark. The
+ * variable is read once per process, from the environment the process
+ * started with (setenv() after start is not seen), at the first connect; the
+ * file is opened for appending and created with mode 0600. Unset (the
+ * default): nothing is logged. A file that cannot be opened: nothing is
+ * logged, connections are unaffected. Never set it in production. */
+
+/* ---- Protocol options and connection facts --------------------------------
+ * Options set here apply to the next ss_connect() (TCP_NODELAY also to the
+ * live connection). None of them loosens verification. */
+
+/* ALPN (RFC 7301): the application protocols the next ss_connect() offers,
+ * in order of preference, as one comma-separated list (len bytes or SS_NTS),
+ * like libtls's tls_config_set_alpn: "h2,http/1.1". "" or NULL with len 0
+ * offers none (the default). A name cannot hold a comma; an empty name, a
+ * name over 255 bytes or a list over 65535 bytes is SS_ERR_BAD_PARAM and
+ * changes nothing. A server that speaks none of them may refuse the
+ * handshake: SS_EVENT_IO_ERROR, detail "... no application protocol". */
+SS_API int ss_set_alpn_protocols(ss_socket *s, const char *protocols, size_t len);
+/* The list set by ss_set_alpn_protocols(), comma-separated ("" if none).
+ * Free *out with ss_free(). */
+SS_API int ss_get_alpn_protocols(ss_socket *s, char **out, size_t *out_len);
+/* The protocol the server chose by ALPN while connected; "" when it chose
+ * none, none was offered, or the socket is not connected. Free *out with
+ * ss_free(). */
+SS_API int ss_get_negotiated_protocol(ss_socket *s, char **out, size_t *out_len);
+
+/* Server name override: the name (len bytes or SS_NTS) the next ss_connect()
+ * sends as SNI and verifies the certificate against, instead of the host it
+ * connects to (servers reached by IP address, tunnels, load balancers).
+ * Verification is otherwise unchanged: the certificate must be valid for
+ * this name, else the connect fails with status "principalMismatch". A DNS
+ * name or an IP address literal (a trailing dot and IPv6 brackets are
+ * dropped); "" restores the default (the connect host). Anything else is
+ * SS_ERR_BAD_PARAM and changes nothing. */
+SS_API int ss_set_server_name(ss_socket *s, const char *name, size_t len);
+/* The name set by ss_set_server_name() ("" when the connect host is used).
+ * Free *out with ss_free(). */
+SS_API int ss_get_server_name(ss_socket *s, char **out, size_t *out_len);
+
+/* The negotiated cipher suite's IANA name ("TLS_AES_128_GCM_SHA256",
+ * "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256") while connected, else "".
+ * *out is static. */
+SS_API int ss_get_cipher_suite(ss_socket *s, const char **out);
+
+/* TCP_NODELAY (AIR 51's Socket.tcpNoDelay): 1 = Nagle's algorithm off, each
+ * flush goes out at once. The default is 1 (AIR's is 0; docs/divergences.md
+ * says why). Setting applies to the live connection at once (the kernel refuses
+ * only on a connection that is gone: SS_ERR_INVALID_SOCKET; the setting is
+ * kept) and to later connections. */
+SS_API int ss_get_tcp_no_delay(ss_socket *s, int *out);
+SS_API int ss_set_tcp_no_delay(ss_socket *s, int on);
+
+/* The operating system's handle of the live TCP connection (a file
+ * descriptor; a SOCKET on Windows), or -1 when there is none. It stays the
+ * library's: valid only until the connection ends, for getsockopt() and
+ * setsockopt() only. Never read, write, shut down or close it. */
+SS_API int ss_get_native_handle(ss_socket *s, int64_t *out);
+
+/* A proxy for the next ss_connect() calls, as a URL (len bytes or SS_NTS):
+ *   "http://[user:password@]host:port"     HTTP CONNECT tunnel (Basic credentials)
+ *   "socks5://[user:password@]host:port"   SOCKS5, username/password (RFC 1929)
+ *   "socks5h://..."                        the same
+ * Reserved characters in the credentials are percent-encoded. The proxy only
+ * carries bytes: the TLS handshake and every certificate check run end to
+ * end with the host given to ss_connect(), and that name is what the proxy
+ * is asked to reach (a SOCKS5 proxy resolves it: no local DNS lookup). A
+ * proxy failure (unreachable, credentials refused, destination refused) is
+ * the connect's SS_EVENT_IO_ERROR #2031 with status "unknown" and a detail
+ * naming the proxy (never the password). Remote address and port are then the
+ * proxy's. The environment (ALL_PROXY, HTTPS_PROXY) is never read. "" (or
+ * NULL with len 0) removes the proxy. Another scheme, a path, or a missing
+ * port is SS_ERR_BAD_PARAM and changes nothing. */
+SS_API int ss_set_proxy(ss_socket *s, const char *url, size_t len);
+/* The proxy URL with its password replaced by "xxxxx" ("" if none). Free
+ * *out with ss_free(). */
+SS_API int ss_get_proxy(ss_socket *s, char **out, size_t *out_len);
 
 /* ---------------------------------------------------------------------------
  * Typed reads (AS3 IDataInput)
@@ -769,8 +887,11 @@ SS_API int ss_set_callback(ss_socket *s, ss_callback cb, void *user);
 
 /* A file descriptor that is readable exactly while events wait. Wait on it
  * for reading only; never read, write or close it. The same descriptor for
- * the life of the process (it has FD_CLOEXEC). Returns it, or SS_ERR_NOMEM if
- * it could not be created, SS_ERR_FORKED in a forked child. */
+ * the life of the process (it has FD_CLOEXEC). Linux: an eventfd; macOS and
+ * the BSDs: a pipe's read end; Windows: a SOCKET (cast to int; poll it with
+ * WSAPoll, select, libuv's uv_poll), not inherited by child processes.
+ * Returns it, or SS_ERR_NOMEM if it could not be created, SS_ERR_FORKED in a
+ * forked child. */
 SS_API int ss_event_fd(void);
 
 /* Takes the oldest waiting event into *out without waiting. Returns 1 if it

@@ -178,7 +178,8 @@ export interface X500DistinguishedName {
  * "close" when the server closes (preceded by "ioError" if the connection
  * broke). close() sends no event.
  */
-export declare class SecureSocket extends EventDispatcher implements Disposable {
+/** AS3 flash.net.Socket: plain TCP until startTLS(); the base of SecureSocket, which has all of its API. */
+export declare class Socket extends EventDispatcher implements Disposable {
   /** True if secure sockets work on this system (false also when the library is missing). */
   static readonly isSupported: boolean;
   /** The library's version string, e.g. "0.1.0". */
@@ -201,6 +202,12 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
    * code 'ERR_SS_ABORTED' if close(), destroy() or another connect() ends it.
    */
   connectAsync(host: string, port: number): Promise<this>;
+  /** STARTTLS: upgrade a connected plain Socket to TLS for host with SecureSocket's verification; "connect" (again) or "ioError" follows. */
+  startTLS(host: string): void;
+  /** startTLS() as a Promise of the socket, rejected as connectAsync() is. */
+  startTLSAsync(host: string): Promise<this>;
+  /** True while the live connection is TLS. */
+  readonly secure: boolean;
   /** Closes: flushed bytes are delivered, unflushed ones discarded; no "close" event. */
   close(): void;
   /** Hands every written byte to the connection. */
@@ -244,6 +251,20 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
   sessionCache: boolean;
   /** True if the last successful connect resumed a TLS session. */
   readonly sessionResumed: boolean;
+  /** ALPN protocols the next connect offers, in order of preference ([] = none). Names: non-empty, no comma, at most 255 bytes. */
+  alpnProtocols: string[];
+  /** The protocol the server chose by ALPN while connected, else null. */
+  readonly negotiatedProtocol: string | null;
+  /** Name to send as SNI and verify the certificate against instead of the connect host; null = the connect host. */
+  serverName: string | null;
+  /** Negotiated cipher suite's IANA name while connected, else "". */
+  readonly cipherSuite: string;
+  /** TCP_NODELAY (default true; AIR's default is false). Applies to the live connection at once. */
+  tcpNoDelay: boolean;
+  /** OS handle (fd / SOCKET) of the live connection, -1 if none: for getsockopt/setsockopt only, never close it. */
+  readonly nativeHandle: number;
+  /** Proxy URL of the next connects ('http://', 'socks5://', 'socks5h://', with optional user:password@), null = direct. Reads back with the password as "xxxxx". */
+  proxy: string | null;
 
   readBoolean(): boolean;
   readByte(): number;
@@ -326,6 +347,9 @@ export declare class SecureSocket extends EventDispatcher implements Disposable 
    */
   describeConnection(text?: boolean): string;
 }
+
+/** AS3 flash.net.SecureSocket: a Socket that is TLS from the start. */
+export declare class SecureSocket extends Socket {}
 
 /** AS3 flash.security.CertificateStatus. */
 export declare const CertificateStatus: Readonly<{

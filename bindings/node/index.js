@@ -45,6 +45,7 @@ const sI32 = new Int32Array(scratch, 0, 1);
 const sU32 = new Uint32Array(scratch, 0, 1);
 const sF64 = new Float64Array(scratch, 0, 1);
 const sU64 = new BigUint64Array(scratch, 0, 1);
+const sI64 = new BigInt64Array(scratch, 0, 1);
 const sPtr = new BigUint64Array(1); // char** / void** outs
 const sLen = new BigUint64Array(1); // size_t outs
 const sStr = [null]; // const char** outs (static strings)
@@ -160,7 +161,12 @@ const EVENT_MASK_NO_PROGRESS = (0xffffffff & ~(1 << EVENT.OUTPUT_PROGRESS)) >>> 
  * server closes (preceded by "ioError" if the connection broke). close()
  * sends no event.
  */
-class SecureSocket extends EventDispatcher {
+/**
+ * AS3's flash.net.Socket: plain TCP, upgraded to TLS by startTLS(); and the
+ * base of SecureSocket (below), which has all of its API and is TLS from the
+ * start.
+ */
+class Socket extends EventDispatcher {
   /** @type {bigint} the native handle; kept after destroy() so that calls get ERR_SS_HANDLE */
   #h;
   #phase = IDLE;
@@ -178,7 +184,8 @@ class SecureSocket extends EventDispatcher {
   constructor() {
     super();
     const a = lib();
-    const h = a.ss_socket_new();
+    // eslint-disable-next-line no-use-before-define
+    const h = this instanceof SecureSocket ? a.ss_socket_new() : a.ss_socket_new_plain();
     if (h === null || h === 0n) {
       if (a.ss_is_supported() !== 1) {
         // As the AS3 constructor does where secure sockets are missing.
@@ -290,6 +297,50 @@ class SecureSocket extends EventDispatcher {
       this.connect(host, port);
       this.#waiter = { resolve, reject };
     });
+  }
+
+  /**
+   * STARTTLS: upgrades a connected plain Socket to TLS for host and returns
+   * at once. What was written is flushed and sent in the clear first; then
+   * the handshake runs with exactly SecureSocket's verification of host
+   * (anchors, pins, revocation, client certificate, minimum version,
+   * serverName, ALPN), bounded by timeout. Meanwhile the socket is not
+   * connected. Success: a second "connect" event, status "trusted", and it is
+   * a SecureSocket from then on; input that arrived before the handshake
+   * stays readable, in order, before the decrypted input. Failure (a
+   * certificate problem included): the "ioError" a SecureSocket would get,
+   * and the connection is closed (unread input discarded). No way back, no
+   * way to skip verification. Call it once the server said to go ahead.
+   * Not a connected plain socket: IOError #2002.
+   * @param {string} host
+   */
+  startTLS(host) {
+    const h = this.#h;
+    const rc = api.ss_start_tls(h, name(host), NTS);
+    if (rc !== 0) fail(h, rc);
+    this.#abortWaiter('startTLS() was called');
+    this.#phase = CONNECTING;
+    pump.setBusy(this, true);
+  }
+
+  /**
+   * startTLS(), as a Promise: resolves with the socket on "connect", rejects
+   * as connectAsync() does on "ioError" (.status = serverCertificateStatus).
+   * @param {string} host
+   * @returns {Promise<Socket>}
+   */
+  startTLSAsync(host) {
+    return new Promise((resolve, reject) => {
+      this.startTLS(host);
+      this.#waiter = { resolve, reject };
+    });
+  }
+
+  /** True while the live connection is TLS (a connected SecureSocket, or a Socket after startTLS). */
+  get secure() {
+    const rc = api.ss_get_secure(this.#h, sI32);
+    if (rc !== 0) fail(this.#h, rc);
+    return sI32[0] !== 0;
   }
 
   /**
@@ -576,6 +627,105 @@ class SecureSocket extends EventDispatcher {
     const rc = api.ss_get_session_resumed(this.#h, sI32);
     if (rc !== 0) fail(this.#h, rc);
     return sI32[0] !== 0;
+  }
+
+  // ---- protocol options and connection facts --------------------------------
+
+  /**
+   * Application protocols (ALPN) the next connect() offers, in order of
+   * preference; [] (the default) offers none. Each name is at most 255 bytes
+   * of UTF-8 (else ArgumentError #2004) and, since the list crosses the C ABI
+   * comma-separated, non-empty and without a comma (else TypeError).
+   */
+  get alpnProtocols() {
+    const v = this.#string(api.ss_get_alpn_protocols);
+    return v === '' ? [] : v.split(',');
+  }
+
+  set alpnProtocols(list) {
+    const names = list === null || list === undefined ? [] : Array.from(list);
+    for (const p of names) {
+      if (typeof p !== 'string' || p === '' || p.includes(',')) {
+        throw new TypeError(`alpnProtocols: each name must be a non-empty string without a comma, not ${JSON.stringify(p)}`);
+      }
+    }
+    const buf = Buffer.from(names.join(','), 'utf8');
+    const rc = api.ss_set_alpn_protocols(this.#h, buf, buf.length);
+    if (rc !== 0) fail(this.#h, rc);
+  }
+
+  /** The protocol the server chose by ALPN while connected; null when none (or not connected). */
+  get negotiatedProtocol() {
+    return this.#string(api.ss_get_negotiated_protocol) || null;
+  }
+
+  /**
+   * The name the next connect() sends as SNI and verifies the certificate
+   * against, instead of the host it connects to; null (the default) uses the
+   * connect host. Verification is otherwise unchanged. Not a DNS name or an
+   * IP address: ArgumentError #2004.
+   */
+  get serverName() {
+    return this.#string(api.ss_get_server_name) || null;
+  }
+
+  set serverName(v) {
+    const buf = Buffer.from(v === null || v === undefined ? '' : String(v), 'utf8');
+    const rc = api.ss_set_server_name(this.#h, buf, buf.length);
+    if (rc !== 0) fail(this.#h, rc);
+  }
+
+  /** The negotiated cipher suite's IANA name ("TLS_AES_128_GCM_SHA256") while connected, else "". */
+  get cipherSuite() {
+    const rc = api.ss_get_cipher_suite(this.#h, sStr);
+    if (rc !== 0) fail(this.#h, rc);
+    return sStr[0];
+  }
+
+  /**
+   * TCP_NODELAY (AIR 51's Socket.tcpNoDelay): true (the default; AIR's is
+   * false) sends each flush at once. Applies to the live connection at once.
+   */
+  get tcpNoDelay() {
+    const rc = api.ss_get_tcp_no_delay(this.#h, sI32);
+    if (rc !== 0) fail(this.#h, rc);
+    return sI32[0] !== 0;
+  }
+
+  set tcpNoDelay(on) {
+    const rc = api.ss_set_tcp_no_delay(this.#h, on ? 1 : 0);
+    if (rc !== 0) fail(this.#h, rc);
+  }
+
+  /**
+   * The OS handle of the live TCP connection (a file descriptor; a SOCKET on
+   * Windows), -1 when there is none. It stays the library's: valid only until
+   * the connection ends, for getsockopt/setsockopt only; never read, write or
+   * close it.
+   */
+  get nativeHandle() {
+    const rc = api.ss_get_native_handle(this.#h, sI64);
+    if (rc !== 0) fail(this.#h, rc);
+    return Number(sI64[0]);
+  }
+
+  /**
+   * The proxy of the next connects, as a URL: 'http://[user:password@]host:port'
+   * (HTTP CONNECT) or 'socks5://...' / 'socks5h://...' (SOCKS5; the proxy
+   * resolves the name); null (the default) connects directly. Reads back with
+   * the password replaced by "xxxxx". TLS and every certificate check run end
+   * to end with the connect host. Proxy failures are the connect's ioError
+   * (status "unknown", detail naming the proxy). ALL_PROXY/HTTPS_PROXY are
+   * never read. A bad URL: ArgumentError #2004.
+   */
+  get proxy() {
+    return this.#string(api.ss_get_proxy) || null;
+  }
+
+  set proxy(url) {
+    const buf = Buffer.from(url === null || url === undefined ? '' : String(url), 'utf8');
+    const rc = api.ss_set_proxy(this.#h, buf, buf.length);
+    if (rc !== 0) fail(this.#h, rc);
   }
 
   // ---- typed reads (AS3 IDataInput) -----------------------------------------
@@ -1045,12 +1195,16 @@ const RevocationMode = Object.freeze({
   SOFT_FAIL: 'softFail', HARD_FAIL: 'hardFail', STAPLE_ONLY: 'stapleOnly', OFF: 'off',
 });
 
+/** AS3's flash.net.SecureSocket: a Socket that is TLS from the start. */
+class SecureSocket extends Socket {}
+
 /** Results of revocationStatus. */
 const RevocationStatus = Object.freeze({
   GOOD: 'good', REVOKED: 'revoked', UNKNOWN: 'unknown', NOT_CHECKED: 'notChecked',
 });
 
 module.exports = {
+  Socket,
   SecureSocket,
   Event: events.Event,
   ProgressEvent: events.ProgressEvent,

@@ -41,7 +41,7 @@ sendmsg(flags) sendmsg(msg) sendmsg(msg.msg_iov) sendmsg(msg.msg_iov[0]) sendmsg
 setsockopt(level) setsockopt(optlen) setsockopt(optname) setsockopt(optval) setsockopt(s) shutdown(how)
 shutdown(s) sigaltstack(oss) sigaltstack(ss) socket(domain) socket(protocol) socket(type) tgkill(sig)
 tgkill(tgid) tgkill(tid) uname(buf) wait4(options) wait4(pid) wait4(rusage) wait4(status) write(buf)
-write(count) write(fd)"
+write(count) write(fd) fstatat(buf) fstatat(dfd) fstatat(file_name) fstatat(flag)"
 {
 	sed -n '/^# ---- header ----$/,/^# ---- end ----$/p' "$self" | sed '1d;$d'
 	for k in $kinds; do

@@ -4,8 +4,8 @@
  * panic turned into SS_ERR_PANIC, the dispatch budget, purging on free, and
  * event types newer than the header.
  */
-#define _GNU_SOURCE
-#include <poll.h>
+#include "portable.h"
+
 #include <string.h>
 
 #include "testutil.h"

@@ -5,12 +5,12 @@
  * own callback, and no event of a freed socket ever delivered.
  */
 #define _GNU_SOURCE
+#include "portable.h"
+
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "testutil.h"
 

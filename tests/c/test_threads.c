@@ -5,6 +5,8 @@
  * against stale handles; per-thread error messages; two dispatchers.
  */
 #define _GNU_SOURCE
+#include "portable.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -94,7 +96,7 @@ static void test_workers_and_dispatcher(void) {
     void *res;
     pthread_join(th[i], &res);
     if (res != NULL) {
-      fprintf(stderr, "worker %d failed at step %ld: %s\n", i, (long)res, ss_error_message(w[i].s));
+      fprintf(stderr, "worker %d failed at step %ld: %s\n", i, (long)(intptr_t)res, ss_error_message(w[i].s));
       tu_failures++;
     }
   }
@@ -115,7 +117,7 @@ static atomic_int hammer_stop;
 static atomic_int bad_rc;
 
 static void *hammer(void *arg) {
-  long k = (long)arg;
+  long k = (long)(intptr_t)arg;
   while (!atomic_load(&hammer_stop)) {
     int rc;
     uint64_t u;
@@ -142,7 +144,7 @@ static void test_free_under_load(void) {
   atomic_store(&hammer_stop, 0);
   atomic_store(&bad_rc, 0);
   pthread_t th[T];
-  for (long i = 0; i < T; i++) pthread_create(&th[i], NULL, hammer, (void *)i);
+  for (long i = 0; i < T; i++) pthread_create(&th[i], NULL, hammer, (void *)(intptr_t)i);
   usleep(100 * 1000);
   CHECK(ss_socket_free(shared) == SS_OK);
   usleep(50 * 1000);

@@ -5,6 +5,8 @@
  * and refused, and the server's certificate chain as JSON and DER.
  */
 #define _GNU_SOURCE
+#include "portable.h"
+
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,8 +1,7 @@
-#define _GNU_SOURCE
+#include "portable.h"
 #include "testutil.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,6 +34,9 @@ int tu_main(int argc, char **argv, const tu_test *tests) {
 int tu_memcheck(void) { return getenv("SS_MEMCHECK") != NULL; }
 
 int64_t tu_now_ms(void) {
+#ifdef _WIN32
+  return (int64_t)GetTickCount64();
+#endif
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;

@@ -184,6 +184,7 @@ type labJSON struct {
 	Dir    string            `json:"dir"`
 	Ports  map[string]int    `json:"ports"`
 	Files  map[string]string `json:"files"`
+	Proxy  ProxyJSON         `json:"proxy"` // the hosts behind the proxy scenarios
 	// Last: the C tests find a scenario's port by the first `"name":`.
 	Expect map[string]Expectation `json:"expect"`
 }
@@ -191,7 +192,7 @@ type labJSON struct {
 // JSON returns the lab description WriteJSON writes.
 func (l *Lab) JSON() ([]byte, error) {
 	return json.Marshal(labJSON{Host: l.Host, CAFile: l.CAFile, Dir: l.Dir, Ports: l.Ports, Files: l.Files,
-		Expect: l.Expect})
+		Proxy: l.Proxy(), Expect: l.Expect})
 }
 
 // WriteJSON writes the lab description to path atomically: a reader polling

@@ -17,7 +17,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -358,7 +357,7 @@ func TestRefused(t *testing.T) {
 	t.Parallel()
 	for range 3 { // stays refused, not just the first time
 		_, err := net.DialTimeout("tcp", shared.Addr(Refused), 5*time.Second)
-		if !errors.Is(err, syscall.ECONNREFUSED) {
+		if !errors.Is(err, errRefused) {
 			t.Fatalf("want connection refused, got %v", err)
 		}
 	}
@@ -579,7 +578,8 @@ func TestWriteJSON(t *testing.T) {
 		RevokedStaple, GoodStaple, RevokedCRL, GoodCRL, RevokedOCSP, GoodOCSP, HangingResponder,
 		StaleOCSP, BadSignatureOCSP, EndlessResponder, MustStapleGood, MustStapleMissing, RevocationHTTP, HangingHTTP,
 		ClientCert, ClientCertTLS12, ClientCertOptional,
-		CBCSHA1}
+		CBCSHA1,
+		ALPN, ALPNNone, StartTLS, StartTLSExpired, StartTLSWrongHost, HTTPProxy, HTTPProxyAuth, SOCKS5Proxy, SOCKS5ProxyAuth}
 	if len(got.Ports) != len(names) {
 		t.Errorf("%d ports, want %d: %v", len(got.Ports), len(names), got.Ports)
 	}

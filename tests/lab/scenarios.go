@@ -134,5 +134,8 @@ func (l *Lab) startScenarios() error {
 	}
 	l.onClose(release)
 	l.Ports[Refused] = port
+	if err := l.startProtoScenarios(); err != nil {
+		return err
+	}
 	return l.startRevocationScenarios()
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // handshakeTimeout bounds a TLS handshake, so clients that connect and stall
-// (or tests that abandon a half-open connection) do not pile up goroutines.
-const handshakeTimeout = 10 * time.Second
+// (or tests that abandon a half-open connection) do not pile up goroutines;
+// long enough for a client slowed by valgrind on a loaded 2-core machine.
+const handshakeTimeout = 30 * time.Second
 
 // serverTLSConfig is the configuration of an ordinary lab TLS server:
 // TLS 1.2 and 1.3, presenting cert. Scenarios change a copy.

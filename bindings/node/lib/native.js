@@ -35,23 +35,66 @@ const EVENT = Object.freeze({
 /** SS_NTS: "NUL-terminated, measure it". */
 const NTS = 0xffffffffffffffffn;
 
+/**
+ * Whether a library of SS_VERSION_NUMBER `have` serves this binding, written
+ * for `want` (docs/versioning.md): the same major, and while the major is 0
+ * the same minor (a 0.x minor may break the ABI); from 1.0 on a minor at
+ * least `want`'s (minors only add).
+ */
+function abiCompatible(have, want = HEADER_VERSION_NUMBER) {
+  const major = Math.floor(have / 1000000);
+  const minor = Math.floor(have / 1000) % 1000;
+  const wantMajor = Math.floor(want / 1000000);
+  const wantMinor = Math.floor(want / 1000) % 1000;
+  if (major !== wantMajor) return false;
+  return major === 0 ? minor === wantMinor : minor >= wantMinor;
+}
+
+function versionText(n) {
+  return `${Math.floor(n / 1000000)}.${Math.floor(n / 1000) % 1000}.${n % 1000}`;
+}
+
+/** The library's file name on this system (a prebuild's, and the SONAME asked for when none is bundled). */
+const LIBRARY_FILE = process.platform === 'win32' ? 'securesocket.dll' : 'libsecuresocket.so.0';
+
+/**
+ * Where the library may be, in the order tried: SECURESOCKET_LIBRARY (taken
+ * as given, even a bare name for the linker's search path), the prebuild for
+ * this platform and CPU that the npm package carries
+ * (prebuilds/<platform>-<arch>/), a source checkout's build/, and last an
+ * installed library by its SONAME (`make install`, `cmake --install`: the
+ * dynamic linker's own search, LD_LIBRARY_PATH, the ldconfig cache, ...).
+ */
 function candidates() {
   const list = [];
-  if (process.env.SECURESOCKET_LIBRARY) list.push(process.env.SECURESOCKET_LIBRARY);
-  list.push(path.join(__dirname, '..', 'libsecuresocket.so.0'));
-  list.push(path.join(__dirname, '..', '..', '..', 'build', 'libsecuresocket.so.0'));
+  if (process.env.SECURESOCKET_LIBRARY) {
+    list.push({ where: '$SECURESOCKET_LIBRARY', file: process.env.SECURESOCKET_LIBRARY, given: true });
+    return list;
+  }
+  const pkg = path.join(__dirname, '..');
+  list.push({ where: 'prebuild', file: path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, LIBRARY_FILE) });
+  list.push({ where: 'build', file: path.join(pkg, '..', '..', 'build', LIBRARY_FILE) });
+  list.push({ where: 'system', file: LIBRARY_FILE, given: true });
   return list;
 }
 
-function locate() {
-  const list = candidates();
-  // SECURESOCKET_LIBRARY is taken as given (even a bare name for the linker's
-  // search path); the others only if they exist.
-  if (process.env.SECURESOCKET_LIBRARY) return process.env.SECURESOCKET_LIBRARY;
-  for (const p of list) if (fs.existsSync(p)) return p;
-  const err = new Error(
-    'securesocket: libsecuresocket.so.0 not found; looked in ' + list.join(', ') +
-      ' (set SECURESOCKET_LIBRARY, or build it with `make lib` in the repository)');
+/** koffi.load of the first candidate that loads, or ERR_SS_LIBRARY naming every one tried. */
+function open() {
+  const tried = [];
+  for (const c of candidates()) {
+    if (!c.given && !fs.existsSync(c.file)) {
+      tried.push(`${c.where}: ${c.file} (absent)`);
+      continue;
+    }
+    try {
+      return { file: c.file, lib: koffi.load(c.file) };
+    } catch (cause) {
+      tried.push(`${c.where}: ${c.file} (${cause.message})`);
+    }
+  }
+  const err = new Error(`securesocket: cannot load ${LIBRARY_FILE}; tried ${tried.join('; ')}. The npm package ` +
+    'carries it for linux-x64, linux-arm64 and win32-x64; otherwise install the C library (`make install`, then ' +
+    'ldconfig or LD_LIBRARY_PATH), set SECURESOCKET_LIBRARY, or build it with `make lib` in the repository.');
   err.code = 'ERR_SS_LIBRARY';
   throw err;
 }
@@ -64,6 +107,7 @@ const SIGNATURES = [
   'void ss_free(void *p)',
   // lifecycle and errors
   'ss_socket *ss_socket_new(void)',
+  'ss_socket *ss_socket_new_plain(void)',
   'int ss_socket_free(ss_socket *s)',
   'const char *ss_error_message(ss_socket *s)',
   'int ss_error_id(ss_socket *s)',
@@ -98,6 +142,21 @@ const SIGNATURES = [
   'int ss_get_session_resumed(ss_socket *s, int *out)',
   'int ss_set_event_mask(ss_socket *s, uint32_t mask)',
   'int ss_get_event_mask(ss_socket *s, uint32_t *out)',
+  // protocol options and connection facts
+  'int ss_set_alpn_protocols(ss_socket *s, const void *protocols, size_t len)',
+  'int ss_get_alpn_protocols(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_get_negotiated_protocol(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_set_server_name(ss_socket *s, const void *name, size_t len)',
+  'int ss_get_server_name(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_get_cipher_suite(ss_socket *s, _Out_ const char **out)',
+  'int ss_get_tcp_no_delay(ss_socket *s, int *out)',
+  'int ss_set_tcp_no_delay(ss_socket *s, int on)',
+  'int ss_get_native_handle(ss_socket *s, int64_t *out)',
+  'int ss_set_proxy(ss_socket *s, const void *url, size_t len)',
+  'int ss_get_proxy(ss_socket *s, void **out, size_t *out_len)',
+  'int ss_start_tls(ss_socket *s, const char *host, size_t len)',
+  'int ss_get_secure(ss_socket *s, int *out)',
+  'int ss_get_plain(ss_socket *s, int *out)',
   // typed reads
   'int ss_read_boolean(ss_socket *s, int *out)',
   'int ss_read_byte(ss_socket *s, int8_t *out)',
@@ -159,12 +218,19 @@ let api = null;
  */
 function load() {
   if (api !== null) return api;
-  const file = locate();
-  let lib;
-  try {
-    lib = koffi.load(file);
-  } catch (cause) {
-    const err = new Error(`securesocket: cannot load ${file}: ${cause.message}`, { cause });
+  const { file, lib } = open();
+  // The version first: a library of another version may lack some of the
+  // functions below, and the version is what the user must hear of.
+  const have = lib.func('int ss_version_number(void)')();
+  if (!abiCompatible(have)) {
+    const want = HEADER_VERSION_NUMBER;
+    const need = Math.floor(want / 1000000) === 0
+      ? `${versionText(want).replace(/\.\d+$/, '')}.x`
+      : `${Math.floor(want / 1000000)}.x with x >= ${Math.floor(want / 1000) % 1000}`;
+    const err = new Error(`securesocket: ${file} is libsecuresocket ${lib.func('const char *ss_version(void)')()} (ABI ${versionText(have)}); ` +
+      `this binding (securesocket ${versionText(want)}) needs libsecuresocket ${need}: a different minor version ` +
+      'may change the ABI while the major is 0 (docs/versioning.md). Install the matching library, or set ' +
+      'SECURESOCKET_LIBRARY to one.');
     err.code = 'ERR_SS_LIBRARY';
     throw err;
   }
@@ -173,14 +239,6 @@ function load() {
   for (const sig of SIGNATURES) {
     const name = /\b(ss_\w+)\(/.exec(sig)[1];
     fns[name] = lib.func(sig);
-  }
-  const have = fns.ss_version_number();
-  if (Math.floor(have / 1000000) !== Math.floor(HEADER_VERSION_NUMBER / 1000000) ||
-      have < HEADER_VERSION_NUMBER) {
-    const err = new Error(`securesocket: ${file} is version ${fns.ss_version()}, ` +
-      `this binding needs ${Math.floor(HEADER_VERSION_NUMBER / 1000000)}.x >= ${HEADER_VERSION_NUMBER}`);
-    err.code = 'ERR_SS_LIBRARY';
-    throw err;
   }
   // ss_event, for its size and offsets only: events are read from a reused
   // Buffer through typed views, which costs no object per field.
@@ -202,4 +260,4 @@ function load() {
   return api;
 }
 
-module.exports = { load, koffi, NTS, EVENT, HEADER_VERSION_NUMBER };
+module.exports = { load, koffi, NTS, EVENT, HEADER_VERSION_NUMBER, LIBRARY_FILE, abiCompatible, candidates };

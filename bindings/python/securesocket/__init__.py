@@ -105,13 +105,14 @@ from ._events import (
     SecurityErrorEvent,
     TextEvent,
 )
-from ._socket import SecureSocket
+from ._socket import SecureSocket, Socket
 
 __version__ = "0.1.0"
 
 __all__ = [
     # the socket
     "SecureSocket",
+    "Socket",
     # delivery
     "dispatch",
     "run",

@@ -46,7 +46,7 @@ from ._events import (
 if TYPE_CHECKING:
     import asyncio
 
-    from ._socket import SecureSocket
+    from ._socket import Socket
 
 __all__ = ["dispatch", "run", "attach", "detach", "wake", "event_fd", "hub"]
 
@@ -99,7 +99,7 @@ def _to_event(ev: _native.SSEvent) -> Event:
     return Event((ev.type_name or b"").decode("utf-8", "replace"))
 
 
-ErrorHandler = Callable[[BaseException, Event, "SecureSocket"], None]
+ErrorHandler = Callable[[BaseException, Event, "Socket"], None]
 
 
 class _Hub:
@@ -111,8 +111,8 @@ class _Hub:
         # A plain dict of weak references rather than a WeakValueDictionary:
         # its get() is a Python method, and this lookup is on every event.
         # The entry goes when the socket is freed (forget), collected or not.
-        self.sockets: dict[int, weakref.ref[SecureSocket]] = {}
-        self.active: dict[int, SecureSocket] = {}
+        self.sockets: dict[int, weakref.ref[Socket]] = {}
+        self.active: dict[int, Socket] = {}
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._fd = -1
@@ -124,10 +124,10 @@ class _Hub:
 
     # ---- registry -------------------------------------------------------
 
-    def add(self, addr: int, sock: SecureSocket) -> None:
+    def add(self, addr: int, sock: Socket) -> None:
         self.sockets[addr] = weakref.ref(sock)
 
-    def activate(self, addr: int, sock: SecureSocket) -> None:
+    def activate(self, addr: int, sock: Socket) -> None:
         self.active[addr] = sock
 
     def deactivate(self, addr: int) -> None:
@@ -168,8 +168,7 @@ class _Hub:
             # thread can exit and close the fd (whose number could then be
             # reused by some other file).
             for fd in self._waiters:
-                with contextlib.suppress(BlockingIOError):  # counter full: readable anyway
-                    os.eventfd_write(fd, 1)
+                _WakeFd.signal(fd)
 
     # ---- draining -------------------------------------------------------
 
@@ -228,17 +227,11 @@ class _Hub:
                 return 0
             self._waiters.add(me)
         try:
-            poller = select.poll()
-            poller.register(fd, select.POLLIN)
-            poller.register(me, select.POLLIN)
-            # poll() releases the GIL; on a signal it runs Python's handlers
-            # (a KeyboardInterrupt propagates) and otherwise resumes (PEP 475).
-            poller.poll(None if timeout is None else max(1, int(timeout * 1000 + 0.999)))
+            _wait_readable(fd, me, timeout)
         finally:
             with self._lock:
                 self._waiters.discard(me)
-            with contextlib.suppress(BlockingIOError):
-                os.eventfd_read(me)
+            _WakeFd.drain(me)
         return self.drain()
 
     def wake(self) -> None:
@@ -251,6 +244,12 @@ class _Hub:
 
         if loop is None:
             loop = asyncio.get_running_loop()
+        if sys.platform == "win32" and not isinstance(loop, asyncio.SelectorEventLoop):
+            # The default ProactorEventLoop has no add_reader.
+            raise RuntimeError(
+                "securesocket: on Windows, asyncio needs a SelectorEventLoop to watch the "
+                "library's event socket (asyncio.WindowsSelectorEventLoopPolicy())"
+            )
         fd = self.event_fd()
         with self._lock:
             old = self._loop
@@ -273,7 +272,7 @@ class _Hub:
         return None if loop is None or loop.is_closed() else loop
 
     def _on_readable(self, loop: asyncio.AbstractEventLoop) -> None:
-        def report(exc: BaseException, event: Event, sock: SecureSocket) -> None:
+        def report(exc: BaseException, event: Event, sock: Socket) -> None:
             loop.call_exception_handler(
                 {
                     "message": f"securesocket: exception in a {event.type!r} listener",
@@ -286,14 +285,71 @@ class _Hub:
         self.drain(DRAIN_LIMIT, report)
 
 
+if hasattr(select, "poll"):
+
+    def _wait_readable(fd: int, me: int, timeout: float | None) -> None:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        poller.register(me, select.POLLIN)
+        # poll() releases the GIL; on a signal it runs Python's handlers
+        # (a KeyboardInterrupt propagates) and otherwise resumes (PEP 475).
+        poller.poll(None if timeout is None else max(1, int(timeout * 1000 + 0.999)))
+
+else:  # Windows: both are sockets there (ss_event_fd is one, see _WakeFd)
+
+    def _wait_readable(fd: int, me: int, timeout: float | None) -> None:
+        select.select([fd, me], [], [], None if timeout is None else max(0.001, timeout))
+
+
 class _WakeFd:
-    """A thread's wake eventfd, closed when the thread's locals go."""
+    """A thread's wake descriptor, closed when the thread's locals go: an
+    eventfd where the os module has one (Linux), else a socket pair (macOS,
+    the BSDs, and Windows, where select() takes only sockets). ``fd`` is
+    what waits; signal(fd) and drain(fd) take it, so that waiters are plain
+    numbers."""
+
+    _writers: dict[int, Any] = {}  # fd -> (reader, writer) sockets, no eventfd
 
     def __init__(self) -> None:
-        self.fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        if hasattr(os, "eventfd"):
+            self.fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+            self._pair: tuple[Any, Any] | None = None
+        else:
+            import socket
+
+            r, w = socket.socketpair()
+            r.setblocking(False)
+            w.setblocking(False)
+            self._pair = (r, w)
+            self.fd = r.fileno()
+            _WakeFd._writers[self.fd] = self._pair
+
+    @staticmethod
+    def signal(fd: int) -> None:
+        pair = _WakeFd._writers.get(fd)
+        with contextlib.suppress(BlockingIOError):  # full: readable anyway
+            if pair is None:
+                os.eventfd_write(fd, 1)
+            else:
+                pair[1].send(b"\x01")
+
+    @staticmethod
+    def drain(fd: int) -> None:
+        pair = _WakeFd._writers.get(fd)
+        with contextlib.suppress(BlockingIOError):
+            if pair is None:
+                os.eventfd_read(fd)
+            else:
+                while pair[0].recv(64):
+                    pass
 
     def __del__(self) -> None:
-        os.close(self.fd)
+        if self._pair is None:
+            os.close(self.fd)
+        else:
+            _WakeFd._writers.pop(self.fd, None)
+            for sock in self._pair:
+                sock.close()
 
 
 def _in_loop(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any) -> None:
@@ -318,7 +374,8 @@ def _reset_in_child() -> None:
     hub._local = threading.local()
 
 
-os.register_at_fork(after_in_child=_reset_in_child)
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_reset_in_child)
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:

@@ -41,6 +41,7 @@ from ctypes import (
     c_int8,
     c_int16,
     c_int32,
+    c_int64,
     c_size_t,
     c_uint8,
     c_uint16,
@@ -57,10 +58,14 @@ __all__ = ["Lib", "SSEvent", "load", "loaded", "LIBRARY_ENV", "SONAME"]
 #: bundled or in-tree one (distribution packages, development builds).
 LIBRARY_ENV = "SECURESOCKET_LIBRARY"
 SONAME = "libsecuresocket.so.0"
+#: The library's file name on this system: what a wheel bundles and what the
+#: dynamic linker is asked for when nothing is bundled (an installed library,
+#: ``make install`` or ``cmake --install``, is found by its SONAME).
+LIBRARY_FILE = "securesocket.dll" if os.name == "nt" else SONAME
 
 # The header this module was written against (SS_VERSION_NUMBER =
-# MAJOR*1000000 + MINOR*1000 + PATCH). The library must have the same major
-# and at least this minor: functions are added in minor versions.
+# MAJOR*1000000 + MINOR*1000 + PATCH; scripts/version.sh keeps it equal to
+# VERSION). The library must have the same ABI: see abi_compatible().
 HEADER_VERSION_NUMBER = 1000
 
 # Return codes (include/securesocket.h, their one source: tests/test_header.py
@@ -159,6 +164,22 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "ss_get_session_resumed": (c_int, [_sock, _p(c_int)]),
     "ss_set_event_mask": (c_int, [_sock, c_uint32]),
     "ss_get_event_mask": (c_int, [_sock, _p(c_uint32)]),
+    # Protocol options and connection facts
+    "ss_set_alpn_protocols": (c_int, [_sock, c_char_p, c_size_t]),
+    "ss_get_alpn_protocols": (c_int, [_sock, _charpp, _p(c_size_t)]),
+    "ss_get_negotiated_protocol": (c_int, [_sock, _charpp, _p(c_size_t)]),
+    "ss_set_server_name": (c_int, [_sock, c_char_p, c_size_t]),
+    "ss_get_server_name": (c_int, [_sock, _charpp, _p(c_size_t)]),
+    "ss_get_cipher_suite": (c_int, [_sock, _ccharpp]),
+    "ss_get_tcp_no_delay": (c_int, [_sock, _p(c_int)]),
+    "ss_set_tcp_no_delay": (c_int, [_sock, c_int]),
+    "ss_get_native_handle": (c_int, [_sock, _p(c_int64)]),
+    "ss_set_proxy": (c_int, [_sock, c_char_p, c_size_t]),
+    "ss_get_proxy": (c_int, [_sock, _charpp, _p(c_size_t)]),
+    "ss_socket_new_plain": (c_void_p, []),
+    "ss_start_tls": (c_int, [_sock, c_char_p, c_size_t]),
+    "ss_get_secure": (c_int, [_sock, _p(c_int)]),
+    "ss_get_plain": (c_int, [_sock, _p(c_int)]),
     # Typed reads
     "ss_read_boolean": (c_int, [_sock, _p(c_int)]),
     "ss_read_byte": (c_int, [_sock, _p(c_int8)]),
@@ -293,9 +314,12 @@ def _candidates() -> list[tuple[str, Any]]:
     if env:
         out.append((f"${LIBRARY_ENV}", env))
     # A wheel carries the library inside the package.
-    out.append(("package", importlib.resources.files(__package__).joinpath(SONAME)))
+    out.append(("package", importlib.resources.files(__package__).joinpath(LIBRARY_FILE)))
     # A source checkout: bindings/python/securesocket -> <repo>/build.
-    out.append(("build", Path(__file__).resolve().parents[3] / "build" / SONAME))
+    out.append(("build", Path(__file__).resolve().parents[3] / "build" / LIBRARY_FILE))
+    # An installed library, by its SONAME: the dynamic linker's own search
+    # (LD_LIBRARY_PATH, the ldconfig cache, /usr/lib, ...).
+    out.append(("system", LIBRARY_FILE))
     return out
 
 
@@ -325,16 +349,26 @@ def load() -> Lib:
             try:
                 cdll = ctypes.CDLL(path)
             except OSError as e:
+                if where == "system":
+                    e = OSError(f"the dynamic linker found none: {e}; after `make install` into a prefix it does "
+                                "not search, run ldconfig or set LD_LIBRARY_PATH")
                 tried.append(f"{where}: {path} ({e})")
                 if where.startswith("$"):
                     break  # an explicit choice that fails is an error, not a hint
                 continue
+            # Before declaring every function: a library of another version
+            # may lack some, and the version is what the user must hear of.
+            _check_version(cdll, path)
             lib = Lib(cdll, path)
-            _check_version(lib)
             os.register_at_fork(after_in_child=lib._enter_forked_child)
             _lib = lib
             return lib
-        raise OSError("securesocket: cannot load the library; tried " + "; ".join(tried))
+        raise OSError(
+            "securesocket: cannot load the library; tried "
+            + "; ".join(tried)
+            + ". A wheel from PyPI or `make dist` carries it; `pip install` of the sources builds it when Go "
+            + "is installed; or install the C library (`make install`)."
+        )
 
 
 def loaded() -> Lib | None:
@@ -342,11 +376,35 @@ def loaded() -> Lib | None:
     return _lib
 
 
-def _check_version(lib: Lib) -> None:
-    have = lib.ss_version_number()
-    if have // 1000000 != HEADER_VERSION_NUMBER // 1000000 or have < HEADER_VERSION_NUMBER:
+def abi_compatible(have: int, want: int = HEADER_VERSION_NUMBER) -> bool:
+    """Whether a library of SS_VERSION_NUMBER ``have`` serves bindings
+    written for ``want`` (docs/versioning.md): the same major, and while the
+    major is 0 the same minor (a 0.x minor may break the ABI); from 1.0 on a
+    minor at least ``want``'s (minors only add)."""
+    major, minor = divmod(have // 1000, 1000)
+    want_major, want_minor = divmod(want // 1000, 1000)
+    if major != want_major:
+        return False
+    return minor == want_minor if major == 0 else minor >= want_minor
+
+
+def _version_text(n: int) -> str:
+    return f"{n // 1000000}.{n // 1000 % 1000}.{n % 1000}"
+
+
+def _check_version(cdll: ctypes.CDLL, path: str) -> None:
+    version_number, version = cdll.ss_version_number, cdll.ss_version
+    version_number.restype, version_number.argtypes = c_int, []
+    version.restype, version.argtypes = c_char_p, []
+    have = version_number()
+    if not abi_compatible(have):
+        want = HEADER_VERSION_NUMBER
+        need = f"{want // 1000000}.{want // 1000 % 1000}.x"
+        if want // 1000000 > 0:
+            need = f"{want // 1000000}.x with x >= {want // 1000 % 1000}"
         raise RuntimeError(
-            f"securesocket: {lib.path} is version {lib.ss_version().decode()} "
-            f"({have}); these bindings need {HEADER_VERSION_NUMBER // 1000000}.x "
-            f"with x >= {HEADER_VERSION_NUMBER // 1000 % 1000}"
+            f"securesocket: {path} is libsecuresocket {version().decode(errors='replace')} "
+            f"(ABI {_version_text(have)}); these bindings (securesocket {_version_text(want)}) need "
+            f"libsecuresocket {need}: a different minor version may change the ABI while the major is 0 "
+            f"(docs/versioning.md). Install the matching library, or set {LIBRARY_ENV} to one."
         )

@@ -23,6 +23,7 @@ from ctypes import (
     c_int8,
     c_int16,
     c_int32,
+    c_int64,
     c_size_t,
     c_uint8,
     c_uint16,
@@ -63,7 +64,7 @@ if TYPE_CHECKING:
 else:
     BytesLike = Any
 
-__all__ = ["SecureSocket"]
+__all__ = ["SecureSocket", "Socket"]
 
 _U32 = 0xFFFFFFFF
 _I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
@@ -143,8 +144,12 @@ _EVENT_MASK_ALL = 0xFFFFFFFF
 _EVENT_MASK_NO_PROGRESS = _EVENT_MASK_ALL & ~(1 << _native.SS_EVENT_OUTPUT_PROGRESS)
 
 
-class SecureSocket(EventDispatcher):
-    """A TLS client socket with AS3 ``flash.net.SecureSocket`` semantics.
+class Socket(EventDispatcher):
+    """AS3's ``flash.net.Socket``: plain TCP, upgraded to TLS by
+    :meth:`start_tls`; and the base of :class:`SecureSocket`, which has all
+    of its API and is TLS from the start. What follows is about both.
+
+    A TLS client socket with AS3 ``flash.net.SecureSocket`` semantics.
 
     It connects only to servers whose certificate is valid and trusted for
     the host (there is no switch to connect anyway) and says why it refused
@@ -191,9 +196,12 @@ class SecureSocket(EventDispatcher):
     #: AS3's default connect timeout, in milliseconds.
     DEFAULT_TIMEOUT = 20000
 
+    #: True for a plain socket (``flash.net.Socket``), False for SecureSocket.
+    _PLAIN = True
+
     def __init__(self) -> None:
         lib = _native.load()
-        addr = lib.ss_socket_new()
+        addr = lib.ss_socket_new_plain() if self._PLAIN else lib.ss_socket_new()
         if not addr:
             if os.getpid() != lib.pid:
                 raise _errors.ForkedError(
@@ -303,13 +311,13 @@ class SecureSocket(EventDispatcher):
         """True once :meth:`free` ran (or the ``with`` block ended)."""
         return not self._finalizer.alive
 
-    def __enter__(self) -> SecureSocket:
+    def __enter__(self) -> Socket:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.free()
 
-    async def __aenter__(self) -> SecureSocket:
+    async def __aenter__(self) -> Socket:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -340,13 +348,14 @@ class SecureSocket(EventDispatcher):
 
     def __repr__(self) -> str:
         if self.freed:
-            return "<SecureSocket freed>"
+            return f"<{type(self).__name__} freed>"
         try:
             if self.connected:
-                return f"<SecureSocket connected to {self.remote_address}:{self.remote_port} ({self.tls_version})>"
-            return f"<SecureSocket not connected, certificate {self.server_certificate_status}>"
+                where = f"{self.remote_address}:{self.remote_port}"
+                return f"<{type(self).__name__} connected to {where} ({self.tls_version or 'plain'})>"
+            return f"<{type(self).__name__} not connected, certificate {self.server_certificate_status}>"
         except _errors.SecureSocketError:
-            return "<SecureSocket>"
+            return f"<{type(self).__name__}>"
 
     # ---- property helpers ---------------------------------------------------
 
@@ -545,6 +554,157 @@ class SecureSocket(EventDispatcher):
         """True if the last successful connect resumed a TLS session. Kept
         after ``close()``, reset by ``connect()``."""
         return bool(self._get(self._lib.ss_get_session_resumed, c_int()))
+
+    # ---- protocol options and connection facts -----------------------------
+
+    @property
+    def alpn_protocols(self) -> list[str]:
+        """Application protocols (ALPN, RFC 7301) the next connect offers, in
+        order of preference; ``[]`` (the default) offers none. Each name is at
+        most 255 bytes of UTF-8 (else :class:`ArgumentError`) and, since the
+        list crosses the C ABI comma-separated, non-empty and without a comma
+        (else ``ValueError``). A server that speaks none of them may refuse the
+        handshake (an ``ioError``)."""
+        text = self._take_str(self._lib.ss_get_alpn_protocols)
+        return text.split(",") if text else []
+
+    @alpn_protocols.setter
+    def alpn_protocols(self, protocols: list[str] | tuple[str, ...] | None) -> None:
+        names = list(protocols or [])
+        for p in names:
+            if not isinstance(p, str):
+                raise TypeError(f"alpn_protocols must hold str, not {type(p).__name__}")
+            if "," in p or not p:
+                # The list crosses the C ABI comma-separated.
+                raise ValueError(f"an ALPN protocol name must be non-empty and hold no comma: {p!r}")
+        data = ",".join(names).encode("utf-8")
+        self._set(self._lib.ss_set_alpn_protocols, data, len(data))
+
+    @property
+    def negotiated_protocol(self) -> str | None:
+        """The protocol the server chose by ALPN while connected; ``None``
+        when it chose none, none was offered, or the socket is not connected
+        (like ``ssl.SSLSocket.selected_alpn_protocol()``)."""
+        return self._take_str(self._lib.ss_get_negotiated_protocol) or None
+
+    @property
+    def server_name(self) -> str | None:
+        """The name the next connect sends as SNI and verifies the
+        certificate against, instead of the host it connects to (servers
+        reached by IP address, tunnels, load balancers); ``None`` (the
+        default) uses the connect host. Verification is otherwise unchanged:
+        the certificate must be valid for this name. Not a DNS name or an IP
+        address: :class:`ArgumentError`."""
+        return self._take_str(self._lib.ss_get_server_name) or None
+
+    @server_name.setter
+    def server_name(self, name: str | None) -> None:
+        data = (name or "").encode("utf-8")
+        self._set(self._lib.ss_set_server_name, data, len(data))
+
+    @property
+    def cipher_suite(self) -> str:
+        """The negotiated cipher suite's IANA name, e.g.
+        ``"TLS_AES_128_GCM_SHA256"``, while connected; else ``""``."""
+        return self._static_str(self._lib.ss_get_cipher_suite)
+
+    @property
+    def tcp_no_delay(self) -> bool:
+        """TCP_NODELAY (AIR 51's ``Socket.tcpNoDelay``): ``True`` (the
+        default; AIR's is ``False``) sends each flush at once, Nagle's
+        algorithm off. Setting applies to the live connection at once and to
+        later ones."""
+        return bool(self._get(self._lib.ss_get_tcp_no_delay, c_int()))
+
+    @tcp_no_delay.setter
+    def tcp_no_delay(self, on: bool) -> None:
+        self._set(self._lib.ss_set_tcp_no_delay, 1 if on else 0)
+
+    @property
+    def native_handle(self) -> int:
+        """The OS handle of the live TCP connection (a file descriptor; a
+        SOCKET on Windows), ``-1`` when there is none. It stays the
+        library's: valid only until the connection ends, for
+        ``getsockopt``/``setsockopt`` only (e.g. through
+        ``socket.socket(fileno=os.dup(h))``); never read, write or close it."""
+        return int(self._get(self._lib.ss_get_native_handle, c_int64()))
+
+    # ---- STARTTLS ------------------------------------------------------------
+
+    def start_tls(self, host: str) -> None:
+        """Upgrades a connected plain :class:`Socket` to TLS for ``host``
+        (STARTTLS of SMTP, IMAP, XMPP...), and returns at once. What was
+        written is flushed and sent in the clear first; then the handshake
+        runs with exactly :class:`SecureSocket`'s verification of ``host``
+        (anchors, pins, revocation, client certificate, minimum version,
+        ``server_name``, ALPN), bounded by :attr:`timeout`. Meanwhile the
+        socket is not connected. Success: a second ``connect`` event, status
+        ``"trusted"``, and it is a SecureSocket from then on; input that
+        arrived before the handshake stays readable, in order, before the
+        decrypted input. Failure (a certificate problem included): the
+        ``ioError`` (status and detail) a SecureSocket would get, and the
+        connection is closed, its unread input discarded. There is no way
+        back and no way to skip verification. Call it once the server said to
+        go ahead. Not a connected plain socket: :class:`SocketIOError` #2002."""
+        data = None if host is None else str(host).encode("utf-8")
+        self._set(self._lib.ss_start_tls, data, 0 if data is None else len(data))
+
+    async def start_tls_async(self, host: str) -> None:
+        """:meth:`start_tls`, then waits for its outcome: returns after the
+        ``connect`` event, raises :class:`SocketIOError` (with
+        ``certificate_status``) after an ``ioError``. Cancelling the wait
+        closes the socket."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Event] = loop.create_future()
+        done = _settler(loop, fut)
+        types = (Event.CONNECT, IOErrorEvent.IO_ERROR)
+        for t in types:
+            self.add_event_listener(t, done, priority=_ASYNC_PRIORITY)
+        try:
+            attach(loop)
+            self.start_tls(host)
+            try:
+                event = await fut
+            except asyncio.CancelledError:
+                with contextlib.suppress(_errors.SecureSocketError):
+                    self.close()
+                raise
+        finally:
+            for t in types:
+                self.remove_event_listener(t, done)
+        if isinstance(event, IOErrorEvent):
+            raise _errors.SocketIOError(
+                event.text,
+                event.error_id,
+                event.detail,
+                -event.error_id,
+                certificate_status=self.server_certificate_status,
+            )
+
+    @property
+    def secure(self) -> bool:
+        """True while the live connection is TLS: a connected SecureSocket, or
+        a Socket after a successful :meth:`start_tls`."""
+        return bool(self._get(self._lib.ss_get_secure, c_int()))
+
+    @property
+    def proxy(self) -> str | None:
+        """The proxy of the next connects, as a URL: ``http://[user:password@]host:port``
+        (HTTP CONNECT) or ``socks5://...``/``socks5h://...`` (SOCKS5; the proxy
+        resolves the name); ``None`` (the default) connects directly. Reads
+        back with the password replaced by ``xxxxx``. The TLS handshake and
+        every certificate check run end to end with the connect host, never
+        with the proxy. Proxy failures are the connect's ``ioError`` with
+        status ``unknown`` and a detail naming the proxy. ``ALL_PROXY`` and
+        ``HTTPS_PROXY`` are never read. A bad URL: :class:`ArgumentError`."""
+        return self._take_str(self._lib.ss_get_proxy) or None
+
+    @proxy.setter
+    def proxy(self, url: str | None) -> None:
+        data = (url or "").encode("utf-8")
+        self._set(self._lib.ss_set_proxy, data, len(data))
 
     # ---- typed reads (AS3 IDataInput) --------------------------------------
     #
@@ -1149,6 +1309,14 @@ class SecureSocket(EventDispatcher):
                     raise _errors.SocketIOError(event.text, event.error_id, event.detail, -event.error_id)
 
         return await asyncio.wait_for(wait(), timeout)
+
+
+class SecureSocket(Socket):
+    """AS3's ``flash.net.SecureSocket``: a :class:`Socket` that is TLS from
+    the start, connecting only to servers whose certificate is valid and
+    trusted for the host. See :class:`Socket` for the whole API."""
+
+    _PLAIN = False
 
 
 # Listeners of the asyncio helpers run before the program's own (priority 0),
