@@ -1,8 +1,10 @@
 package core
 
 import (
+	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +18,7 @@ type linkConn interface {
 	Write(p []byte) (int, error)
 	Close() error
 	SetWriteDeadline(t time.Time) error
+	SetReadDeadline(t time.Time) error
 }
 
 // flowConn is the TCP connection under TLS. While the host's thread writes a
@@ -98,4 +101,46 @@ func (c *flowConn) sendBacklogLocked() error {
 	}
 	_, err := c.Conn.Write(b)
 	return err
+}
+
+// smallBufs lends the reader its small buffer while bytes arrive, so that an
+// idle connection holds none.
+var smallBufs = sync.Pool{New: func() any { return new([smallRead]byte) }}
+
+// idleAfter: a link that received nothing for this long is idle, and its
+// reader hands over to idleWait. A busy connection (replies every few
+// milliseconds) keeps its reader and pays nothing for the hand-over.
+const idleAfter = 2 * time.Millisecond
+
+// readSmall reads a link's next bytes in idle mode, waiting at most
+// idleAfter; idle when nothing came. crypto/tls keeps its state across that
+// timeout (a timeout is a temporary error there: records it already holds
+// are returned first, and a partial one stays buffered until the rest
+// arrives). Where idleWait cannot wait for readability, it waits as long as
+// it takes.
+func readSmall(l *link, p []byte) (n int, idle bool, err error) {
+	if l.readable == nil {
+		n, err = l.conn.Read(p)
+		return n, false, err
+	}
+	l.conn.SetReadDeadline(time.Now().Add(idleAfter))
+	n, err = l.conn.Read(p)
+	l.conn.SetReadDeadline(time.Time{})
+	if n == 0 && err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		return 0, true, nil
+	}
+	return n, false, err
+}
+
+// idleWait is the goroutine of an idle connection. Thousands of connections
+// spend most of their life here, so it waits on the TCP descriptor's
+// readiness in a shallow call stack instead of deep inside TLS's Read, and
+// it is a new goroutine: its stack is Go's small starting size, not what the
+// handshake or the last TLS read grew (a parked goroutine's stack shrinks
+// only at garbage collections, by half each). When bytes arrive it becomes
+// the reader; the reader hands over to a new idleWait when nothing arrived
+// for idleAfter. One goroutine per connection at any time.
+func (s *Socket) idleWait(l *link) {
+	l.readable()
+	s.readLoop(l)
 }

@@ -10,3 +10,6 @@ func tryWriter(net.Conn) func([]byte) (int, error) { return nil }
 
 // directWrites: every flush goes to the writer goroutine here.
 const directWrites = false
+
+// readWaiter: the idle reader waits inside TLS's Read here.
+func readWaiter(net.Conn) func() { return nil }

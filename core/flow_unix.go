@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // tryWriter returns a write that makes one non-blocking write(2) on c's
@@ -41,6 +43,32 @@ func tryWriter(c net.Conn) func([]byte) (int, error) {
 			return 0, &net.OpError{Op: "write", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: werr}
 		}
 		return n, nil
+	}
+}
+
+// readWaiter returns a wait until c's descriptor has something to read (or
+// its end, or an error), without reading it: a one-byte MSG_PEEK receive
+// that never blocks, retried by Go's network poller whenever the descriptor
+// becomes readable. Nil when c has no descriptor.
+func readWaiter(c net.Conn) func() {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return func() {
+		var b [1]byte
+		rc.Read(func(fd uintptr) bool {
+			for {
+				_, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+				if err != unix.EINTR {
+					return err != unix.EAGAIN // bytes, the end, or an error: done
+				}
+			}
+		})
 	}
 }
 

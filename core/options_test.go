@@ -5,7 +5,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -168,20 +167,6 @@ func TestVersionAndCipher(t *testing.T) {
 	if c := s.CipherSuite(); !strings.HasPrefix(c, "TLS_ECDHE_ECDSA_WITH_AES_") {
 		t.Errorf("TLS 1.0 cipher %q", c)
 	}
-}
-
-// kernelNoDelay reads TCP_NODELAY of the socket's connection from the kernel.
-func kernelNoDelay(t *testing.T, s *Socket) bool {
-	t.Helper()
-	fd := s.NativeHandle()
-	if fd < 0 {
-		t.Fatal("no native handle")
-	}
-	v, err := getsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v != 0
 }
 
 func TestTCPNoDelay(t *testing.T) {

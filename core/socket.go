@@ -102,6 +102,7 @@ type link struct {
 	tc        *tls.Conn  // the TLS connection, for its state; nil while a plain Socket's link is plain
 	flow      *flowConn  // the TCP connection under conn, for direct writes
 	waiting   func() int // bytes TCP has received that TLS has not read yet
+	readable  func()     // waits until TCP has something to read; nil where unsupported
 	segs      [][]byte   // flushed segments, not taken yet; segs[0][segOff:] is next
 	segOff    int
 	queued    int    // bytes in segs
@@ -291,9 +292,12 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 			Text: "Error #2031: Socket Error. URL: " + host, Detail: detail})
 		return
 	}
-	l := &link{conn: tc, tc: tc, flow: flow, waiting: kernelBuffered(raw), host: host, generated: gen}
+	l := &link{conn: tc, tc: tc, flow: flow, waiting: kernelBuffered(raw), readable: readWaiter(raw), host: host, generated: gen}
 	if plan.plain {
 		l.conn = newPlainConn(flow)
+		// StartTLS's handshake reads the same TCP connection and owns its
+		// read deadline: this link's reader waits in Read (flow.go).
+		l.readable = nil
 	}
 	linkStarted()
 	s.link = l
@@ -402,9 +406,11 @@ func (s *Socket) Close() error {
 // batch before publishing: one lock, one event and one wake-up of the host
 // per batch instead of per 16 KiB record. It falls back to the small buffer
 // when a read finds the stream drained.
+//
+// A connection idle for idleAfter is waited for by a fresh goroutine with a
+// small stack (see idleWait).
 func (s *Socket) readLoop(l *link) {
 	defer s.recoverLink(l)
-	var small [smallRead]byte
 	bulk := false
 	chunk := minChunk
 	for {
@@ -412,8 +418,16 @@ func (s *Socket) readLoop(l *link) {
 			if !s.readerWaitRoom(l) {
 				return
 			}
-			n, err := l.conn.Read(small[:])
-			if !s.readerAppend(l, small[:n], err) {
+			small := smallBufs.Get().(*[smallRead]byte)
+			n, idle, err := readSmall(l, small[:])
+			if idle {
+				smallBufs.Put(small)
+				go s.idleWait(l)
+				return
+			}
+			ok := s.readerAppend(l, small[:n], err)
+			smallBufs.Put(small)
+			if !ok {
 				return
 			}
 			bulk = n == len(small) || l.waiting() > 0

@@ -18,6 +18,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
+	"runtime/metrics"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +39,9 @@ type config struct {
 var cfg config
 
 func main() {
+	if os.Getenv("BENCH_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 64
+	}
 	if len(os.Args) != 3 || (os.Args[2] != "ours" && os.Args[2] != "theirs") {
 		fmt.Fprintln(os.Stderr, "usage: bench_go METRIC ours|theirs")
 		os.Exit(2)
@@ -195,6 +201,7 @@ func measure(c client, metric string) (map[string]float64, map[string]any, error
 			return nil, nil, err
 		}
 		before := rssKiB()
+		beforeHeap := heapKiB()
 		start := time.Now()
 		lat, err := c.concurrent(cfg.Ports["echo_full"], n, make([]byte, sz["rtt_size"]))
 		if err != nil {
@@ -204,14 +211,16 @@ func measure(c client, metric string) (map[string]float64, map[string]any, error
 		peak := rssKiB()
 		time.Sleep(time.Duration(sz["free_settle_ms"]) * time.Millisecond)
 		freed := rssKiB()
+		writeHeapProfile()
 		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 		return map[string]float64{
-			"conc_total": total.Seconds(),
-			"conc_p50":   ms(lat[len(lat)/2]),
-			"conc_p99":   ms(lat[len(lat)*99/100]),
-			// RSS once every connection was closed, over RSS before.
-			"conc_rss_freed": freed / before,
-		}, map[string]any{"rss_before_kib": before, "rss_done_kib": peak, "rss_freed_kib": freed}, nil
+				"conc_total": total.Seconds(),
+				"conc_p50":   ms(lat[len(lat)/2]),
+				"conc_p99":   ms(lat[len(lat)*99/100]),
+				// RSS once every connection was closed, over RSS before.
+				"conc_rss_freed": freed / before,
+			}, map[string]any{"rss_before_kib": before, "rss_done_kib": peak, "rss_freed_kib": freed,
+				"go_before_kib": beforeHeap, "go_freed_kib": heapKiB()}, nil
 	}
 	return nil, nil, fmt.Errorf("unknown metric %q", metric)
 }
@@ -275,6 +284,8 @@ func rss(c client) (map[string]float64, map[string]any, error) {
 	}
 	time.Sleep(settle)
 	idle := rssKiB()
+	idleHeap := heapKiB()
+	writeHeapProfile()
 	for _, x := range conns {
 		if err := x.write(msg); err != nil {
 			return nil, nil, err
@@ -287,11 +298,61 @@ func rss(c client) (map[string]float64, map[string]any, error) {
 	}
 	time.Sleep(settle)
 	after := rssKiB()
+	afterHeap := heapKiB()
 	for _, x := range conns {
 		x.close()
 	}
 	return map[string]float64{"rss_idle": (idle - base) / float64(n), "rss_msg": (after - base) / float64(n)},
-		map[string]any{"base_kib": base}, nil
+		map[string]any{"base_kib": base, "go_idle_kib": idleHeap, "go_msg_kib": afterHeap}, nil
+}
+
+// heapKiB is where the Go runtime's memory is, in KiB (runtime/metrics):
+// live and dead objects, free heap not yet returned, goroutine stacks.
+func heapKiB() map[string]float64 {
+	names := map[string]string{
+		"objects":  "/memory/classes/heap/objects:bytes",
+		"free":     "/memory/classes/heap/free:bytes",
+		"unused":   "/memory/classes/heap/unused:bytes",
+		"stacks":   "/memory/classes/heap/stacks:bytes",
+		"live":     "/gc/heap/live:bytes",
+		"released": "/memory/classes/heap/released:bytes",
+		"start":    "/gc/stack/starting-size:bytes",
+		"gs":       "/sched/goroutines:goroutines",
+		"meta":     "/memory/classes/metadata/other:bytes",
+		"mspan":    "/memory/classes/metadata/mspan/inuse:bytes",
+		"osstacks": "/memory/classes/os-stacks:bytes",
+		"other":    "/memory/classes/other:bytes",
+		"prof":     "/memory/classes/profiling/buckets:bytes",
+	}
+	var samples []metrics.Sample
+	var keys []string
+	for k, name := range names {
+		keys = append(keys, k)
+		samples = append(samples, metrics.Sample{Name: name})
+	}
+	metrics.Read(samples)
+	out := map[string]float64{}
+	for i, sm := range samples {
+		if sm.Value.Kind() == metrics.KindUint64 {
+			out[keys[i]] = float64(sm.Value.Uint64()) / 1024
+			if keys[i] == "gs" {
+				out[keys[i]] *= 1024
+			}
+		}
+	}
+	return out
+}
+
+// writeHeapProfile writes a heap profile to $BENCH_HEAPPROFILE.SIDE, if set.
+func writeHeapProfile() {
+	if f := os.Getenv("BENCH_HEAPPROFILE"); f != "" {
+		runtime.GC()
+		runtime.GC() // the profile shows the heap as of the last completed cycle
+		if w, err := os.Create(f + "." + os.Args[len(os.Args)-1]); err == nil {
+			pprof.Lookup("heap").WriteTo(w, 0)
+			w.Close()
+		}
+	}
 }
 
 func rssKiB() float64 {

@@ -33,7 +33,7 @@ munmap(start) nanosleep(rem) nanosleep(req) openat(dfd) openat(filename) openat(
 pipe2(filedes) poll(timeout) pread64(buf) pread64(count) pread64(fd) pread64(offset) prlimit64(new_rlim)
 prlimit64(old_rlim) prlimit64(pid) prlimit64(resource) read(buf) read(count) read(fd) readlinkat(buf)
 readlinkat(bufsiz) readlinkat(dfd) readlinkat(path) recvfrom(flags) recvfrom(fromlen) recvfrom(len)
-recvfrom(s) recvmsg(flags) recvmsg(msg) recvmsg(s) rt_sigaction(act) rt_sigaction(act->sa_flags)
+recvfrom(s) socketcall.recvfrom(buf) socketcall.recvfrom(from) socketcall.recvfrom(fromlen_in) recvmsg(flags) recvmsg(msg) recvmsg(s) rt_sigaction(act) rt_sigaction(act->sa_flags)
 rt_sigaction(act->sa_handler) rt_sigaction(act->sa_mask) rt_sigaction(act->sa_restorer) rt_sigaction(oldact)
 rt_sigaction(signum) rt_sigaction(sigsetsize) rt_sigprocmask(how) rt_sigprocmask(oldset) rt_sigprocmask(set)
 rt_sigprocmask(sigsetsize) sched_getaffinity(len) sched_getaffinity(mask) sched_getaffinity(pid)
