@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"os"
+	"runtime"
 	"sync"
 	"unsafe"
 )
@@ -18,9 +19,19 @@ import (
 // So before each connect, the trust-store variables are copied from the C
 // environment into Go's. After the store is loaded, changes have no effect,
 // as the header says.
+//
+// Not on Windows: there Go reads the live process environment
+// (GetEnvironmentVariableW), which setenv-like calls of every host update
+// (msvcrt's _putenv, the UCRT's used by Python, libuv's used by Node), while
+// msvcrt's getenv, the C environment this DLL sees, is a copy that a host
+// built with another C runtime does not update: copying from it would
+// remove a variable the host set.
 var certEnvMu sync.Mutex
 
 func syncCertEnv() {
+	if runtime.GOOS == "windows" {
+		return
+	}
 	certEnvMu.Lock()
 	defer certEnvMu.Unlock()
 	for _, name := range [...]string{"SSL_CERT_FILE", "SSL_CERT_DIR"} {

@@ -18,7 +18,8 @@
 //
 // Events never run on the socket's goroutines: they wait in a Sink (a Queue
 // for Go programs) until the host takes them, so listeners run on the
-// host's goroutine. Trust comes from the platform store (on Linux,
-// SSL_CERT_FILE and SSL_CERT_DIR are honoured, read once per process,
-// within the connect's timeout and with a size bound; see store.go).
+// host's goroutine. Trust comes from the platform store; SSL_CERT_FILE and
+// SSL_CERT_DIR are honoured on every platform (on Windows and macOS, when
+// either is set, the store they name replaces the system's), read once per
+// process, within the connect's timeout and with a size bound; see store.go.
 package core

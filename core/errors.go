@@ -144,6 +144,16 @@ func isTimeout(err error) bool {
 		(errors.As(err, &ne) && ne.Timeout())
 }
 
+// isAny says whether err is one of targets (errors.Is).
+func isAny(err error, targets []error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
+}
+
 // refusedDetail words a refused TCP connection with the address and port
 // that refused it, e.g. "connection refused by 127.0.0.1:5000".
 func refusedDetail(err error) string {

@@ -64,8 +64,24 @@ func TestMain(m *testing.M) {
 	os.Unsetenv("SSL_CERT_DIR")
 	code := m.Run()
 	theLab.Close()
-	os.RemoveAll(dir)
+	lab.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// tempDir is t.TempDir, removed by lab.RemoveAll, which also works under
+// wine (make test-windows), where the testing package's os.RemoveAll fails.
+func tempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "securesocket-core-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := lab.RemoveAll(dir); err != nil {
+			t.Error(err)
+		}
+	})
+	return dir
 }
 
 func newTestCA() (*x509.Certificate, *ecdsa.PrivateKey) {

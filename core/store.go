@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 )
@@ -21,6 +22,14 @@ import (
 // maxStoreFile bytes, and each connect waits for the store only within its
 // own timeout; what could not be used is said in the detail of a connect
 // whose server's chain does not reach a trusted root.
+//
+// SSL_CERT_FILE and SSL_CERT_DIR, when either is set, name the trust store
+// on every platform, as they do for OpenSSL-based stacks (Python's ssl,
+// curl) on Windows and macOS too: there, where Go would use the platform's
+// own verifier (CryptoAPI, Security.framework) and ignore them, the store
+// they name is read by the same bounded code (readNamedStore) and chains
+// are verified by Go's own verifier against it. With neither set, those
+// platforms keep their own verifier and store.
 
 // Bounds of the platform store: a file (PEM bundles are a few hundred KiB)
 // and the whole store.
@@ -33,7 +42,8 @@ const (
 // platformStore is the trust store as loaded once per process.
 type platformStore struct {
 	// pool holds the store's certificates; nil where the platform's own
-	// verifier is used (Go's default: macOS, Windows).
+	// verifier is used (Go's default on macOS and Windows when neither
+	// SSL_CERT_FILE nor SSL_CERT_DIR is set).
 	pool *x509.CertPool
 	// notes say what of the store could not be used, and why.
 	notes []string
@@ -159,7 +169,9 @@ func readStoreFiles(files, dirs []string) *platformStore {
 		files = []string{fileEnv}
 	}
 	if dirEnv != "" {
-		dirs = strings.Split(dirEnv, ":")
+		// ':' separates the directories on Unix, ';' on Windows (as
+		// OpenSSL has it there), whose paths hold a ':' after the drive.
+		dirs = filepath.SplitList(dirEnv)
 	}
 	name := func(path string) string {
 		if fileEnv != "" {
@@ -197,7 +209,7 @@ func readStoreFiles(files, dirs []string) *platformStore {
 			if e.IsDir() || sameDirSymlink(d, e) {
 				continue
 			}
-			path := d + "/" + e.Name()
+			path := d + string(os.PathSeparator) + e.Name()
 			if total >= maxStoreTotal {
 				st.note("%s: the store is over %d MiB; %s and later files were not read", dname, maxStoreTotal>>20, path)
 				return st
@@ -220,8 +232,20 @@ func sameDirSymlink(dir string, e fs.DirEntry) bool {
 	if e.Type()&fs.ModeSymlink == 0 {
 		return false
 	}
-	target, err := os.Readlink(dir + "/" + e.Name())
-	return err == nil && !strings.Contains(target, "/")
+	target, err := os.Readlink(dir + string(os.PathSeparator) + e.Name())
+	return err == nil && !strings.ContainsAny(target, "/"+string(os.PathSeparator))
+}
+
+// readNamedStore is the store SSL_CERT_FILE and SSL_CERT_DIR name, read by
+// readStoreFiles with no default location, or nil when neither is set. It is
+// the whole store where Go would otherwise use the platform's own verifier
+// (store_other.go): a file or directory they name that cannot be used is
+// reported exactly as on Linux, and nothing else is trusted.
+func readNamedStore() *platformStore {
+	if os.Getenv("SSL_CERT_FILE") == "" && os.Getenv("SSL_CERT_DIR") == "" {
+		return nil
+	}
+	return readStoreFiles(nil, nil)
 }
 
 // storeWords is what a refusal for want of a trusted root adds about the

@@ -10,7 +10,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -121,11 +120,11 @@ func describeNetError(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return "timed out"
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case isAny(err, errConnRefused):
 		return refusedDetail(err)
-	case errors.Is(err, syscall.ECONNRESET):
+	case isAny(err, errConnReset):
 		return "connection reset by peer"
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+	case isAny(err, errUnreachable):
 		return "host unreachable"
 	}
 	var dnsErr *net.DNSError

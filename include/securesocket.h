@@ -75,8 +75,12 @@
  *     other signals must use SA_ONSTACK.
  *   - The library cannot be unloaded: dlclose() leaves it mapped. Load it once
  *     per process and keep it.
- *   - Trust comes from the platform store. On Linux SSL_CERT_FILE and
- *     SSL_CERT_DIR are honoured. They are read from the process environment
+ *   - Trust comes from the platform store. SSL_CERT_FILE and SSL_CERT_DIR
+ *     are honoured on every platform: on Linux they replace the default
+ *     files; on Windows and macOS, when either is set, the store they name
+ *     replaces the system's (CryptoAPI, Keychain) and chains are verified
+ *     against it alone (';' separates SSL_CERT_DIR's directories on
+ *     Windows, ':' elsewhere). They are read from the process environment
  *     (getenv) at each ss_connect() until the store is first loaded, at the
  *     first connect; later changes have no effect. Each connect waits for
  *     the store within its timeout; only regular files of at most 16 MiB are
@@ -432,7 +436,8 @@ SS_API int ss_get_session_resumed(ss_socket *s, int *out);
  * Like curl, Firefox, Python and Node, for debugging with Wireshark. The
  * variable is read once per process, from the environment the process
  * started with (setenv() after start is not seen), at the first connect; the
- * file is opened for appending and created with mode 0600. Unset (the
+ * file is opened for appending and created with mode 0600 (on Windows, which
+ * has no mode bits, with the ACL its directory passes on). Unset (the
  * default): nothing is logged. A file that cannot be opened: nothing is
  * logged, connections are unaffected. Never set it in production. */
 

@@ -7,15 +7,20 @@
  * STARTTLS on a plain socket (good, expired, wrong host), the
  * SSLKEYLOGFILE key log (written by a child process only when it is set).
  */
-#define _GNU_SOURCE
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include "portable.h"
+
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
+#ifdef _WIN32
+#include <direct.h>
+#include <ws2tcpip.h>
+#else
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
+#endif
 
 #include "testutil.h"
 
@@ -170,9 +175,17 @@ static int kernel_nodelay(ss_socket *s) {
     tu_failures++;
     return -1;
   }
+#ifdef _WIN32
+  /* The handle is the connection's SOCKET. Winsock may write TCP_NODELAY
+   * as a one-byte BOOLEAN (and say so in len), so v starts at 0. */
+  int v = 0;
+  int len = sizeof v;
+  CHECK(getsockopt((SOCKET)fd, IPPROTO_TCP, TCP_NODELAY, (char *)&v, &len) == 0);
+#else
   int v = -1;
   socklen_t len = sizeof v;
   CHECK(getsockopt((int)fd, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0);
+#endif
   return v != 0;
 }
 
@@ -394,8 +407,22 @@ static void test_keylog_child(void) {
 
 static const char *self_path;
 
+#ifdef _WIN32
+#define MAX_PATH_LEN (MAX_PATH + 16)
+#else
+#define MAX_PATH_LEN 64
+#endif
+
 /* Runs this program's keylog_child test with SSLKEYLOGFILE=path (or unset). */
 static void run_keylog_child(const char *path) {
+#ifdef _WIN32
+  /* No fork: the child gets the environment the parent has at spawn (an
+   * empty value removes a variable). */
+  CHECK(_putenv_s("SS_KEYLOG_CHILD", "1") == 0 && _putenv_s("SSLKEYLOGFILE", path ? path : "") == 0);
+  intptr_t rc = _spawnl(_P_WAIT, self_path, self_path, "keylog_child", (char *)NULL);
+  CHECK(_putenv_s("SS_KEYLOG_CHILD", "") == 0 && _putenv_s("SSLKEYLOGFILE", "") == 0);
+  CHECK(rc == 0);
+#else
   pid_t pid = fork();
   if (pid == 0) {
     setenv("SS_KEYLOG_CHILD", "1", 1);
@@ -407,6 +434,7 @@ static void run_keylog_child(const char *path) {
   int status = 0;
   CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+#endif
 }
 
 /* Lines of an NSS key log: LABEL <64 hex> <64..128 hex>. Returns the
@@ -431,15 +459,28 @@ static int nss_lines(const char *path) {
 }
 
 static void test_keylog(void) {
+#ifdef _WIN32
+  char dir[MAX_PATH];
+  DWORD dn = GetTempPathA(MAX_PATH - 32, dir);
+  CHECK(dn > 0 && dn < MAX_PATH - 32);
+  snprintf(dir + dn, sizeof dir - dn, "ss-keylog-%lu", (unsigned long)GetCurrentProcessId());
+  CHECK(_mkdir(dir) == 0);
+#else
   char dir[] = "/tmp/ss-keylog-XXXXXX";
   CHECK(mkdtemp(dir) != NULL);
-  char path[64];
+#endif
+  char path[MAX_PATH_LEN];
   snprintf(path, sizeof path, "%s/keys.log", dir);
   run_keylog_child(NULL);
   struct stat st;
   CHECK(stat(path, &st) != 0); /* nothing without the variable */
   run_keylog_child(path);
+#ifdef _WIN32
+  /* No mode bits: the file has the ACL its directory passes on. */
+  CHECK(stat(path, &st) == 0);
+#else
   CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+#endif
   int n = nss_lines(path);
   CHECK(n >= 4); /* TLS 1.3: four traffic secrets */
   run_keylog_child(path);

@@ -172,7 +172,7 @@ func (l *Lab) Close() error {
 	l.mu.Unlock()
 	l.wg.Wait()
 	if l.ownDir {
-		errs = append(errs, os.RemoveAll(l.Dir))
+		errs = append(errs, RemoveAll(l.Dir))
 	}
 	return errors.Join(errs...)
 }

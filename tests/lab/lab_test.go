@@ -551,7 +551,7 @@ func TestFiles(t *testing.T) {
 
 func TestWriteJSON(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "lab.json")
+	path := filepath.Join(tempDir(t), "lab.json")
 	if err := shared.WriteJSON(path); err != nil {
 		t.Fatal(err)
 	}
@@ -682,7 +682,7 @@ func TestCloseEndsEverything(t *testing.T) {
 }
 
 func TestStartInDir(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "nested", "lab")
+	dir := filepath.Join(tempDir(t), "nested", "lab")
 	l, err := Start(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -758,4 +758,20 @@ func TestTruncatedSendsNoCloseNotify(t *testing.T) {
 		}
 		raw.Close()
 	}
+}
+
+// tempDir is t.TempDir, removed by RemoveAll, which also works under wine
+// (make test-windows), where the testing package's os.RemoveAll fails.
+func tempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "securesocket-lab-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := RemoveAll(dir); err != nil {
+			t.Error(err)
+		}
+	})
+	return dir
 }
