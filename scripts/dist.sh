@@ -136,6 +136,13 @@ build_target() {
 		*) log "$t: the library needs GLIBC_$newest, newer than manylinux2014's 2.17"; return 1 ;;
 		esac
 		;;
+	win32-*)
+		# The static library for MinGW-w64 (link with -lws2_32); build.sh
+		# left the import library and the .def file next to the DLL.
+		CGO_ENABLED=1 GOOS=$goos GOARCH=$goarch CC=x86_64-w64-mingw32-gcc "$GO" build -buildmode=c-archive -trimpath -ldflags "-w -buildid=" \
+			-o "$d/libsecuresocket.a" ./capi
+		rm -f "$d"/*.h
+		;;
 	esac
 }
 
@@ -235,11 +242,17 @@ for t in $built; do
 		mkdir -p "$stage/include" "$stage/bin"
 		cp include/securesocket.h "$stage/include/"
 		cp "$work/lib/$t/securesocket.dll" "$stage/bin/"
+		mkdir -p "$stage/lib"
+		for f in libsecuresocket.a libsecuresocket.dll.a securesocket.def; do
+			if [ -f "$work/lib/$t/$f" ]; then cp "$work/lib/$t/$f" "$stage/lib/"; fi
+		done
 		cat >"$stage/README.md" <<-EOT
 		# securesocket $version, C library for $t
 
 		include/securesocket.h   the API
 		bin/securesocket.dll     the library (MinGW-w64 links it directly: -Lbin -lsecuresocket)
+		lib/libsecuresocket.dll.a  its import library (MinGW-w64); lib/securesocket.def for MSVC's lib /def
+		lib/libsecuresocket.a    the static library (MinGW-w64: lib/libsecuresocket.a -lws2_32)
 		Source, documentation and license: https://github.com/securesocket/securesocket
 		EOT
 		"$py" scripts/dist_archive.py zip "$stage" "$out/$name.zip"
