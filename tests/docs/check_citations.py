@@ -2,9 +2,9 @@
 """Checks that no code comment or document cites files outside the repository.
 
 `make test-docs` runs it. The project's research notes were never part of the
-repository, so a citation like "reference/ffi.md section 2", "../shared/...",
-"as3-socket-semantics.md" or "the AS3 semantics checklist" sends a reader
-nowhere. Cite a document in docs/ (docs/ffi-notes.md, docs/as3-semantics.md,
+repository, so a citation of them (the PATTERNS below: the
+notes' folder, their file names, "the AS3 semantics checklist") sends a
+reader nowhere. Cite a document in docs/ (docs/ffi-notes.md, docs/as3-semantics.md,
 docs/divergences.md, ... or a new one carrying the facts you rely on) or a
 public source (the AIR reference on airsdk.dev or help.adobe.com, Go's
 documentation, koffi.dev, an RFC, an upstream issue).
