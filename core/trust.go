@@ -331,7 +331,23 @@ func (at *attempt) prepare(ctx context.Context, cfg *tls.Config) error {
 	for _, c := range t.intermediates {
 		inter.AddCert(c)
 	}
-	cfg.RootCAs, at.roots, at.inter = roots, roots, inter
+	// crypto/tls's own verifier (never switched off) cannot take extra
+	// intermediates, so the pool it sees also holds each extra intermediate
+	// that itself chains to a trusted anchor now. That only lets its pass
+	// through; VerifyConnection's authoritative verification walks the
+	// chain to the real anchor, with every constraint of the issuers above.
+	gate := roots
+	if len(t.intermediates) > 0 {
+		gate = roots.Clone()
+		now := timeNow()
+		for _, c := range t.intermediates {
+			if _, err := c.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
+				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil && c.IsCA {
+				gate.AddCert(c)
+			}
+		}
+	}
+	cfg.RootCAs, at.roots, at.inter = gate, roots, inter
 	return nil
 }
 
@@ -345,19 +361,16 @@ func (at *attempt) explain(st CertificateStatus, detail string) string {
 }
 
 // clientTLSConfig builds the handshake's configuration; at.prepare must
-// complete it before the handshake. The chain is verified once per
-// handshake, by this library: crypto/tls's own verifier is skipped
-// (InsecureSkipVerify) because VerifyConnection runs the authoritative
-// verification with this socket's anchors and intermediates and the policy
-// layer, the pins and revocation, and refuses the handshake (with a
-// bad_certificate alert to the server) if any of them fails. crypto/tls
-// calls VerifyConnection on every handshake, full or resumed, so nothing is
-// skipped: a resumed session's certificates are judged again, with the
+// complete it before the handshake. crypto/tls's own verifier checks the
+// chain first (it is never switched off), then VerifyConnection runs
+// the authoritative verification with this socket's anchors and
+// intermediates and the policy layer, the pins and revocation, and refuses
+// the handshake (with a bad_certificate alert to the server) if any of them
+// fails. crypto/tls calls VerifyConnection on every handshake, full or
+// resumed, so a resumed session's certificates are judged again, with the
 // current clock.
 func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSettings, at *attempt) *tls.Config {
-	cfg := &tls.Config{ServerName: host, MinVersion: minVer, Time: timeNow,
-		// Never "insecure": VerifyConnection below is the verification.
-		InsecureSkipVerify: true}
+	cfg := &tls.Config{ServerName: host, MinVersion: minVer, Time: timeNow}
 	if minVer >= tls.VersionTLS12 {
 		cfg.CipherSuites = tls12Suites
 	}
