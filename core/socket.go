@@ -111,6 +111,13 @@ type link struct {
 	closing   bool   // close() was called or the peer closed: send segs, then close_notify
 	host      string
 	generated uint64 // the socket generation this link belongs to
+
+	// Host-driven reading (hostread.go): no reader goroutine; the sink's
+	// host watches the descriptor and pumps.
+	hostDriven bool       // set once when the link starts
+	watching   bool       // the sink watches the descriptor (under Socket.mu)
+	paused     bool       // the input reached its limit: not watched until it drains
+	pumpMu     sync.Mutex // one pump at a time
 }
 
 // New returns an unconnected socket that posts its events to sink. A nil
@@ -265,6 +272,14 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		tc = tls.Client(flow, cfg)
 		err = tc.HandshakeContext(ctx)
 	}
+	// A host-driven link is pumped once after the lock is released
+	// (startReaderLocked).
+	var first *link
+	defer func() {
+		if first != nil {
+			s.pumpLink(first)
+		}
+	}()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gen != gen {
@@ -311,7 +326,9 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 	s.local, _ = raw.LocalAddr().(*net.TCPAddr)
 	s.remote, _ = raw.RemoteAddr().(*net.TCPAddr)
 	s.post(Event{Type: EventConnect})
-	go s.readLoop(l)
+	if s.startReaderLocked(l) {
+		first = l
+	}
 }
 
 // classifyFailureLocked says why a connect attempt (or a startTLS) failed:
@@ -636,6 +653,7 @@ func (s *Socket) endLinkLocked(l *link) {
 		return
 	}
 	l.closing = true
+	s.unwatchLocked(l)
 	if !l.pumping {
 		l.pumping = true
 		go s.writeLoop(l)

@@ -48,6 +48,7 @@ func (s *Socket) consumedLocked(n int) {
 	}
 	if before >= s.inLimit && before-n < s.inLimit {
 		s.space.Broadcast()
+		s.resumeLocked()
 	}
 }
 
