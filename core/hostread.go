@@ -51,7 +51,7 @@ var hostReads = os.Getenv("SECURESOCKET_READER") != "goroutine"
 func (s *Socket) startReaderLocked(l *link) bool {
 	if w, ok := s.sink.(InputWatcher); ok && hostReads && l.tc != nil && l.flow != nil && l.flow.tryRead != nil {
 		if fd, ok := descriptor(l.flow.Conn); ok && w.WatchInput(s, fd) {
-			l.hostDriven, l.watching = true, true
+			l.hostCapable, l.hostDriven, l.watching = true, true, true
 			return true
 		}
 	}
@@ -118,8 +118,9 @@ func (l *link) fd() uintptr {
 func (s *Socket) Pump() bool {
 	s.mu.Lock()
 	l := s.link
+	host := l != nil && l.hostDriven
 	s.mu.Unlock()
-	if l == nil || !l.hostDriven {
+	if !host {
 		return false
 	}
 	return s.pumpLink(l)
@@ -131,12 +132,24 @@ var pumpBufs = sync.Pool{New: func() any { return new([maxRecordPlaintext]byte) 
 // pumpLink decrypts the records the kernel (and TLS's own buffer) hold,
 // a buffer's worth per publication, until the kernel has nothing more, the
 // input reaches its limit, or the stream ends. One pump at a time per link.
+//
+// A stream (more than bulkHandover in one pump, with more waiting) is
+// handed to a reader goroutine instead, which reads ahead on another core
+// while the host consumes; it hands the link back when the stream pauses
+// (readLoop). Small messages stay on the host's thread.
 func (s *Socket) pumpLink(l *link) (keep bool) {
+	handover := false
+	defer func() {
+		if handover {
+			go s.readLoop(l)
+		}
+	}()
 	l.pumpMu.Lock()
 	defer l.pumpMu.Unlock()
 	defer s.recoverLink(l)
 	l.flow.nonblock.Store(true)
 	defer l.flow.nonblock.Store(false)
+	total := 0
 	for {
 		if !s.pumpRoom(l) {
 			return false
@@ -161,7 +174,47 @@ func (s *Socket) pumpLink(l *link) (keep bool) {
 		if drained {
 			return true
 		}
+		if total += n; total >= bulkHandover && s.handOver(l) {
+			handover = true
+			return false
+		}
 	}
+}
+
+// bulkHandover is how much one pump reads before a stream goes to a reader
+// goroutine.
+const bulkHandover = 64 << 10
+
+// handOver moves a host-driven link to a reader goroutine (started by
+// the caller once its pump has let go of the connection).
+func (s *Socket) handOver(l *link) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.link != l || !l.hostDriven {
+		return false
+	}
+	l.hostDriven = false
+	s.unwatchLocked(l)
+	return true
+}
+
+// rehost gives a link whose reader goroutine found the stream idle back to
+// its host; false when it cannot (the goroutine then keeps reading).
+func (s *Socket) rehost(l *link) bool {
+	if !l.hostCapable {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.link != l || l.closing {
+		return false
+	}
+	w, ok := s.sink.(InputWatcher)
+	if !ok || !w.WatchInput(s, l.fd()) {
+		return false
+	}
+	l.hostDriven, l.watching = true, true
+	return true
 }
 
 // pumpRoom says whether the pump may read more: the link is still the
@@ -170,7 +223,7 @@ func (s *Socket) pumpLink(l *link) (keep bool) {
 func (s *Socket) pumpRoom(l *link) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.link != l {
+	if s.link != l || !l.hostDriven {
 		return false
 	}
 	if len(s.in)-s.inR >= s.inLimit {

@@ -114,10 +114,11 @@ type link struct {
 
 	// Host-driven reading (hostread.go): no reader goroutine; the sink's
 	// host watches the descriptor and pumps.
-	hostDriven bool       // set once when the link starts
-	watching   bool       // the sink watches the descriptor (under Socket.mu)
-	paused     bool       // the input reached its limit: not watched until it drains
-	pumpMu     sync.Mutex // one pump at a time
+	hostCapable bool       // the sink can watch the descriptor (set when the link starts)
+	hostDriven  bool       // the host pumps; false while a reader goroutine reads (under Socket.mu)
+	watching    bool       // the sink watches the descriptor (under Socket.mu)
+	paused      bool       // the input reached its limit: not watched until it drains
+	pumpMu      sync.Mutex // one pump at a time
 }
 
 // New returns an unconnected socket that posts its events to sink. A nil
@@ -439,7 +440,9 @@ func (s *Socket) readLoop(l *link) {
 			n, idle, err := readSmall(l, small[:])
 			if idle {
 				smallBufs.Put(small)
-				go s.idleWait(l)
+				if !s.rehost(l) {
+					go s.idleWait(l)
+				}
 				return
 			}
 			ok := s.readerAppend(l, small[:n], err)
