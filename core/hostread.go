@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 )
 
 // Host-driven reading. A socket normally has a reader goroutine that
@@ -195,8 +196,12 @@ func (s *Socket) handOver(l *link) bool {
 	}
 	l.hostDriven = false
 	s.unwatchLocked(l)
+	handOvers.Add(1)
 	return true
 }
+
+// handOvers counts hand-overs to a reader goroutine, for tests.
+var handOvers atomic.Int64
 
 // rehost gives a link whose reader goroutine found the stream idle back to
 // its host; false when it cannot (the goroutine then keeps reading).
