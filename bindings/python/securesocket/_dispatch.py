@@ -3,8 +3,10 @@
 The library never calls Python from its own threads (a ctypes callback from
 a foreign thread costs ~10 us and runs on a thread Python does not know).
 Events wait in one process-wide C queue behind one file descriptor, readable
-while events wait. This module takes them with ``ss_next_event`` (plain C,
-never enters Go) and runs each socket's listeners on the thread that asked:
+while events wait (on Linux also while a connection's input waits: then
+``ss_next_event`` decrypts it on the calling thread first, see the header's
+"Input on Linux"). This module takes them with ``ss_next_event`` and runs
+each socket's listeners on the thread that asked:
 
 - :func:`dispatch` waits on the fd with poll() (the GIL is released while it
   waits; Ctrl-C interrupts it), then runs what waits;
