@@ -52,7 +52,8 @@ var hostReads = os.Getenv("SECURESOCKET_READER") != "goroutine"
 func (s *Socket) startReaderLocked(l *link) bool {
 	if w, ok := s.sink.(InputWatcher); ok && hostReads && l.tc != nil && l.flow != nil && l.flow.tryRead != nil {
 		if fd, ok := descriptor(l.flow.Conn); ok && w.WatchInput(s, fd) {
-			l.hostCapable, l.hostDriven, l.watching = true, true, true
+			l.hostCapable.Store(true)
+			l.hostDriven, l.watching = true, true
 			return true
 		}
 	}
@@ -101,8 +102,43 @@ func (s *Socket) resumeLocked() {
 	l.paused = false
 	if w, ok := s.sink.(InputWatcher); ok && w.WatchInput(s, l.fd()) {
 		l.watching = true
+		go s.pumpLink(l)
+		return
 	}
-	go s.pumpLink(l)
+	// The host no longer watches (a Queue's Ready): a reader goroutine
+	// takes over once the pump that paused has let go.
+	l.hostDriven = false
+	l.hostCapable.Store(false)
+	go func() {
+		l.pumpMu.Lock()
+		l.pumpMu.Unlock()
+		s.readLoop(l)
+	}()
+}
+
+// leaveHost hands a host-driven link to a reader goroutine for good: its
+// host stops watching descriptors (a Queue's Ready).
+func (s *Socket) leaveHost() {
+	s.mu.Lock()
+	l := s.link
+	capable := l != nil && l.hostCapable.Load()
+	s.mu.Unlock()
+	if !capable {
+		return
+	}
+	l.pumpMu.Lock() // no pump runs meanwhile
+	s.mu.Lock()
+	moved := s.link == l && l.hostDriven && !l.paused
+	l.hostCapable.Store(false)
+	if moved {
+		l.hostDriven = false
+		s.unwatchLocked(l)
+	}
+	s.mu.Unlock()
+	l.pumpMu.Unlock()
+	if moved {
+		go s.readLoop(l)
+	}
 }
 
 func (l *link) fd() uintptr {
@@ -206,12 +242,9 @@ var handOvers atomic.Int64
 // rehost gives a link whose reader goroutine found the stream idle back to
 // its host; false when it cannot (the goroutine then keeps reading).
 func (s *Socket) rehost(l *link) bool {
-	if !l.hostCapable {
-		return false
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.link != l || l.closing {
+	if !l.hostCapable.Load() || s.link != l || l.closing {
 		return false
 	}
 	w, ok := s.sink.(InputWatcher)

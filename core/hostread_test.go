@@ -4,6 +4,9 @@ package core
 
 import (
 	"errors"
+	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -164,7 +167,23 @@ func TestHostDrivenStreamHandsOverAndBack(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	for !hostDriven(s) || !p.watched(s) {
 		if time.Now().After(deadline) {
-			t.Fatal("the link did not come back to its host after the stream")
+			s.mu.Lock()
+			l := s.link
+			st := fmt.Sprintf("link %v", l != nil)
+			if l != nil {
+				st = fmt.Sprintf("hostDriven %v watching %v paused %v capable %v closing %v unread %d",
+					l.hostDriven, l.watching, l.paused, l.hostCapable.Load(), l.closing, len(s.in)-s.inR)
+			}
+			s.mu.Unlock()
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			var mine []string
+			for _, g := range strings.Split(string(buf), "\n\n") {
+				if strings.Contains(g, "core.(*Socket)") {
+					mine = append(mine, g)
+				}
+			}
+			t.Fatalf("the link did not come back to its host after the stream: %s\n%s", st, strings.Join(mine, "\n\n"))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -224,5 +243,57 @@ func TestHostDrivenBytesAvailablePumps(t *testing.T) {
 	}
 	if _, err := s.ReadInt8(); !errors.Is(err, ErrEOF) {
 		t.Fatalf("over-read: %v", err)
+	}
+}
+
+// A Queue pumps its sockets' input itself (Linux), and a Wait that began
+// while a stream's reader goroutine held the link still sees the replies
+// once the link is back with the Queue: no reply waits for another event
+// to wake the host.
+func TestQueueWaitFollowsTheLink(t *testing.T) {
+	s, q := connected(t, "source")
+	if !hostDriven(s) {
+		t.Skip("this system's Queue does not pump input (not Linux)")
+	}
+	s.SetEventMask(MaskOf(EventSocketData)) // no outputProgress to wake the wait
+	read := func(total int, within time.Duration) {
+		t.Helper()
+		buf := make([]byte, 64<<10)
+		start := time.Now()
+		for got := 0; got < total; {
+			n, err := s.ReadBytesInto(buf, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < n; i++ {
+				if buf[i] != byte((got+i)%251) {
+					t.Fatalf("byte %d = %d", got+i, buf[i])
+				}
+			}
+			got += n
+			if n == 0 {
+				if _, ok := q.Wait(30 * time.Second); !ok {
+					t.Fatalf("no event in 30 s with %d of %d bytes read", got, total)
+				}
+			}
+		}
+		if d := time.Since(start); d > within {
+			t.Fatalf("%d bytes took %v: a wait missed the input", total, d)
+		}
+	}
+	before := handOvers.Load()
+	s.WriteUnsignedInt(0)
+	s.WriteUnsignedInt(4 << 20)
+	s.Flush()
+	read(4<<20, 20*time.Second)
+	if handOvers.Load() == before {
+		t.Fatal("the stream was never handed to a reader goroutine")
+	}
+	for i := 0; i < 20; i++ {
+		s.WriteUnsignedInt(0)
+		s.WriteUnsignedInt(100)
+		s.Flush()
+		read(100, 5*time.Second)
+		time.Sleep(time.Duration(i%4) * time.Millisecond) // across the reader's idle test
 	}
 }

@@ -114,11 +114,11 @@ type link struct {
 
 	// Host-driven reading (hostread.go): no reader goroutine; the sink's
 	// host watches the descriptor and pumps.
-	hostCapable bool       // the sink can watch the descriptor (set when the link starts)
-	hostDriven  bool       // the host pumps; false while a reader goroutine reads (under Socket.mu)
-	watching    bool       // the sink watches the descriptor (under Socket.mu)
-	paused      bool       // the input reached its limit: not watched until it drains
-	pumpMu      sync.Mutex // one pump at a time
+	hostCapable atomic.Bool // the sink can watch the descriptor: the reader gives the link back when idle
+	hostDriven  bool        // the host pumps; false while a reader goroutine reads (under Socket.mu)
+	watching    bool        // the sink watches the descriptor (under Socket.mu)
+	paused      bool        // the input reached its limit: not watched until it drains
+	pumpMu      sync.Mutex  // one pump at a time
 }
 
 // New returns an unconnected socket that posts its events to sink. A nil
@@ -474,7 +474,11 @@ func (s *Socket) readLoop(l *link) {
 		if !s.readerGot(l, n, err) {
 			return
 		}
-		bulk = n == len(dst) || l.waiting() > 0
+		// A link its host can take back reads in bulk only while the
+		// kernel holds more: a stream that ended then reaches the idle
+		// test of the small read and goes back to the host, instead of
+		// waiting deep in a bulk Read.
+		bulk = (n == len(dst) && !l.hostCapable.Load()) || l.waiting() > 0
 		if n == len(dst) {
 			// Filled: the stream is faster than the batches, take more.
 			chunk = min(2*chunk, readChunk)
