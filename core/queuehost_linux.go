@@ -170,9 +170,6 @@ func (q *Queue) waitHost(timeout time.Duration) (Event, bool) {
 		if e, ok := q.tryNext(); ok {
 			return e, true
 		}
-		if q.pumpReady(0) > 0 {
-			continue
-		}
 		ms := -1
 		if timeout >= 0 {
 			left := time.Until(deadline)
@@ -189,6 +186,7 @@ func (q *Queue) waitHost(timeout time.Duration) (Event, bool) {
 			}
 			return q.waitChan(max(time.Until(deadline), 0))
 		}
+		// Returns at once when a descriptor is already readable.
 		q.pumpReady(ms)
 	}
 }
