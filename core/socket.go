@@ -440,6 +440,7 @@ func (s *Socket) readLoop(l *link) {
 			n, idle, err := readSmall(l, small[:])
 			if idle {
 				smallBufs.Put(small)
+				s.dropDrainedInput()
 				if !s.rehost(l) {
 					go s.idleWait(l)
 				}
@@ -484,6 +485,16 @@ func (s *Socket) readLoop(l *link) {
 			chunk = min(2*chunk, readChunk)
 		}
 	}
+}
+
+// dropDrainedInput lets go of a drained input buffer that a stream kept
+// (consumedLocked): the connection is idle now.
+func (s *Socket) dropDrainedInput() {
+	s.mu.Lock()
+	if s.inR == len(s.in) && !s.inReserved {
+		s.in, s.inR = nil, 0
+	}
+	s.mu.Unlock()
 }
 
 // smallRead is the reader's own buffer for an idle connection: a small
