@@ -57,6 +57,10 @@ extern SSI_HIDDEN volatile int ssi_forked;
 SSI_HIDDEN int ssi_register(void *h);   /* 0, or -1 when out of memory */
 SSI_HIDDEN void ssi_unregister(void *h); /* drops the record and its events */
 SSI_HIDDEN void ssi_purge(void *h);      /* drops the events waiting for h */
+/* Host-driven input (queue.c, core's hostread.go): watch h's TCP descriptor
+ * in the set behind ss_event_fd; 1 if watched, 0 where there is no set. */
+SSI_HIDDEN int ssi_watch(void *h, int fd);
+SSI_HIDDEN void ssi_unwatch(void *h);
 /* Lists a freed handle in a C array so leak checkers see it as reachable
  * (tombstone.c); 0, or -1 when out of memory. Callers serialise. */
 SSI_HIDDEN int ssi_tombstone(void *h);

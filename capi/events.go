@@ -55,3 +55,34 @@ func (k *sink) Post(e core.Event) {
 		C.int32_t(e.ErrorID),
 		C.uint64_t(e.BytesLoaded), C.uint64_t(e.BytesPending), C.uint64_t(e.BytesTotal))
 }
+
+// WatchInput puts the socket's TCP descriptor in the epoll set behind
+// ss_event_fd (queue.c): the host's own wait then sees the connection's
+// input, and ss_dispatch / ss_next_event pump it on the host's thread
+// (core's hostread.go). False where there is no such set (not Linux, or
+// the pipe build): the socket then reads with a goroutine.
+func (k *sink) WatchInput(_ *core.Socket, fd uintptr) bool {
+	return C.ssi_watch(k.h, C.int(fd)) != 0
+}
+
+// UnwatchInput takes the descriptor out of the set again.
+func (k *sink) UnwatchInput(*core.Socket) { C.ssi_unwatch(k.h) }
+
+// ssgo_pump is called by queue.c, on the host's thread, when the descriptor
+// of h's connection is readable: it decrypts what waits and posts the
+// events. Returns 0 when the socket no longer wants it watched. Not part
+// of the public ABI (exports.map exports ss_* only).
+//
+//export ssgo_pump
+func ssgo_pump(h unsafe.Pointer) (rc C.int) {
+	defer func() {
+		if recover() != nil {
+			rc = 0
+		}
+	}()
+	s := lookup((*C.ss_socket)(h))
+	if s == nil || !s.Pump() {
+		return 0
+	}
+	return 1
+}

@@ -18,12 +18,37 @@
  * written on the empty -> non-empty transition and drained on the
  * non-empty -> empty one, both under the mutex. No wake-up can be lost and a
  * level-triggered poller never spins on an empty queue.
+ *
+ * Host-driven input (Linux, eventfd build): ss_event_fd() is an epoll set
+ * holding that event fd and the TCP descriptor of every connection whose
+ * input waits to be read (core's hostread.go; ssi_watch/ssi_unwatch). The
+ * host's poll of it, or ss_dispatch's own wait, then wakes when a reply
+ * arrives, and ss_dispatch / ss_next_event call the socket's pump (Go,
+ * ssgo_pump) on the host's thread before they look at the queue: a reply
+ * reaches the callback with one thread woken, the host's. The pump posts
+ * the events here like any other. It is readable while events wait or
+ * input waits to be pumped; a pump reads until the kernel has nothing more
+ * (or the socket's input limit stops it, which unwatches the descriptor),
+ * so a level-triggered poller never spins on it either.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "capi.h" /* and compat.h: pthread_* and the event fds everywhere */
+
+#if defined(__linux__) && !defined(SS_EVENTFD_PIPE)
+#define SSI_EPOLL 1
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+/* capi/events.go's //export (declared here rather than through cgo's
+ * _cgo_export.h, so that this file also compiles alone: tests/cross). */
+extern int ssgo_pump(void *h);
+#else
+#define SSI_EPOLL 0
+#endif
 
 typedef struct ssi_rec ssi_rec;
 typedef struct ssi_node ssi_node;
@@ -56,6 +81,7 @@ struct ssi_rec {
    * never moves data across a connect, close or error. */
   ssi_node *pend_data;
   ssi_node *pend_progress;
+  int fd; /* TCP descriptor watched in epfd for the socket, or -1 */
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -77,7 +103,21 @@ static size_t pool_len;
 static ssi_evfd efd = SSI_EVFD_NONE; /* readable while q_len > 0 */
 static ssi_evfd wfd = SSI_EVFD_NONE; /* readable while wakes > 0; private to ss_dispatch */
 static unsigned wakes;  /* pending ss_wake() calls */
+/* efd_set: the event fd was signalled for the waiting events. A pump run
+ * by the thread that takes the events right after (pump_ready) posts
+ * quietly: this thread's quiet is set, the event fd is not written, and
+ * settle_locked signals for what that thread leaves waiting. Two system
+ * calls fewer per message. */
+static int efd_set;
+#if SSI_EPOLL
+static __thread int quiet;
+#else
+enum { quiet = 0 };
+#endif
 static int fd_err;      /* error of a failed ssi_evfd_open() */
+#if SSI_EPOLL
+static int epfd = -1; /* efd + watched connections; ss_event_fd() */
+#endif
 static pthread_once_t fd_once = PTHREAD_ONCE_INIT;
 
 static const char *const type_names[] = {
@@ -93,6 +133,102 @@ static void fd_init(void) {
     fd_err = ssi_evfd_open(&wfd);
     if (fd_err != 0) ssi_evfd_close(&efd);
   }
+#if SSI_EPOLL
+  if (fd_err == 0) {
+    /* Without the set, sockets read with goroutines (ssi_watch says 0). */
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    /* Like the event fd: a host's read of it never blocks. */
+    if (epfd >= 0) fcntl(epfd, F_SETFL, fcntl(epfd, F_GETFL) | O_NONBLOCK);
+    struct epoll_event ev = {0};
+    ev.events = EPOLLIN;
+    ev.data.ptr = NULL; /* the event fd; a socket's entry holds its handle */
+    if (epfd >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, (int)efd.rd, &ev) != 0) {
+      close(epfd);
+      epfd = -1;
+    }
+  }
+#endif
+}
+
+static ssi_rec *rec_find(const void *key);
+static int fds_ready(void);
+
+/* The descriptor the host polls: the epoll set, or the event fd itself. */
+static int host_fd(void) {
+#if SSI_EPOLL
+  if (epfd >= 0) return epfd;
+#endif
+  return (int)efd.rd;
+}
+
+int ssi_watch(void *h, int fd) {
+  SSI_GO_ARG(h);
+  SSI_GO_ARG(fd);
+#if SSI_EPOLL
+  if (!fds_ready() || epfd < 0 || fd < 0) return 0;
+  int ok = 0;
+  pthread_mutex_lock(&mu);
+  ssi_rec *r = rec_find(h);
+  if (r != NULL) {
+    if (r->fd >= 0 && r->fd != fd) epoll_ctl(epfd, EPOLL_CTL_DEL, r->fd, NULL);
+    struct epoll_event ev = {0};
+    ev.events = EPOLLIN;
+    ev.data.ptr = h;
+    int rc = epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+    if (rc != 0 && errno == EEXIST) rc = epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+    r->fd = rc == 0 ? fd : -1;
+    ok = rc == 0;
+  }
+  pthread_mutex_unlock(&mu);
+  return ok;
+#else
+  (void)h;
+  (void)fd;
+  return 0;
+#endif
+}
+
+#if SSI_EPOLL
+static void unwatch_locked(ssi_rec *r) {
+  if (r->fd >= 0) {
+    epoll_ctl(epfd, EPOLL_CTL_DEL, r->fd, NULL);
+    r->fd = -1;
+  }
+}
+#endif
+
+void ssi_unwatch(void *h) {
+  SSI_GO_ARG(h);
+#if SSI_EPOLL
+  pthread_mutex_lock(&mu);
+  ssi_rec *r = rec_find(h);
+  if (r != NULL) unwatch_locked(r);
+  pthread_mutex_unlock(&mu);
+#else
+  (void)h;
+#endif
+}
+
+/* Pumps every watched connection whose descriptor is readable, on this
+ * thread, without waiting; never called with mu held (the pump posts).
+ * Returns how many it pumped. */
+static int pump_ready(void) {
+#if SSI_EPOLL
+  if (epfd < 0) return 0;
+  struct epoll_event evs[64];
+  int n = epoll_wait(epfd, evs, 64, 0);
+  int pumped = 0;
+  for (int i = 0; i < n; i++) {
+    if (evs[i].data.ptr == NULL) continue; /* the event fd: the queue decides */
+    quiet = 1;
+    ssgo_pump(evs[i].data.ptr);
+    quiet = 0;
+    pumped++;
+  }
+  return pumped;
+#else
+  return 0;
+#endif
 }
 
 static int fds_ready(void) {
@@ -196,13 +332,28 @@ static void queue_append_locked(ssi_node *n) {
   else
     q_head = n;
   q_tail = n;
-  if (q_len++ == 0) fd_signal(&efd);
+  if (q_len++ == 0 && !quiet) {
+    fd_signal(&efd);
+    efd_set = 1;
+  }
+}
+
+/* After a quiet pump: events that still wait make the event fd readable,
+ * for every other thread and poller. */
+static void settle_locked(void) {
+  if (q_len > 0 && !efd_set) {
+    fd_signal(&efd);
+    efd_set = 1;
+  }
 }
 
 static void after_remove_locked(ssi_node *n) {
   if (n->rec->pend_data == n) n->rec->pend_data = NULL;
   if (n->rec->pend_progress == n) n->rec->pend_progress = NULL;
-  if (--q_len == 0) fd_drain(&efd);
+  if (--q_len == 0 && efd_set) {
+    fd_drain(&efd);
+    efd_set = 0;
+  }
 }
 
 static ssi_node *queue_pop_locked(void) {
@@ -296,6 +447,7 @@ int ssi_register(void *h) {
   ssi_rec *r = calloc(1, sizeof *r);
   if (r == NULL) return -1;
   r->key = h;
+  r->fd = -1;
   pthread_mutex_lock(&mu);
   if ((tab_len + 1) * 4 > tab_cap * 3 && tab_grow() != 0) {
     pthread_mutex_unlock(&mu);
@@ -332,6 +484,9 @@ void ssi_unregister(void *h) {
   ssi_rec *r = rec_find(h);
   if (r != NULL) {
     queue_purge_locked(r, &freed);
+#if SSI_EPOLL
+    unwatch_locked(r);
+#endif
     rec_remove(h);
   }
   pthread_mutex_unlock(&mu);
@@ -514,7 +669,7 @@ int ss_event_fd(void) {
    * kernel handle are significant, so that 32- and 64-bit processes can share
    * them (Microsoft's "Interprocess Communication Between 32-bit and 64-bit
    * Applications"). */
-  return fds_ready() ? (int)efd.rd : SS_ERR_NOMEM;
+  return fds_ready() ? host_fd() : SS_ERR_NOMEM;
 }
 
 int ss_next_event(ss_event *out) {
@@ -530,6 +685,12 @@ int ss_next_event(ss_event *out) {
   if (old != NULL) node_put_locked(old);
   ssi_node *n = queue_pop_locked();
   pthread_mutex_unlock(&mu);
+  if (n == NULL && pump_ready() > 0) {
+    pthread_mutex_lock(&mu);
+    n = queue_pop_locked();
+    settle_locked();
+    pthread_mutex_unlock(&mu);
+  }
   if (n == NULL) return 0;
   fill_event(out, n);
   t->cur = n; /* its strings live until this thread's next call */
@@ -548,6 +709,15 @@ static int wait_events(int timeout_ms) {
       pthread_mutex_unlock(&mu);
       return 1;
     }
+    pthread_mutex_unlock(&mu);
+    /* Input that waits may make events: pump it, then look again. */
+    if (pump_ready() > 0) {
+      pthread_mutex_lock(&mu);
+      int got = q_len > 0;
+      pthread_mutex_unlock(&mu);
+      if (got) return 1;
+    }
+    pthread_mutex_lock(&mu);
     if (timeout_ms == 0) {
       pthread_mutex_unlock(&mu);
       return 0;
@@ -565,7 +735,13 @@ static int wait_events(int timeout_ms) {
       if (d <= 0) return 0;
       left = d > 0x7fffffff ? 0x7fffffff : (int)d;
     }
+#if SSI_EPOLL
+    ssi_evfd host = efd;
+    if (epfd >= 0) host.rd = epfd;
+    int rc = ssi_evfd_wait2(&host, &wfd, left);
+#else
     int rc = ssi_evfd_wait2(&efd, &wfd, left);
+#endif
     if (rc <= 0) return rc; /* 0: timeout or signal, < 0: failed */
     /* Readable: loop and look under the lock, which decides. */
   }
@@ -611,6 +787,7 @@ int ss_dispatch(int timeout_ms) {
     pthread_mutex_lock(&mu);
   }
   if (done != NULL) node_put_locked(done);
+  settle_locked();
   pthread_mutex_unlock(&mu);
   return ran;
 }

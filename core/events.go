@@ -65,6 +65,7 @@ type Queue struct {
 	items []Event
 	head  int
 	ready chan struct{} // holds one token while events wait
+	host  queueHost     // the sockets' input this Queue pumps (queuehost_linux.go)
 }
 
 // NewQueue returns an empty queue.
@@ -104,6 +105,7 @@ func (q *Queue) Post(e Event) {
 	case q.ready <- struct{}{}:
 	default:
 	}
+	q.signalWaiters()
 }
 
 // Discard drops the waiting events of socket s.
@@ -128,7 +130,19 @@ func (q *Queue) Len() int {
 }
 
 // TryNext removes and returns the oldest event, if any, without waiting.
+// On Linux it first reads the input that waits for the Queue's sockets
+// (host-driven input, hostread.go), without waiting for any.
 func (q *Queue) TryNext() (Event, bool) {
+	if e, ok := q.tryNext(); ok {
+		return e, true
+	}
+	if q.hostActive() && q.pumpReady(0) > 0 {
+		return q.tryNext()
+	}
+	return Event{}, false
+}
+
+func (q *Queue) tryNext() (Event, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.head == len(q.items) {
@@ -150,15 +164,33 @@ func (q *Queue) TryNext() (Event, bool) {
 }
 
 // Ready returns a channel that has a value while events may wait. A receive
-// from it is a hint: call TryNext until it reports false.
-func (q *Queue) Ready() <-chan struct{} { return q.ready }
+// from it is a hint: call TryNext until it reports false. A Queue whose
+// Ready was called reads its sockets' input with goroutines from then on
+// (no host-driven input): only they can make the channel ready for it.
+func (q *Queue) Ready() <-chan struct{} {
+	q.leaveHost()
+	return q.ready
+}
 
 // Wait returns the oldest event, waiting up to timeout for one. A negative
-// timeout waits without limit.
+// timeout waits without limit. On Linux, while the Queue pumps its sockets'
+// input (hostread.go), the wait is on their descriptors, and a reply is
+// decrypted by the waiting goroutine itself.
 func (q *Queue) Wait(timeout time.Duration) (Event, bool) {
+	if e, ok := q.tryNext(); ok {
+		return e, true
+	}
+	if q.hostActive() {
+		return q.waitHost(timeout)
+	}
+	return q.waitChan(timeout)
+}
+
+// waitChan waits for a Post on the channel.
+func (q *Queue) waitChan(timeout time.Duration) (Event, bool) {
 	// Most waits under load find an event, or a token, at once: only make a
 	// timer when the wait really blocks.
-	if e, ok := q.TryNext(); ok {
+	if e, ok := q.tryNext(); ok {
 		return e, true
 	}
 	select {
@@ -169,14 +201,24 @@ func (q *Queue) Wait(timeout time.Duration) (Event, bool) {
 	default:
 	}
 	var deadline <-chan time.Time
+	var end time.Time
 	if timeout >= 0 {
 		t := time.NewTimer(timeout)
 		defer t.Stop()
 		deadline = t.C
+		end = time.Now().Add(timeout)
 	}
 	for {
 		if e, ok := q.TryNext(); ok {
 			return e, true
+		}
+		if q.hostActive() {
+			// A socket's input became the Queue's to pump while this
+			// waited (WatchInput pokes the channel): wait on it there.
+			if timeout < 0 {
+				return q.waitHost(-1)
+			}
+			return q.waitHost(max(time.Until(end), 0))
 		}
 		select {
 		case <-q.ready:

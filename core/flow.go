@@ -35,6 +35,11 @@ type flowConn struct {
 	mu      sync.Mutex                  // orders writes and guards backlog
 	backlog []byte                      // what the kernel did not take during a direct write
 	eof     atomic.Bool                 // the TCP stream ended (TLS may have read a close_notify before)
+	// tryRead is one read(2) that never waits (nil where unsupported);
+	// Read uses it while nonblock is set: a host-driven link's pump
+	// (hostread.go) reads only what the kernel already holds.
+	tryRead  func(p []byte) (int, error)
+	nonblock atomic.Bool
 }
 
 // Read reads the TCP stream and remembers its end: crypto/tls reports a
@@ -42,7 +47,13 @@ type flowConn struct {
 // like a clean close, and only reading the end of TCP tells them apart (TLS
 // stops reading at a close_notify).
 func (c *flowConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
+	var n int
+	var err error
+	if c.nonblock.Load() {
+		n, err = c.tryRead(p)
+	} else {
+		n, err = c.Conn.Read(p)
+	}
 	if err == io.EOF {
 		c.eof.Store(true)
 	}
@@ -50,7 +61,7 @@ func (c *flowConn) Read(p []byte) (int, error) {
 }
 
 func newFlowConn(c net.Conn) *flowConn {
-	return &flowConn{Conn: c, try: tryWriter(c)}
+	return &flowConn{Conn: c, try: tryWriter(c), tryRead: tryReader(c)}
 }
 
 func (c *flowConn) Write(p []byte) (int, error) {

@@ -4,7 +4,9 @@ package core
 
 import (
 	"errors"
+	"io"
 	"net"
+	"os"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -74,3 +76,41 @@ func readWaiter(c net.Conn) func() {
 
 // directWrites: Flush may write a small flush on the caller's thread.
 const directWrites = true
+
+// tryReader returns a read that makes one non-blocking read(2) on c's
+// descriptor: os.ErrDeadlineExceeded when nothing waits (crypto/tls keeps
+// a partial record across that error, as across any timeout), io.EOF at
+// the end of the stream. Nil when c has no descriptor.
+func tryReader(c net.Conn) func([]byte) (int, error) {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return func(p []byte) (int, error) {
+		var n int
+		var rerr error
+		err := rc.Read(func(fd uintptr) bool {
+			for {
+				n, rerr = unix.Read(int(fd), p)
+				if rerr != unix.EINTR {
+					return true // done either way: never wait
+				}
+			}
+		})
+		switch {
+		case err != nil:
+			return 0, err
+		case rerr == unix.EAGAIN:
+			return 0, os.ErrDeadlineExceeded
+		case rerr != nil:
+			return 0, &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: rerr}
+		case n == 0 && len(p) > 0:
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}

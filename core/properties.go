@@ -19,6 +19,14 @@ func (s *Socket) Connected() bool {
 // wants), and after a peer close it counts the input still unread.
 func (s *Socket) BytesAvailable() int {
 	s.mu.Lock()
+	if l := s.link; l != nil && l.watching {
+		// Host-driven (hostread.go): what the kernel holds is read now,
+		// so that a host that only looks at bytesAvailable sees input
+		// arrive, as with a reader goroutine.
+		s.mu.Unlock()
+		s.pumpLink(l)
+		s.mu.Lock()
+	}
 	defer s.mu.Unlock()
 	return len(s.in) - s.inR
 }
@@ -129,6 +137,9 @@ func (s *Socket) SetInputLimit(n int) {
 	s.inLimit = max(n, MinInputLimit)
 	s.inLimitNow.Store(int64(s.inLimit))
 	s.space.Broadcast()
+	if len(s.in)-s.inR < s.inLimit {
+		s.resumeLocked()
+	}
 	s.mu.Unlock()
 }
 

@@ -111,6 +111,14 @@ type link struct {
 	closing   bool   // close() was called or the peer closed: send segs, then close_notify
 	host      string
 	generated uint64 // the socket generation this link belongs to
+
+	// Host-driven reading (hostread.go): no reader goroutine; the sink's
+	// host watches the descriptor and pumps.
+	hostCapable atomic.Bool // the sink can watch the descriptor: the reader gives the link back when idle
+	hostDriven  bool        // the host pumps; false while a reader goroutine reads (under Socket.mu)
+	watching    bool        // the sink watches the descriptor (under Socket.mu)
+	paused      bool        // the input reached its limit: not watched until it drains
+	pumpMu      sync.Mutex  // one pump at a time
 }
 
 // New returns an unconnected socket that posts its events to sink. A nil
@@ -265,6 +273,14 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		tc = tls.Client(flow, cfg)
 		err = tc.HandshakeContext(ctx)
 	}
+	// A host-driven link is pumped once after the lock is released
+	// (startReaderLocked).
+	var first *link
+	defer func() {
+		if first != nil {
+			s.pumpLink(first)
+		}
+	}()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gen != gen {
@@ -311,7 +327,9 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 	s.local, _ = raw.LocalAddr().(*net.TCPAddr)
 	s.remote, _ = raw.RemoteAddr().(*net.TCPAddr)
 	s.post(Event{Type: EventConnect})
-	go s.readLoop(l)
+	if s.startReaderLocked(l) {
+		first = l
+	}
 }
 
 // classifyFailureLocked says why a connect attempt (or a startTLS) failed:
@@ -422,7 +440,10 @@ func (s *Socket) readLoop(l *link) {
 			n, idle, err := readSmall(l, small[:])
 			if idle {
 				smallBufs.Put(small)
-				go s.idleWait(l)
+				s.dropDrainedInput()
+				if !s.rehost(l) {
+					go s.idleWait(l)
+				}
 				return
 			}
 			ok := s.readerAppend(l, small[:n], err)
@@ -454,12 +475,26 @@ func (s *Socket) readLoop(l *link) {
 		if !s.readerGot(l, n, err) {
 			return
 		}
-		bulk = n == len(dst) || l.waiting() > 0
+		// A link its host can take back reads in bulk only while the
+		// kernel holds more: a stream that ended then reaches the idle
+		// test of the small read and goes back to the host, instead of
+		// waiting deep in a bulk Read.
+		bulk = (n == len(dst) && !l.hostCapable.Load()) || l.waiting() > 0
 		if n == len(dst) {
 			// Filled: the stream is faster than the batches, take more.
 			chunk = min(2*chunk, readChunk)
 		}
 	}
+}
+
+// dropDrainedInput lets go of a drained input buffer that a stream kept
+// (consumedLocked): the connection is idle now.
+func (s *Socket) dropDrainedInput() {
+	s.mu.Lock()
+	if s.inR == len(s.in) && !s.inReserved {
+		s.in, s.inR = nil, 0
+	}
+	s.mu.Unlock()
 }
 
 // smallRead is the reader's own buffer for an idle connection: a small
@@ -636,6 +671,7 @@ func (s *Socket) endLinkLocked(l *link) {
 		return
 	}
 	l.closing = true
+	s.unwatchLocked(l)
 	if !l.pumping {
 		l.pumping = true
 		go s.writeLoop(l)

@@ -42,12 +42,20 @@ func (s *Socket) consumedLocked(n int) {
 	s.inR += n
 	s.objNeed = 0
 	if s.inR == len(s.in) && !s.inReserved {
-		// Drained: an idle connection keeps no input buffer (readLoop).
-		// Slices taken from it stay valid; the buffer is never reused.
-		s.in, s.inR = nil, 0
+		if l := s.link; l != nil && !l.hostDriven && cap(s.in) >= minChunk {
+			// Drained while a reader goroutine streams: the buffer is
+			// kept for its next batch (no allocation and clearing per
+			// batch); readLoop drops it when the stream pauses. Slices
+			// taken from it are only used under the lock (takeLocked).
+			s.in, s.inR = s.in[:0], 0
+		} else {
+			// Drained: an idle connection keeps no input buffer.
+			s.in, s.inR = nil, 0
+		}
 	}
 	if before >= s.inLimit && before-n < s.inLimit {
 		s.space.Broadcast()
+		s.resumeLocked()
 	}
 }
 

@@ -810,10 +810,23 @@ SS_API int ss_write_object(ss_socket *s, const char *json, size_t len);
  *     (ss_set_callback) on the calling thread; or
  *   - ss_next_event() hands out event records one by one.
  *
- * ss_event_fd() is readable exactly while events wait, for every socket
- * together: give it to poll/epoll/libuv/asyncio and call ss_dispatch(0) or
- * ss_next_event() when it is readable. None of these functions enter the Go
- * runtime: they are cheap from any thread, including Node's main thread.
+ * ss_event_fd() is readable while events wait, for every socket together:
+ * give it to poll/epoll/libuv/asyncio and call ss_dispatch(0) or
+ * ss_next_event() when it is readable.
+ *
+ * Input on Linux: ss_event_fd() is an epoll set that also holds the TCP
+ * descriptor of each open connection, so it is also readable while a reply
+ * waits in the kernel. ss_dispatch() and ss_next_event() then read and
+ * decrypt it on the calling thread, without waiting, before they take
+ * events: a reply reaches the callback with one thread woken (the host's),
+ * as with a blocking read on a plain TLS socket. A connection that streams
+ * (more than 64 KiB at once) is read ahead by a library thread until it
+ * pauses. ss_get_bytes_available() also reads what waits, so a host that
+ * only polls it sees input arrive. Elsewhere (and in the pipe build) a
+ * library thread reads every connection and ss_event_fd() is readable
+ * exactly while events wait. Taking events that are already queued never
+ * enters the Go runtime: it is cheap from any thread, including Node's main
+ * thread.
  *
  * Coalescing: while waiting, SS_EVENT_SOCKET_DATA events of a socket merge
  * into one (bytes_loaded adds up) and a waiting SS_EVENT_OUTPUT_PROGRESS is
@@ -890,9 +903,10 @@ SS_API int ss_get_event_mask(ss_socket *s, uint32_t *out);
  * SS_ERR_HANDLE. */
 SS_API int ss_set_callback(ss_socket *s, ss_callback cb, void *user);
 
-/* A file descriptor that is readable exactly while events wait. Wait on it
+/* A file descriptor that is readable while events wait (on Linux also while
+ * input waits to be read: see "Input on Linux" above). Wait on it
  * for reading only; never read, write or close it. The same descriptor for
- * the life of the process (it has FD_CLOEXEC). Linux: an eventfd; macOS and
+ * the life of the process (it has FD_CLOEXEC). Linux: an epoll set; macOS and
  * the BSDs: a pipe's read end; Windows: a SOCKET (cast to int; poll it with
  * WSAPoll, select, libuv's uv_poll), not inherited by child processes.
  * Returns it, or SS_ERR_NOMEM if it could not be created, SS_ERR_FORKED in a

@@ -5,7 +5,8 @@
  * completely, an eventfd reset). Needs the ssdebug build (ss_debug_post).
  *
  * SS_EXPECT_EVENT_FD names the kind the library under test must give:
- * "eventfd" (Linux), "pipe" (capi/build.sh --pipe, macOS, the BSDs) or
+ * "epoll" (Linux: an epoll set holding an eventfd and the watched
+ * connections, capi/queue.c), "pipe" (capi/build.sh --pipe, macOS, the BSDs) or
  * "socket" (Windows). Unset, the kind is not checked.
  */
 #if !defined(_WIN32)
@@ -61,6 +62,7 @@ static const char *fd_kind(int fd) {
   if (n > 0) {
     link[n] = 0;
     if (strcmp(link, "anon_inode:[eventfd]") == 0) return "eventfd";
+    if (strcmp(link, "anon_inode:[eventpoll]") == 0) return "epoll";
   }
 #endif
   return "unknown";

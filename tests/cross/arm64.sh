@@ -41,7 +41,7 @@ failed=
 report=
 for t in $tests; do
 	echo "-- $t"
-	SS_TEST_RUNNER="$QEMU" SS_LAB_JSON="$b/lab/lab.json" SSL_CERT_FILE="$b/lab/certs/ca.pem" SS_EXPECT_EVENT_FD=eventfd \
+	SS_TEST_RUNNER="$QEMU" SS_LAB_JSON="$b/lab/lab.json" SSL_CERT_FILE="$b/lab/certs/ca.pem" SS_EXPECT_EVENT_FD=epoll \
 		$QEMU "$b/$t" >"$b/$t.log" 2>&1 && rc=0 || rc=$?
 	cat "$b/$t.log"
 	[ $rc -eq 0 ] || failed="$failed $t"

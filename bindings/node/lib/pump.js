@@ -2,7 +2,9 @@
 // The event pump: one per JavaScript thread, for every socket.
 //
 // The library keeps one process-wide queue of events and one file descriptor
-// that is readable exactly while events wait (ss_event_fd). The pump watches
+// that is readable while events wait (ss_event_fd; on Linux also while a
+// connection's input waits, which ss_next_event then decrypts on this
+// thread: the header's "Input on Linux"). The pump watches
 // that descriptor on Node's event loop with koffi.node.poll (libuv uv_poll,
 // level-triggered); when it is readable, a drain (setImmediate, see
 // onReadable) takes the events with ss_next_event - plain C in the library,

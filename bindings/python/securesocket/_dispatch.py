@@ -3,8 +3,10 @@
 The library never calls Python from its own threads (a ctypes callback from
 a foreign thread costs ~10 us and runs on a thread Python does not know).
 Events wait in one process-wide C queue behind one file descriptor, readable
-while events wait. This module takes them with ``ss_next_event`` (plain C,
-never enters Go) and runs each socket's listeners on the thread that asked:
+while events wait (on Linux also while a connection's input waits: then
+``ss_next_event`` decrypts it on the calling thread first, see the header's
+"Input on Linux"). This module takes them with ``ss_next_event`` and runs
+each socket's listeners on the thread that asked:
 
 - :func:`dispatch` waits on the fd with poll() (the GIL is released while it
   waits; Ctrl-C interrupts it), then runs what waits;
@@ -150,13 +152,16 @@ class _Hub:
         self._fd = fd
         return fd
 
-    def _thread_wake_fd(self) -> int:
+    def _thread_wake(self) -> _WakeFd:
         """This thread's own eventfd, polled next to the event fd so that
         another thread can end this thread's wait (see _bump)."""
         w = getattr(self._local, "wake", None)
         if w is None:
             w = self._local.wake = _WakeFd()
-        return w.fd
+        return w
+
+    def _thread_wake_fd(self) -> int:
+        return self._thread_wake().fd
 
     def _bump(self) -> None:
         """Something changed (events were delivered, or wake()): wake every
@@ -177,8 +182,15 @@ class _Hub:
         Returns how many it took. A listener's exception propagates (the
         events not yet taken stay queued) unless ``on_error`` takes it."""
         lib = _native.load()
-        ev = _native.SSEvent()  # per call: ss_next_event's strings are per thread
-        ref = byref(ev)
+        # Per thread, like ss_next_event's strings; each record is copied
+        # into an event object before a listener runs (which may drain too).
+        local = self._local
+        ref = getattr(local, "ev_ref", None)
+        if ref is None:
+            ev = local.ev = _native.SSEvent()
+            ref = local.ev_ref = byref(ev)
+        else:
+            ev = local.ev
         next_event = lib.ss_next_event
         sockets = self.sockets
         n = 0
@@ -221,17 +233,22 @@ class _Hub:
         if timeout is not None and timeout <= 0:
             return 0
         fd = self.event_fd()
-        me = self._thread_wake_fd()
+        w = self._thread_wake()
+        me = w.fd
         with self._lock:
             if self._gen != seen_gen:
                 return 0
             self._waiters.add(me)
+        woke = True
         try:
-            _wait_readable(fd, me, timeout)
+            woke = _wait_readable(fd, w, timeout)
         finally:
             with self._lock:
                 self._waiters.discard(me)
-            _WakeFd.drain(me)
+            if woke:
+                # A wake that lands after this point leaves the fd readable:
+                # the next wait returns at once, which callers allow.
+                _WakeFd.drain(me)
         return self.drain()
 
     def wake(self) -> None:
@@ -287,18 +304,27 @@ class _Hub:
 
 if hasattr(select, "poll"):
 
-    def _wait_readable(fd: int, me: int, timeout: float | None) -> None:
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        poller.register(me, select.POLLIN)
+    def _wait_readable(fd: int, w: _WakeFd, timeout: float | None) -> bool:
+        """Waits until fd or the thread's wake fd is readable; says whether
+        the wake fd was."""
+        poller = w.poller
+        if poller is None:  # one per thread: the event fd never changes
+            poller = w.poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            poller.register(w.fd, select.POLLIN)
         # poll() releases the GIL; on a signal it runs Python's handlers
         # (a KeyboardInterrupt propagates) and otherwise resumes (PEP 475).
-        poller.poll(None if timeout is None else max(1, int(timeout * 1000 + 0.999)))
+        me = w.fd
+        for f, _ in poller.poll(None if timeout is None else max(1, int(timeout * 1000 + 0.999))):
+            if f == me:
+                return True
+        return False
 
 else:  # Windows: both are sockets there (ss_event_fd is one, see _WakeFd)
 
-    def _wait_readable(fd: int, me: int, timeout: float | None) -> None:
-        select.select([fd, me], [], [], None if timeout is None else max(0.001, timeout))
+    def _wait_readable(fd: int, w: _WakeFd, timeout: float | None) -> bool:
+        r, _, _ = select.select([fd, w.fd], [], [], None if timeout is None else max(0.001, timeout))
+        return w.fd in r
 
 
 class _WakeFd:
@@ -311,6 +337,7 @@ class _WakeFd:
     _writers: dict[int, Any] = {}  # fd -> (reader, writer) sockets, no eventfd
 
     def __init__(self) -> None:
+        self.poller: Any = None  # _wait_readable's, made on first use
         if hasattr(os, "eventfd"):
             self.fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
             self._pair: tuple[Any, Any] | None = None

@@ -1,0 +1,273 @@
+package core
+
+import (
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+)
+
+// Host-driven reading. A socket normally has a reader goroutine that
+// decrypts input as it arrives and posts socketData; the host learns of it
+// from its sink (a Queue, or the C ABI's event descriptor), so every
+// message crosses two threads: the reader's, then the host's. A sink that
+// implements InputWatcher lets the host's own wait watch the connection's
+// descriptor instead (the C ABI puts it in the epoll set behind
+// ss_event_fd on Linux): when the descriptor is readable, the host's
+// thread calls Pump, which decrypts what the kernel already holds on that
+// thread, without waiting, and posts the events it then dispatches. A
+// reply reaches the callback with one wake-up, the host thread's, as with
+// a blocking read on a plain TLS socket, and an idle connection has no
+// goroutine at all.
+//
+// Every AS3 rule holds as with a reader goroutine: input is bounded by the
+// input limit (the pump stops reading and stops watching at the limit, and
+// reading below it resumes), the end of the stream and errors give the same
+// close and ioError, and unread input stays readable after a peer close.
+// What differs is when input is read: when the host waits for or takes
+// events (ss_dispatch, ss_next_event, or its poll of ss_event_fd), which is
+// when a host can see it anyway.
+
+// InputWatcher is implemented by a Sink whose host waits on descriptors
+// itself. WatchInput starts watching fd (the connection's TCP descriptor)
+// for readability on s's behalf, until UnwatchInput; when it is readable
+// the host calls s.Pump. WatchInput returns false when it cannot watch;
+// the socket then reads with a goroutine. Both are called with the
+// socket's lock held and must not call back into the socket.
+type InputWatcher interface {
+	WatchInput(s *Socket, fd uintptr) bool
+	UnwatchInput(s *Socket)
+}
+
+// hostReads: sockets whose sink is an InputWatcher use it. The environment
+// variable SECURESOCKET_READER=goroutine turns it off (for comparisons).
+var hostReads = os.Getenv("SECURESOCKET_READER") != "goroutine"
+
+// startReaderLocked starts reading a new link: host-driven when the sink
+// can watch its descriptor, else with a reader goroutine. It returns true
+// when the caller must pump the link once after unlocking: the handshake
+// may have left whole records in TLS's buffer, which the descriptor's
+// readiness will never announce.
+func (s *Socket) startReaderLocked(l *link) bool {
+	if w, ok := s.sink.(InputWatcher); ok && hostReads && l.tc != nil && l.flow != nil && l.flow.tryRead != nil {
+		if fd, ok := descriptor(l.flow.Conn); ok && w.WatchInput(s, fd) {
+			l.hostCapable.Store(true)
+			l.hostDriven, l.watching = true, true
+			return true
+		}
+	}
+	go s.readLoop(l)
+	return false
+}
+
+// descriptor returns the descriptor of a TCP connection itself (not of a
+// wrapper that may hold bytes of its own).
+func descriptor(c net.Conn) (uintptr, bool) {
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return 0, false
+	}
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		return 0, false
+	}
+	var fd uintptr
+	var ok2 bool
+	if rc.Control(func(d uintptr) { fd, ok2 = d, true }) != nil {
+		return 0, false
+	}
+	return fd, ok2
+}
+
+// unwatchLocked stops watching a host-driven link's descriptor, before it
+// is closed.
+func (s *Socket) unwatchLocked(l *link) {
+	if l.watching {
+		l.watching = false
+		if w, ok := s.sink.(InputWatcher); ok {
+			w.UnwatchInput(s)
+		}
+	}
+}
+
+// resumeLocked watches a host-driven link again after its input went back
+// under the limit, and pumps it once (without the lock, on a goroutine):
+// TLS may hold whole records that no readiness will announce.
+func (s *Socket) resumeLocked() {
+	l := s.link
+	if l == nil || !l.hostDriven || !l.paused {
+		return
+	}
+	l.paused = false
+	if w, ok := s.sink.(InputWatcher); ok && w.WatchInput(s, l.fd()) {
+		l.watching = true
+		go s.pumpLink(l)
+		return
+	}
+	// The host no longer watches (a Queue's Ready): a reader goroutine
+	// takes over once the pump that paused has let go.
+	l.hostDriven = false
+	l.hostCapable.Store(false)
+	go func() {
+		l.pumpMu.Lock()
+		l.pumpMu.Unlock()
+		s.readLoop(l)
+	}()
+}
+
+// leaveHost hands a host-driven link to a reader goroutine for good: its
+// host stops watching descriptors (a Queue's Ready).
+func (s *Socket) leaveHost() {
+	s.mu.Lock()
+	l := s.link
+	capable := l != nil && l.hostCapable.Load()
+	s.mu.Unlock()
+	if !capable {
+		return
+	}
+	l.pumpMu.Lock() // no pump runs meanwhile
+	s.mu.Lock()
+	moved := s.link == l && l.hostDriven && !l.paused
+	l.hostCapable.Store(false)
+	if moved {
+		l.hostDriven = false
+		s.unwatchLocked(l)
+	}
+	s.mu.Unlock()
+	l.pumpMu.Unlock()
+	if moved {
+		go s.readLoop(l)
+	}
+}
+
+func (l *link) fd() uintptr {
+	fd, _ := descriptor(l.flow.Conn)
+	return fd
+}
+
+// Pump reads what the kernel holds for a host-driven connection, on the
+// calling thread and without waiting, and posts its events. The host
+// calls it when the descriptor it watches for the socket is readable. It
+// reports false when the socket no longer wants that descriptor watched
+// (no host-driven connection, or its input is at the limit): a host that
+// still watches it stops.
+func (s *Socket) Pump() bool {
+	s.mu.Lock()
+	l := s.link
+	host := l != nil && l.hostDriven
+	s.mu.Unlock()
+	if !host {
+		return false
+	}
+	return s.pumpLink(l)
+}
+
+// pumpBufs lend the pump its buffer: an idle connection holds none.
+var pumpBufs = sync.Pool{New: func() any { return new([maxRecordPlaintext]byte) }}
+
+// pumpLink decrypts the records the kernel (and TLS's own buffer) hold,
+// a buffer's worth per publication, until the kernel has nothing more, the
+// input reaches its limit, or the stream ends. One pump at a time per link.
+//
+// A stream (more than bulkHandover in one pump, with more waiting) is
+// handed to a reader goroutine instead, which reads ahead on another core
+// while the host consumes; it hands the link back when the stream pauses
+// (readLoop). Small messages stay on the host's thread.
+func (s *Socket) pumpLink(l *link) (keep bool) {
+	handover := false
+	defer func() {
+		if handover {
+			go s.readLoop(l)
+		}
+	}()
+	l.pumpMu.Lock()
+	defer l.pumpMu.Unlock()
+	defer s.recoverLink(l)
+	l.flow.nonblock.Store(true)
+	defer l.flow.nonblock.Store(false)
+	total := 0
+	for {
+		if !s.pumpRoom(l) {
+			return false
+		}
+		buf := pumpBufs.Get().(*[maxRecordPlaintext]byte)
+		n := 0
+		var err error
+		for n < len(buf) && err == nil {
+			var m int
+			m, err = l.conn.Read(buf[n:])
+			n += m
+		}
+		drained := errors.Is(err, os.ErrDeadlineExceeded)
+		if drained {
+			err = nil
+		}
+		ok := s.readerAppend(l, buf[:n], err)
+		pumpBufs.Put(buf)
+		if !ok {
+			return false
+		}
+		if drained {
+			return true
+		}
+		if total += n; total >= bulkHandover && s.handOver(l) {
+			handover = true
+			return false
+		}
+	}
+}
+
+// bulkHandover is how much one pump reads before a stream goes to a reader
+// goroutine.
+const bulkHandover = 64 << 10
+
+// handOver moves a host-driven link to a reader goroutine (started by
+// the caller once its pump has let go of the connection).
+func (s *Socket) handOver(l *link) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.link != l || !l.hostDriven {
+		return false
+	}
+	l.hostDriven = false
+	s.unwatchLocked(l)
+	handOvers.Add(1)
+	return true
+}
+
+// handOvers counts hand-overs to a reader goroutine, for tests.
+var handOvers atomic.Int64
+
+// rehost gives a link whose reader goroutine found the stream idle back to
+// its host; false when it cannot (the goroutine then keeps reading).
+func (s *Socket) rehost(l *link) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !l.hostCapable.Load() || s.link != l || l.closing {
+		return false
+	}
+	w, ok := s.sink.(InputWatcher)
+	if !ok || !w.WatchInput(s, l.fd()) {
+		return false
+	}
+	l.hostDriven, l.watching = true, true
+	return true
+}
+
+// pumpRoom says whether the pump may read more: the link is still the
+// socket's and its unread input is under the limit. At the limit the link
+// stops being watched until the input drains (resumeLocked).
+func (s *Socket) pumpRoom(l *link) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.link != l || !l.hostDriven {
+		return false
+	}
+	if len(s.in)-s.inR >= s.inLimit {
+		l.paused = true
+		s.unwatchLocked(l)
+		return false
+	}
+	return true
+}

@@ -1,0 +1,299 @@
+//go:build unix
+
+package core
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// pollQueue is a Queue whose host watches descriptors, as the C ABI's
+// epoll set does (hostread.go): a goroutine polls every watched descriptor
+// and pumps the readable ones. With pumping off, only reads that pump
+// themselves (BytesAvailable) bring input in.
+type pollQueue struct {
+	*Queue
+	mu      sync.Mutex
+	fds     map[*Socket]uintptr
+	watches atomic.Int64
+	pumps   atomic.Int64
+	pumping atomic.Bool
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+func newPollQueue(t *testing.T, pumping bool) *pollQueue {
+	p := &pollQueue{Queue: NewQueue(), fds: map[*Socket]uintptr{},
+		stop: make(chan struct{}), done: make(chan struct{})}
+	p.pumping.Store(pumping)
+	go p.run()
+	t.Cleanup(func() { close(p.stop); <-p.done })
+	return p
+}
+
+func (p *pollQueue) WatchInput(s *Socket, fd uintptr) bool {
+	p.mu.Lock()
+	p.fds[s] = fd
+	p.mu.Unlock()
+	p.watches.Add(1)
+	return true
+}
+
+func (p *pollQueue) UnwatchInput(s *Socket) {
+	p.mu.Lock()
+	delete(p.fds, s)
+	p.mu.Unlock()
+}
+
+func (p *pollQueue) watched(s *Socket) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.fds[s]
+	return ok
+}
+
+func (p *pollQueue) run() {
+	defer close(p.done)
+	for {
+		select {
+		case <-p.stop:
+			return
+		default:
+		}
+		if !p.pumping.Load() {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		p.mu.Lock()
+		var socks []*Socket
+		var pfds []unix.PollFd
+		for s, fd := range p.fds {
+			socks = append(socks, s)
+			pfds = append(pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+		}
+		p.mu.Unlock()
+		if len(pfds) == 0 {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		if n, _ := unix.Poll(pfds, 5); n <= 0 {
+			continue
+		}
+		for i, f := range pfds {
+			if f.Revents != 0 {
+				p.pumps.Add(1)
+				socks[i].Pump()
+			}
+		}
+	}
+}
+
+func hostConnected(t *testing.T, p *pollQueue, scenario string) *Socket {
+	t.Helper()
+	s := New(p)
+	if err := s.Connect("localhost", labPorts[scenario]); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := waitFor(t, p.Queue, 10*time.Second, EventConnect, EventIOError)
+	if e.Type != EventConnect {
+		t.Fatalf("connect to %s: %s (%s)", scenario, e.Text, e.Detail)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func hostDriven(s *Socket) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.link != nil && s.link.hostDriven
+}
+
+// Request/response on a host-driven link: every reply is pumped by the
+// host, no reader goroutine ever runs, and nothing is lost or reordered.
+func TestHostDrivenRoundTrips(t *testing.T) {
+	p := newPollQueue(t, true)
+	s := hostConnected(t, p, "echo")
+	if !hostDriven(s) || !p.watched(s) {
+		t.Fatal("the link is not host-driven on a sink that watches descriptors")
+	}
+	for i := 0; i < 200; i++ {
+		msg := []byte{byte(i), 1, 2, 3, 4, 5, 6, byte(255 - i)}
+		s.WriteBytes(msg, 0, 0)
+		s.Flush()
+		waitAvailable(t, s, p.Queue, len(msg))
+		got, err := s.ReadBytes(0)
+		if err != nil || string(got) != string(msg) {
+			t.Fatalf("trip %d: got %v (%v), want %v", i, got, err, msg)
+		}
+		if !hostDriven(s) {
+			t.Fatalf("trip %d: a small reply left the host-driven mode", i)
+		}
+	}
+	if p.pumps.Load() == 0 {
+		t.Fatal("the host never pumped")
+	}
+	s.Close()
+	if p.watched(s) {
+		t.Fatal("the descriptor is still watched after close")
+	}
+}
+
+// A stream goes to a reader goroutine under the input limit, arrives whole
+// and in order, and the link comes back to its host when the stream ends.
+func TestHostDrivenStreamHandsOverAndBack(t *testing.T) {
+	p := newPollQueue(t, true)
+	s := hostConnected(t, p, "source")
+	const limit = 64 << 10
+	const total = 8 << 20
+	s.SetInputLimit(limit)
+	before := handOvers.Load()
+	s.WriteUnsignedInt(0)
+	s.WriteUnsignedInt(total)
+	s.Flush()
+	waitAvailable(t, s, p.Queue, limit)
+	time.Sleep(200 * time.Millisecond)
+	if got := s.BytesAvailable(); got > limit+maxRecordPlaintext {
+		t.Fatalf("buffered %d bytes past a %d limit", got, limit)
+	}
+	readPattern(t, s, p.Queue, total)
+	deadline := time.Now().Add(5 * time.Second)
+	for !hostDriven(s) || !p.watched(s) {
+		if time.Now().After(deadline) {
+			s.mu.Lock()
+			l := s.link
+			st := fmt.Sprintf("link %v", l != nil)
+			if l != nil {
+				st = fmt.Sprintf("hostDriven %v watching %v paused %v capable %v closing %v unread %d",
+					l.hostDriven, l.watching, l.paused, l.hostCapable.Load(), l.closing, len(s.in)-s.inR)
+			}
+			s.mu.Unlock()
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			var mine []string
+			for _, g := range strings.Split(string(buf), "\n\n") {
+				if strings.Contains(g, "core.(*Socket)") {
+					mine = append(mine, g)
+				}
+			}
+			t.Fatalf("the link did not come back to its host after the stream: %s\n%s", st, strings.Join(mine, "\n\n"))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if handOvers.Load() == before {
+		t.Fatal("the stream was never handed to a reader goroutine")
+	}
+	// Still works host-driven afterwards.
+	s.WriteUnsignedInt(0)
+	s.WriteUnsignedInt(1000)
+	s.Flush()
+	readPattern(t, s, p.Queue, 1000)
+}
+
+// A peer close is seen by the pump: the input stays readable, then close.
+func TestHostDrivenPeerClose(t *testing.T) {
+	p := newPollQueue(t, true)
+	s := hostConnected(t, p, "closeAfter")
+	var loaded uint64
+	for {
+		e, _ := waitFor(t, p.Queue, 10*time.Second, EventSocketData, EventClose)
+		if e.Type == EventClose {
+			break
+		}
+		loaded += e.BytesLoaded
+	}
+	if loaded != 1000 || s.BytesAvailable() != 1000 {
+		t.Fatalf("announced %d, available %d, want 1000", loaded, s.BytesAvailable())
+	}
+	if p.watched(s) {
+		t.Fatal("the descriptor is still watched after the peer closed")
+	}
+	b, err := s.ReadBytes(0)
+	if err != nil || len(b) != 1000 || b[999] != byte(999%251) {
+		t.Fatalf("read %d: %v", len(b), err)
+	}
+}
+
+// A host that never pumps still sees input arrive through bytesAvailable,
+// with its socketData events.
+func TestHostDrivenBytesAvailablePumps(t *testing.T) {
+	p := newPollQueue(t, false)
+	s := hostConnected(t, p, "echo")
+	s.WriteBytes([]byte("hello"), 0, 0)
+	s.Flush()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.BytesAvailable() < 5 {
+		if time.Now().After(deadline) {
+			t.Fatal("the reply never showed in bytesAvailable")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if e, _ := waitFor(t, p.Queue, time.Second, EventSocketData); e.BytesLoaded != 5 {
+		t.Fatalf("socketData of %d bytes, want 5", e.BytesLoaded)
+	}
+	if got, err := s.ReadUTFBytes(5); err != nil || got != "hello" {
+		t.Fatalf("read %q %v", got, err)
+	}
+	if _, err := s.ReadInt8(); !errors.Is(err, ErrEOF) {
+		t.Fatalf("over-read: %v", err)
+	}
+}
+
+// A Queue pumps its sockets' input itself (Linux), and a Wait that began
+// while a stream's reader goroutine held the link still sees the replies
+// once the link is back with the Queue: no reply waits for another event
+// to wake the host.
+func TestQueueWaitFollowsTheLink(t *testing.T) {
+	s, q := connected(t, "source")
+	if !hostDriven(s) {
+		t.Skip("this system's Queue does not pump input (not Linux)")
+	}
+	s.SetEventMask(MaskOf(EventSocketData)) // no outputProgress to wake the wait
+	read := func(total int, within time.Duration) {
+		t.Helper()
+		buf := make([]byte, 64<<10)
+		start := time.Now()
+		for got := 0; got < total; {
+			n, err := s.ReadBytesInto(buf, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < n; i++ {
+				if buf[i] != byte((got+i)%251) {
+					t.Fatalf("byte %d = %d", got+i, buf[i])
+				}
+			}
+			got += n
+			if n == 0 {
+				if _, ok := q.Wait(30 * time.Second); !ok {
+					t.Fatalf("no event in 30 s with %d of %d bytes read", got, total)
+				}
+			}
+		}
+		if d := time.Since(start); d > within {
+			t.Fatalf("%d bytes took %v: a wait missed the input", total, d)
+		}
+	}
+	before := handOvers.Load()
+	s.WriteUnsignedInt(0)
+	s.WriteUnsignedInt(4 << 20)
+	s.Flush()
+	read(4<<20, 20*time.Second)
+	if handOvers.Load() == before {
+		t.Fatal("the stream was never handed to a reader goroutine")
+	}
+	for i := 0; i < 20; i++ {
+		s.WriteUnsignedInt(0)
+		s.WriteUnsignedInt(100)
+		s.Flush()
+		read(100, 5*time.Second)
+		time.Sleep(time.Duration(i%4) * time.Millisecond) // across the reader's idle test
+	}
+}
