@@ -1,0 +1,180 @@
+package core
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/securesocket/securesocket/tests/lab"
+)
+
+// verificationsDuring returns how many times f made the socket layer run
+// its own x509 verification of a server chain (verifyServerChain).
+func verificationsDuring(f func()) int64 {
+	before := chainVerifications.Load()
+	f()
+	return chainVerifications.Load() - before
+}
+
+// TestOneVerificationPerHandshake: a full handshake verifies the server's
+// chain once, in crypto/tls's own verifier (never switched off), and the
+// socket judges the chains it built; a resumed one verifies no signature.
+// The socket's own verification runs only for extra intermediates and to
+// word a refusal.
+func TestOneVerificationPerHandshake(t *testing.T) {
+	t.Run("full handshake", func(t *testing.T) {
+		s := New(nil)
+		s.SetSessionCache(false)
+		s.SetRevocationMode(RevocationOff)
+		var e Event
+		n := verificationsDuring(func() { e = connectTo(t, s, lab.Trusted) })
+		if e.Type != EventConnect || s.ServerCertificateStatus() != StatusTrusted {
+			t.Fatalf("%s %s (%s)", e.Type, s.ServerCertificateStatus(), e.Detail)
+		}
+		if n != 0 {
+			t.Fatalf("the chain was verified %d more times after crypto/tls's verification", n)
+		}
+		// The verdict is on crypto/tls's chain, leaf to the lab's root.
+		if chain := s.ServerCertificateChain(); len(chain) != 3 || !strings.Contains(chain[2].Subject.CommonName, "root") {
+			t.Fatalf("chain of %d", len(chain))
+		}
+	})
+	t.Run("resumed handshake", func(t *testing.T) {
+		p := newSessionPKI(t, time.Now().Add(24*time.Hour), time.Now().Add(24*time.Hour), "")
+		port := sessionServer(t, [][]byte{p.leaf}, p.leafKey)
+		for i, resumed := range []bool{false, true} {
+			s, q := newSessionSocket(t, p.trust, func(s *Socket) { s.SetRevocationMode(RevocationOff) })
+			var e Event
+			n := verificationsDuring(func() { e = roundTrip(t, s, q, port) })
+			if e.Type != EventConnect || s.SessionResumed() != resumed {
+				t.Fatalf("connect %d: %s resumed %v (%s)", i, e.Type, s.SessionResumed(), e.Detail)
+			}
+			if n != 0 {
+				t.Fatalf("connect %d (resumed %v): %d verifications besides crypto/tls's", i, resumed, n)
+			}
+			if v := verdictOf(s); v.status != StatusTrusted || len(v.chain) != 2 {
+				t.Fatalf("connect %d: %+v", i, v)
+			}
+			s.Close()
+		}
+	})
+	t.Run("refused by crypto/tls", func(t *testing.T) {
+		s := New(nil)
+		s.SetSessionCache(false)
+		var e Event
+		n := verificationsDuring(func() { e = connectTo(t, s, lab.Expired) })
+		if e.Type != EventIOError || s.ServerCertificateStatus() != StatusExpired || !strings.HasPrefix(e.Detail, "certificate expired at ") {
+			t.Fatalf("%s %s (%s)", e.Type, s.ServerCertificateStatus(), e.Detail)
+		}
+		if n != 0 {
+			t.Fatalf("%d verifications", n)
+		}
+	})
+	t.Run("an extra intermediate completes the chain", func(t *testing.T) {
+		// crypto/tls's chain ends at the intermediate (its pool holds it as
+		// a root); the whole path to the anchor is verified once more, with
+		// the constraints of every issuer above it.
+		s := New(nil)
+		s.SetSessionCache(false)
+		s.SetRevocationMode(RevocationOff)
+		if err := s.AddBinaryChainBuildingCertificate(labFile(t, lab.FileIntermediateDER), false); err != nil {
+			t.Fatal(err)
+		}
+		var e Event
+		n := verificationsDuring(func() { e = connectTo(t, s, lab.MissingIntermediate) })
+		if e.Type != EventConnect || len(s.ServerCertificateChain()) != 3 {
+			t.Fatalf("%s %s (%s), chain of %d", e.Type, s.ServerCertificateStatus(), e.Detail, len(s.ServerCertificateChain()))
+		}
+		if n != 1 {
+			t.Fatalf("%d verifications, want 1", n)
+		}
+	})
+}
+
+// TestResumedChainsJudgedWithoutSignatures drives serverChains with the
+// connection state of a resumed handshake: the session's chains pass as
+// they are while valid, and anything they cannot pass goes to the whole
+// verification, which words the refusal exactly as a fresh connect.
+func TestResumedChainsJudgedWithoutSignatures(t *testing.T) {
+	caUntil := time.Now().Add(2 * time.Hour).Truncate(time.Second)
+	p := newSessionPKI(t, caUntil, time.Now().Add(24*time.Hour), "")
+	leaf, err := x509.ParseCertificate(p.leaf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(p.ca)
+	at := &attempt{roots: roots, inter: x509.NewCertPool()}
+	cs := tls.ConnectionState{DidResume: true, PeerCertificates: []*x509.Certificate{leaf},
+		VerifiedChains: [][]*x509.Certificate{{leaf, p.ca}}}
+
+	var chains [][]*x509.Certificate
+	n := verificationsDuring(func() { chains, err = at.serverChains(cs, "localhost", time.Now().Truncate(time.Second)) })
+	if err != nil || len(chains) != 1 || n != 0 {
+		t.Fatalf("valid session: %v, %d chains, %d verifications", err, len(chains), n)
+	}
+	// The CA's last second still counts (notAfter covers its whole second).
+	if _, err := at.serverChains(cs, "localhost", caUntil); err != nil {
+		t.Fatalf("at the CA's notAfter: %v", err)
+	}
+
+	refusals := []struct {
+		name   string
+		host   string
+		now    time.Time
+		status CertificateStatus
+		detail string
+	}{
+		{"the CA expired since", "localhost", caUntil.Add(time.Second), StatusInvalidChain, "an issuing certificate in the chain is outside its validity period"},
+		{"another host", "other.example", time.Now().Truncate(time.Second), StatusPrincipalMismatch, "other.example"},
+	}
+	for _, c := range refusals {
+		t.Run(c.name, func(t *testing.T) {
+			n := verificationsDuring(func() { _, err = at.serverChains(cs, c.host, c.now) })
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if st, d := classifyVerifyError(err, leaf, c.now); st != c.status || !strings.Contains(d, c.detail) {
+				t.Fatalf("%s: %s", st, d)
+			}
+			if n != 1 {
+				t.Fatalf("%d verifications to word the refusal, want 1", n)
+			}
+		})
+	}
+
+	// A chain that ends at an extra intermediate held as a root is not
+	// judged alone.
+	gated := &attempt{roots: roots, inter: x509.NewCertPool(), gated: map[string]bool{string(p.ca.Raw): true}}
+	if n := verificationsDuring(func() { _, err = gated.serverChains(cs, "localhost", time.Now()) }); err != nil || n != 1 {
+		t.Fatalf("gated: %v, %d verifications", err, n)
+	}
+}
+
+// TestNotAfterCoversItsLastSecond: crypto/tls's own verification compares
+// at one-second resolution too (verifyClock), so a connect in the last
+// second of a certificate's life succeeds and one a second later is
+// refused (x509-limbo rfc5280::validity::notafter-fractional).
+func TestNotAfterCoversItsLastSecond(t *testing.T) {
+	leafUntil := time.Now().Add(time.Hour).Truncate(time.Second)
+	p := newSessionPKI(t, time.Now().Add(24*time.Hour), leafUntil, "")
+	port := sessionServer(t, [][]byte{p.leaf}, p.leafKey)
+	t.Cleanup(func() { timeNow = time.Now })
+	for _, c := range []struct {
+		after time.Duration
+		want  CertificateStatus
+	}{{900 * time.Millisecond, StatusTrusted}, {1100 * time.Millisecond, StatusExpired}} {
+		timeNow = func() time.Time { return leafUntil.Add(c.after) }
+		s, q := newSessionSocket(t, p.trust, func(s *Socket) {
+			s.SetSessionCache(false)
+			s.SetRevocationMode(RevocationOff)
+		})
+		roundTrip(t, s, q, port)
+		timeNow = time.Now
+		if s.ServerCertificateStatus() != c.want {
+			t.Fatalf("%v after notAfter: %s (%s)", c.after, s.ServerCertificateStatus(), s.FailureDetail())
+		}
+	}
+}
