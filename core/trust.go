@@ -10,9 +10,11 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/youmark/pkcs8"
@@ -323,6 +325,82 @@ func (at *attempt) prepare(ctx context.Context, cfg *tls.Config) error {
 		cfg.RootCAs, at.roots = roots, roots
 		return nil
 	}
+	pp := preparedFor(st, t)
+	cfg.RootCAs, at.roots, at.inter, at.gated = pp.gate, pp.roots, pp.inter, pp.gated
+	return nil
+}
+
+// preparedPools are the pools of one set of extra anchors and
+// intermediates over the platform store: roots (the store and the anchors),
+// inter (the extra intermediates) and gate, the pool crypto/tls's own
+// verifier sees. None of them is changed once built, so every connect with
+// the same certificates shares them.
+type preparedPools struct {
+	roots, inter, gate *x509.CertPool
+	gated              map[string]bool
+	key                [sha256.Size]byte
+	built              time.Time
+}
+
+// Sockets that reconnect with the same extra certificates (often a new
+// socket each time, with the same self-signed anchor) reuse the pools
+// instead of copying the platform store on every connect. The gate depends
+// on the clock (an extra intermediate is in it while it chains to an
+// anchor), so an entry is rebuilt after preparedTTL; a stale one cannot
+// widen trust, since a chain that ends at a gated intermediate is verified
+// again to its anchor (serverChains).
+const (
+	preparedCacheSize = 32
+	preparedTTL       = 5 * time.Minute
+)
+
+var preparedCache struct {
+	sync.Mutex
+	entries []*preparedPools // most recently used last
+}
+
+// preparedFor returns the pools for t's anchors and intermediates over st,
+// from the cache or built now.
+func preparedFor(st *platformStore, t trustSettings) *preparedPools {
+	h := sha256.New()
+	for _, set := range [][]*x509.Certificate{t.anchors, t.intermediates} {
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(set))))
+		for _, c := range set {
+			h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(c.Raw))))
+			h.Write(c.Raw)
+		}
+	}
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	now := timeNow()
+	c := &preparedCache
+	c.Lock()
+	for i, pp := range c.entries {
+		if pp.key == key {
+			c.entries = append(c.entries[:i], c.entries[i+1:]...)
+			if age := now.Sub(pp.built); age >= 0 && age < preparedTTL {
+				c.entries = append(c.entries, pp)
+				c.Unlock()
+				return pp
+			}
+			break
+		}
+	}
+	c.Unlock()
+	pp := buildPrepared(st, t, now)
+	pp.key = key
+	c.Lock()
+	if len(c.entries) >= preparedCacheSize {
+		c.entries = c.entries[1:]
+	}
+	c.entries = append(c.entries, pp)
+	c.Unlock()
+	return pp
+}
+
+func buildPrepared(st *platformStore, t trustSettings, now time.Time) *preparedPools {
+	roots := st.pool
+	var err error
 	if roots != nil {
 		roots = roots.Clone()
 	} else if roots, err = x509.SystemCertPool(); err != nil || roots == nil {
@@ -335,29 +413,27 @@ func (at *attempt) prepare(ctx context.Context, cfg *tls.Config) error {
 	for _, c := range t.intermediates {
 		inter.AddCert(c)
 	}
+	pp := &preparedPools{roots: roots, inter: inter, gate: roots, built: now}
 	// crypto/tls's own verifier (never switched off) cannot take extra
 	// intermediates, so the pool it sees also holds each extra intermediate
 	// that itself chains to a trusted anchor now. That only lets its pass
 	// through: VerifyConnection verifies a chain that ends at one of them
 	// again, to the real anchor, with every constraint of the issuers above
 	// (serverChains).
-	gate := roots
 	if len(t.intermediates) > 0 {
-		gate = roots.Clone()
-		now := timeNow()
+		pp.gate = roots.Clone()
 		for _, c := range t.intermediates {
 			if _, err := c.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
 				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil && c.IsCA {
-				gate.AddCert(c)
-				if at.gated == nil {
-					at.gated = make(map[string]bool)
+				pp.gate.AddCert(c)
+				if pp.gated == nil {
+					pp.gated = make(map[string]bool)
 				}
-				at.gated[string(c.Raw)] = true
+				pp.gated[string(c.Raw)] = true
 			}
 		}
 	}
-	cfg.RootCAs, at.roots, at.inter = gate, roots, inter
-	return nil
+	return pp
 }
 
 // explain adds to the detail of a refusal what the platform store left out,

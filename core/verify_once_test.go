@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"strings"
@@ -176,5 +177,36 @@ func TestNotAfterCoversItsLastSecond(t *testing.T) {
 		if s.ServerCertificateStatus() != c.want {
 			t.Fatalf("%v after notAfter: %s (%s)", c.after, s.ServerCertificateStatus(), s.FailureDetail())
 		}
+	}
+}
+
+// TestPreparedPoolsShared: connects with the same extra certificates share
+// the pools built over the platform store (no copy of the store per
+// connect); other certificates get their own, and an entry is rebuilt once
+// preparedTTL has passed, since the gate depends on the clock.
+func TestPreparedPoolsShared(t *testing.T) {
+	st, err := loadPlatformStore(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newSessionPKI(t, time.Now().Add(time.Hour), time.Now().Add(time.Hour), "")
+	other := newSessionPKI(t, time.Now().Add(time.Hour), time.Now().Add(time.Hour), "")
+	a := trustSettings{anchors: []*x509.Certificate{p.ca}}
+	first := preparedFor(st, a)
+	if again := preparedFor(st, a.clone()); again != first {
+		t.Fatal("the same anchors built the pools again")
+	}
+	b := trustSettings{anchors: []*x509.Certificate{p.ca}, intermediates: []*x509.Certificate{other.ca}}
+	if pb := preparedFor(st, b); pb == first || pb.inter == first.inter {
+		t.Fatal("other settings shared the pools")
+	}
+	// The pools hold what they must: the anchor verifies its leaf.
+	leaf, _ := x509.ParseCertificate(p.leaf)
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: first.gate, DNSName: "localhost"}); err != nil {
+		t.Fatal(err)
+	}
+	setClock(t, preparedTTL+time.Second)
+	if later := preparedFor(st, a); later == first {
+		t.Fatal("an entry older than preparedTTL was used")
 	}
 }
