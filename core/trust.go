@@ -46,12 +46,15 @@ func (t trustSettings) clone() trustSettings {
 // trusted is true, else an intermediate that can complete a chain to an
 // anchor (it grants no trust by itself). It lasts for the life of the
 // socket. Bytes that are not one DER certificate are ArgumentError #2004;
-// nil is TypeError #2007.
+// nil is TypeError #2007. der is copied: the caller may reuse it.
 func (s *Socket) AddBinaryChainBuildingCertificate(der []byte, trusted bool) error {
 	if der == nil {
 		return paramErr(ErrNull, "certificate")
 	}
-	c, err := x509.ParseCertificate(der)
+	// The parsed certificate points into the bytes it was parsed from, and
+	// it outlives this call (the socket's settings, the shared pools); the
+	// C ABI hands over memory the caller frees when the call returns.
+	c, err := x509.ParseCertificate(bytes.Clone(der))
 	if err != nil {
 		return newErr(ErrBadParam, "not a DER X.509 certificate: "+err.Error(), err)
 	}
@@ -144,7 +147,8 @@ func (s *Socket) RevocationDetail() string {
 //
 // In TLS 1.3 the client's handshake ends before the server has judged the
 // client certificate, so a refusal arrives after the connect event, as an
-// ioError; in TLS 1.2 it is the connect attempt's ioError.
+// ioError; in TLS 1.2 it is the connect attempt's ioError. Both are copied:
+// the caller may reuse them.
 func (s *Socket) SetClientCertificate(cert, key []byte, password string) error {
 	if cert == nil {
 		return paramErr(ErrNull, "certificate")
@@ -152,7 +156,9 @@ func (s *Socket) SetClientCertificate(cert, key []byte, password string) error {
 	if key == nil {
 		return paramErr(ErrNull, "key")
 	}
-	tc, err := parseClientCertificate(cert, key, password)
+	// As in AddBinaryChainBuildingCertificate: what is parsed points into
+	// the bytes, and a DER certificate is sent as it is, at every connect.
+	tc, err := parseClientCertificate(bytes.Clone(cert), bytes.Clone(key), password)
 	if err != nil {
 		return newErr(ErrBadParam, err.Error(), err)
 	}
@@ -542,7 +548,7 @@ func verifyClock() time.Time { return timeNow().Truncate(time.Second) }
 // The x509 verification runs here (verifyServerChain, the authoritative
 // verification of extra anchors and intermediates) only where those chains
 // cannot decide alone: when a chain ends at an extra intermediate that the
-// pool crypto/tls saw held as a root (prepare), since the constraints of
+// pool crypto/tls saw held as a root (buildPrepared), since the constraints of
 // the issuers above it (name constraints, path length, extended key usage)
 // apply to the leaf too and only a verification of the whole path checks
 // them; and when no chain passes, so that a refusal keeps the status and

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -208,5 +209,40 @@ func TestPreparedPoolsShared(t *testing.T) {
 	setClock(t, preparedTTL+time.Second)
 	if later := preparedFor(st, a); later == first {
 		t.Fatal("an entry older than preparedTTL was used")
+	}
+}
+
+// TestTrustInputsAreCopied: the bytes of an extra certificate or a client
+// certificate may be reused (or freed, over the C ABI) once the call
+// returns; the socket and the pools shared between connects keep their own.
+func TestTrustInputsAreCopied(t *testing.T) {
+	clobber := func(b []byte) {
+		for i := range b {
+			b[i] = 0xA5
+		}
+	}
+	der := bytes.Clone(labFile(t, lab.FileUntrustedRootDER))
+	s := New(nil)
+	s.SetSessionCache(false)
+	s.SetRevocationMode(RevocationOff)
+	if err := s.AddBinaryChainBuildingCertificate(der, true); err != nil {
+		t.Fatal(err)
+	}
+	clobber(der)
+	if e := connectTo(t, s, lab.UntrustedRoot); e.Type != EventConnect {
+		t.Fatalf("anchor: %s %s (%s)", e.Type, s.ServerCertificateStatus(), e.Detail)
+	}
+
+	cert, key := bytes.Clone(labFile(t, lab.FileClientCertDER)), bytes.Clone(labFile(t, lab.FileClientKeyDER))
+	c := New(nil)
+	c.SetSessionCache(false)
+	c.SetRevocationMode(RevocationOff)
+	if err := c.SetClientCertificate(cert, key, ""); err != nil {
+		t.Fatal(err)
+	}
+	clobber(cert)
+	clobber(key)
+	if e := connectTo(t, c, lab.ClientCertTLS12); e.Type != EventConnect {
+		t.Fatalf("client certificate: %s (%s)", e.Type, e.Detail)
 	}
 }
