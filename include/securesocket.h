@@ -624,8 +624,9 @@ SS_API int ss_write_multi_byte(ss_socket *s, const char *utf8, size_t len,
 /* AS3 addBinaryChainBuildingCertificate: adds the DER certificate der[0..len)
  * for chain building - a trust anchor if trusted is non-zero, else an
  * intermediate that can complete a chain to an anchor (it grants no trust by
- * itself). SS_ERR_NULL for a NULL der, SS_ERR_BAD_PARAM for bytes that are
- * not one DER certificate. */
+ * itself). The library keeps its own copy: der may be freed on return.
+ * SS_ERR_NULL for a NULL der, SS_ERR_BAD_PARAM for bytes that are not one DER
+ * certificate. */
 SS_API int ss_add_binary_chain_building_certificate(ss_socket *s,
                                                     const void *der,
                                                     size_t len, int trusted);
