@@ -5,7 +5,10 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -244,5 +247,51 @@ func TestTrustInputsAreCopied(t *testing.T) {
 	clobber(key)
 	if e := connectTo(t, c, lab.ClientCertTLS12); e.Type != EventConnect {
 		t.Fatalf("client certificate: %s (%s)", e.Type, e.Detail)
+	}
+}
+
+// TestHandshakerKept: a connect attempt runs on a kept goroutine when one
+// is idle, and every attempt runs, also when more run at once than are kept.
+func TestHandshakerKept(t *testing.T) {
+	keep := 2 * runtime.GOMAXPROCS(0)
+	release := make(chan struct{})
+	var done sync.WaitGroup
+	var ran atomic.Int32
+	for range 3 * keep {
+		done.Add(1)
+		runHandshake(func() {
+			defer done.Done()
+			<-release
+			ran.Add(1)
+		})
+	}
+	close(release)
+	done.Wait()
+	if ran.Load() != int32(3*keep) {
+		t.Fatalf("%d of %d jobs ran", ran.Load(), 3*keep)
+	}
+	// Wait (a cliff guard, not a timing) for a worker to be idle.
+	for deadline := time.Now().Add(5 * time.Second); handshakersIdle.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no worker was kept")
+		}
+	}
+	if n := handshakersIdle.Load(); n > int32(keep) {
+		t.Fatalf("%d idle workers kept, at most %d", n, keep)
+	}
+	// A worker counts itself idle just before it waits for a job, so a
+	// job can come a moment too early; one of a few must find it waiting.
+	for try := 0; ; try++ {
+		started := handshakersStarted.Load()
+		ch := make(chan struct{})
+		runHandshake(func() { close(ch) })
+		<-ch
+		if handshakersStarted.Load() == started {
+			break
+		}
+		if try == 100 {
+			t.Fatal("new goroutines ran the jobs while kept ones were idle")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
