@@ -109,8 +109,8 @@ func sessionScope(host string, port int, serverName string, minVer uint16, t tru
 // this socket's next connects. When on, a connect offers a session that an
 // earlier connection with the very same trust settings to the same host
 // and port left in the process-wide cache; the server's certificate is
-// verified again either way. Off, every connect is a full handshake and
-// leaves nothing in the cache.
+// judged again either way, with the current clock. Off, every connect is a
+// full handshake and leaves nothing in the cache.
 func (s *Socket) SetSessionCache(on bool) {
 	s.mu.Lock()
 	s.sessions = on

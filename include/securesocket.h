@@ -417,8 +417,9 @@ SS_API int ss_get_tls_version(ss_socket *s, const char **out);
  * that an earlier connection to the same host and port with exactly the same
  * trust settings (extra anchors and intermediates, pins, client certificate,
  * minimum TLS version, revocation mode) left there. A resumed connection is
- * verified like a fresh one (chain, pins, revocation, with the current
- * clock); a session whose certificates no longer pass is refused and dropped.
+ * judged like a fresh one (validity periods, host name, policy, pins,
+ * revocation, with the current clock; the chain's signatures are not verified
+ * twice); a session whose certificates no longer pass is refused and dropped.
  * ss_set_session_cache(s, 0) makes the next connects full handshakes that
  * leave nothing in the cache; any other value turns it on again. */
 SS_API int ss_set_session_cache(ss_socket *s, int on);
