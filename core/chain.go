@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -61,6 +62,7 @@ func classifyPolicyError(err error) (status CertificateStatus, detail string, ok
 // and a bad one (say a cross-sign to a weak root) still verifies. If no chain
 // passes, the error is the first chain's refusal.
 func verifyServerChain(certs []*x509.Certificate, host string, now time.Time, roots, extraIntermediates *x509.CertPool) ([][]*x509.Certificate, error) {
+	chainVerifications.Add(1)
 	if len(certs) == 0 || certs[0] == nil {
 		return nil, errors.New("x509: the server presented no certificate")
 	}
@@ -113,6 +115,11 @@ func verifyServerChain(certs []*x509.Certificate, host string, now time.Time, ro
 	}
 	return good, nil
 }
+
+// chainVerifications counts the calls of verifyServerChain, for the tests
+// that a handshake verifies the server's chain once (crypto/tls's own
+// verification) and a resumed one not at all.
+var chainVerifications atomic.Int64
 
 var (
 	oidExtKeyUsage        = asn1.ObjectIdentifier{2, 5, 29, 15}

@@ -97,7 +97,8 @@ func (s *Socket) StartTLS(host string) error {
 	s.applyProtoConfig(cfg)
 	l.host = host
 	pc.beginUpgrade()
-	go s.upgrade(ctx, cancel, s.gen, l, pc, host, cfg, at)
+	gen := s.gen
+	runHandshake(func() { s.upgrade(ctx, cancel, gen, l, pc, host, cfg, at) })
 	return nil
 }
 

@@ -19,11 +19,14 @@ import (
 //     port dialled, the server name, the minimum TLS version, the revocation
 //     mode, every extra anchor and intermediate, every pin and the client
 //     certificate. A socket only ever finds sessions its own settings made.
-//   - A resumed connection is judged like a fresh one: crypto/tls calls
-//     VerifyConnection on resumption with the session's certificates and
-//     staple, and the socket's full verification (chain, policy, pins,
-//     revocation) runs there with the current clock. A refusal also drops
-//     the entry, so a session never outlives its verdict.
+//   - A resumed connection is judged again: crypto/tls calls
+//     VerifyConnection on resumption with the session's verified chains and
+//     staple, and the socket judges them there with the current clock
+//     (every certificate's validity period, the host name, the policy
+//     layer, pins, revocation; serverChains in trust.go). The signatures,
+//     which cannot have changed, are not verified again. A refusal words
+//     the same status and detail as a fresh connect and drops the entry, so
+//     a session never outlives its verdict.
 
 // sessionCacheSize bounds the process-wide cache. An entry holds a ticket
 // and the server's parsed certificates, a few KiB at most.
@@ -106,8 +109,8 @@ func sessionScope(host string, port int, serverName string, minVer uint16, t tru
 // this socket's next connects. When on, a connect offers a session that an
 // earlier connection with the very same trust settings to the same host
 // and port left in the process-wide cache; the server's certificate is
-// verified again either way. Off, every connect is a full handshake and
-// leaves nothing in the cache.
+// judged again either way, with the current clock. Off, every connect is a
+// full handshake and leaves nothing in the cache.
 func (s *Socket) SetSessionCache(on bool) {
 	s.mu.Lock()
 	s.sessions = on

@@ -236,7 +236,7 @@ func (s *Socket) Connect(host string, port int) error {
 	s.applyProtoConfig(cfg)
 	plan := s.dialPlan()
 	s.mu.Unlock()
-	go s.dial(ctx, cancel, gen, host, port, cfg, at, plan)
+	runHandshake(func() { s.dial(ctx, cancel, gen, host, port, cfg, at, plan) })
 	return nil
 }
 

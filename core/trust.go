@@ -10,9 +10,11 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/youmark/pkcs8"
@@ -44,12 +46,15 @@ func (t trustSettings) clone() trustSettings {
 // trusted is true, else an intermediate that can complete a chain to an
 // anchor (it grants no trust by itself). It lasts for the life of the
 // socket. Bytes that are not one DER certificate are ArgumentError #2004;
-// nil is TypeError #2007.
+// nil is TypeError #2007. der is copied: the caller may reuse it.
 func (s *Socket) AddBinaryChainBuildingCertificate(der []byte, trusted bool) error {
 	if der == nil {
 		return paramErr(ErrNull, "certificate")
 	}
-	c, err := x509.ParseCertificate(der)
+	// The parsed certificate points into the bytes it was parsed from, and
+	// it outlives this call (the socket's settings, the shared pools); the
+	// C ABI hands over memory the caller frees when the call returns.
+	c, err := x509.ParseCertificate(bytes.Clone(der))
 	if err != nil {
 		return newErr(ErrBadParam, "not a DER X.509 certificate: "+err.Error(), err)
 	}
@@ -142,7 +147,8 @@ func (s *Socket) RevocationDetail() string {
 //
 // In TLS 1.3 the client's handshake ends before the server has judged the
 // client certificate, so a refusal arrives after the connect event, as an
-// ioError; in TLS 1.2 it is the connect attempt's ioError.
+// ioError; in TLS 1.2 it is the connect attempt's ioError. Both are copied:
+// the caller may reuse them.
 func (s *Socket) SetClientCertificate(cert, key []byte, password string) error {
 	if cert == nil {
 		return paramErr(ErrNull, "certificate")
@@ -150,7 +156,9 @@ func (s *Socket) SetClientCertificate(cert, key []byte, password string) error {
 	if key == nil {
 		return paramErr(ErrNull, "key")
 	}
-	tc, err := parseClientCertificate(cert, key, password)
+	// As in AddBinaryChainBuildingCertificate: what is parsed points into
+	// the bytes, and a DER certificate is sent as it is, at every connect.
+	tc, err := parseClientCertificate(bytes.Clone(cert), bytes.Clone(key), password)
 	if err != nil {
 		return newErr(ErrBadParam, err.Error(), err)
 	}
@@ -301,6 +309,10 @@ type attempt struct {
 	roots      *x509.CertPool // nil: the platform's own verifier
 	inter      *x509.CertPool
 	storeNotes []string
+	// gated holds the DER of each extra intermediate that the pool
+	// crypto/tls sees holds as if it were a root (prepare): a chain of
+	// crypto/tls's that ends there is not yet a chain to a trust anchor.
+	gated map[string]bool
 }
 
 // prepare readies cfg for the handshake, within the connect's context: it
@@ -319,6 +331,82 @@ func (at *attempt) prepare(ctx context.Context, cfg *tls.Config) error {
 		cfg.RootCAs, at.roots = roots, roots
 		return nil
 	}
+	pp := preparedFor(st, t)
+	cfg.RootCAs, at.roots, at.inter, at.gated = pp.gate, pp.roots, pp.inter, pp.gated
+	return nil
+}
+
+// preparedPools are the pools of one set of extra anchors and
+// intermediates over the platform store: roots (the store and the anchors),
+// inter (the extra intermediates) and gate, the pool crypto/tls's own
+// verifier sees. None of them is changed once built, so every connect with
+// the same certificates shares them.
+type preparedPools struct {
+	roots, inter, gate *x509.CertPool
+	gated              map[string]bool
+	key                [sha256.Size]byte
+	built              time.Time
+}
+
+// Sockets that reconnect with the same extra certificates (often a new
+// socket each time, with the same self-signed anchor) reuse the pools
+// instead of copying the platform store on every connect. The gate depends
+// on the clock (an extra intermediate is in it while it chains to an
+// anchor), so an entry is rebuilt after preparedTTL; a stale one cannot
+// widen trust, since a chain that ends at a gated intermediate is verified
+// again to its anchor (serverChains).
+const (
+	preparedCacheSize = 32
+	preparedTTL       = 5 * time.Minute
+)
+
+var preparedCache struct {
+	sync.Mutex
+	entries []*preparedPools // most recently used last
+}
+
+// preparedFor returns the pools for t's anchors and intermediates over st,
+// from the cache or built now.
+func preparedFor(st *platformStore, t trustSettings) *preparedPools {
+	h := sha256.New()
+	for _, set := range [][]*x509.Certificate{t.anchors, t.intermediates} {
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(set))))
+		for _, c := range set {
+			h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(c.Raw))))
+			h.Write(c.Raw)
+		}
+	}
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	now := timeNow()
+	c := &preparedCache
+	c.Lock()
+	for i, pp := range c.entries {
+		if pp.key == key {
+			c.entries = append(c.entries[:i], c.entries[i+1:]...)
+			if age := now.Sub(pp.built); age >= 0 && age < preparedTTL {
+				c.entries = append(c.entries, pp)
+				c.Unlock()
+				return pp
+			}
+			break
+		}
+	}
+	c.Unlock()
+	pp := buildPrepared(st, t, now)
+	pp.key = key
+	c.Lock()
+	if len(c.entries) >= preparedCacheSize {
+		c.entries = c.entries[1:]
+	}
+	c.entries = append(c.entries, pp)
+	c.Unlock()
+	return pp
+}
+
+func buildPrepared(st *platformStore, t trustSettings, now time.Time) *preparedPools {
+	roots := st.pool
+	var err error
 	if roots != nil {
 		roots = roots.Clone()
 	} else if roots, err = x509.SystemCertPool(); err != nil || roots == nil {
@@ -331,24 +419,27 @@ func (at *attempt) prepare(ctx context.Context, cfg *tls.Config) error {
 	for _, c := range t.intermediates {
 		inter.AddCert(c)
 	}
+	pp := &preparedPools{roots: roots, inter: inter, gate: roots, built: now}
 	// crypto/tls's own verifier (never switched off) cannot take extra
 	// intermediates, so the pool it sees also holds each extra intermediate
 	// that itself chains to a trusted anchor now. That only lets its pass
-	// through; VerifyConnection's authoritative verification walks the
-	// chain to the real anchor, with every constraint of the issuers above.
-	gate := roots
+	// through: VerifyConnection verifies a chain that ends at one of them
+	// again, to the real anchor, with every constraint of the issuers above
+	// (serverChains).
 	if len(t.intermediates) > 0 {
-		gate = roots.Clone()
-		now := timeNow()
+		pp.gate = roots.Clone()
 		for _, c := range t.intermediates {
 			if _, err := c.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
 				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil && c.IsCA {
-				gate.AddCert(c)
+				pp.gate.AddCert(c)
+				if pp.gated == nil {
+					pp.gated = make(map[string]bool)
+				}
+				pp.gated[string(c.Raw)] = true
 			}
 		}
 	}
-	cfg.RootCAs, at.roots, at.inter = gate, roots, inter
-	return nil
+	return pp
 }
 
 // explain adds to the detail of a refusal what the platform store left out,
@@ -362,15 +453,15 @@ func (at *attempt) explain(st CertificateStatus, detail string) string {
 
 // clientTLSConfig builds the handshake's configuration; at.prepare must
 // complete it before the handshake. crypto/tls's own verifier checks the
-// chain first (it is never switched off), then VerifyConnection runs
-// the authoritative verification with this socket's anchors and
-// intermediates and the policy layer, the pins and revocation, and refuses
-// the handshake (with a bad_certificate alert to the server) if any of them
-// fails. crypto/tls calls VerifyConnection on every handshake, full or
-// resumed, so a resumed session's certificates are judged again, with the
-// current clock.
+// chain (it is never switched off); VerifyConnection then judges the chains
+// it verified (serverChains): the policy layer, the pins and revocation,
+// and it refuses the handshake (with a bad_certificate alert to the server)
+// if any of them fails. crypto/tls calls VerifyConnection on every
+// handshake, full or resumed, so a resumed session's certificates are
+// judged again, with the current clock. The chain's signatures are verified
+// once per full handshake, by crypto/tls, and not again on resumption.
 func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSettings, at *attempt) *tls.Config {
-	cfg := &tls.Config{ServerName: host, MinVersion: minVer, Time: timeNow}
+	cfg := &tls.Config{ServerName: host, MinVersion: minVer, Time: verifyClock}
 	if minVer >= tls.VersionTLS12 {
 		cfg.CipherSuites = tls12Suites
 	}
@@ -385,8 +476,8 @@ func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSet
 		}
 	}
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-		now := timeNow()
-		chains, err := verifyServerChain(cs.PeerCertificates, host, now, at.roots, at.inter)
+		now := verifyClock()
+		chains, err := at.serverChains(cs, host, now)
 		if err != nil {
 			var leaf *x509.Certificate
 			if len(cs.PeerCertificates) > 0 {
@@ -429,6 +520,85 @@ func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSet
 		return nil
 	}
 	return cfg
+}
+
+// verifyClock is the time certificates are judged at, crypto/tls's
+// included (tls.Config.Time): timeNow at one-second resolution.
+// Certificate times have one-second resolution, and the web PKI reads
+// notAfter as covering its whole second (RFC 5280 4.1.2.5; x509-limbo
+// rfc5280::validity::notafter-fractional); compared to the nanosecond, a
+// certificate in the last second of its life would be refused. notBefore
+// still refuses the second before. crypto/tls's other uses of the clock
+// on a client are ticket ages and lifetimes, which it keeps in whole
+// seconds already.
+func verifyClock() time.Time { return timeNow().Truncate(time.Second) }
+
+// serverChains returns the server's chains that pass every check but pins
+// and revocation, or the error that classifyVerifyError words.
+//
+// On a full handshake, cs.VerifiedChains are what crypto/tls's verifier
+// just built and checked (signatures, validity at verifyClock, the host
+// name, serverAuth, name constraints) against the trust anchors; only the
+// policy layer is left. On a resumed one they are the chains of the
+// handshake that made the session: their signatures still hold, so they
+// are judged without verifying them again, on what can have changed since:
+// each certificate's validity period at now and the host name (the policy
+// layer depends on neither but runs too).
+//
+// The x509 verification runs here (verifyServerChain, the authoritative
+// verification of extra anchors and intermediates) only where those chains
+// cannot decide alone: when a chain ends at an extra intermediate that the
+// pool crypto/tls saw held as a root (buildPrepared), since the constraints of
+// the issuers above it (name constraints, path length, extended key usage)
+// apply to the leaf too and only a verification of the whole path checks
+// them; and when no chain passes, so that a refusal keeps the status and
+// detail of the whole verification, and a server reachable through another
+// path than crypto/tls's still connects.
+func (at *attempt) serverChains(cs tls.ConnectionState, host string, now time.Time) ([][]*x509.Certificate, error) {
+	if len(cs.VerifiedChains) > 0 && len(cs.PeerCertificates) > 0 {
+		if chains, ok := at.judgeVerified(cs.VerifiedChains, cs.PeerCertificates[0], host, now, cs.DidResume); ok {
+			return chains, nil
+		}
+	}
+	return verifyServerChain(cs.PeerCertificates, host, now, at.roots, at.inter)
+}
+
+// judgeVerified applies the policy layer (and, on resumption, the clock and
+// the host name) to chains crypto/tls verified. ok=false asks for the
+// whole verification instead: a chain ends at a gated intermediate, or no
+// chain passes.
+func (at *attempt) judgeVerified(verified [][]*x509.Certificate, leaf *x509.Certificate, host string, now time.Time, resumed bool) ([][]*x509.Certificate, bool) {
+	if resumed && leaf.VerifyHostname(host) != nil {
+		return nil, false
+	}
+	var good [][]*x509.Certificate
+	for _, chain := range verified {
+		if len(chain) == 0 || chain[0] != leaf && !chain[0].Equal(leaf) {
+			return nil, false
+		}
+		if at.gated[string(chain[len(chain)-1].Raw)] {
+			return nil, false
+		}
+		if resumed && !withinValidity(chain, now) {
+			continue
+		}
+		if checkChainPolicy(chain, host) != nil {
+			continue
+		}
+		good = append(good, chain)
+	}
+	return good, len(good) > 0
+}
+
+// withinValidity reports whether every certificate of chain is within its
+// validity period at now (verifyClock's resolution).
+func withinValidity(chain []*x509.Certificate, now time.Time) bool {
+	for _, c := range chain {
+		if now.Before(c.NotBefore) || now.After(c.NotAfter) {
+			return false
+		}
+	}
+	return true
 }
 
 // tls12Suites are the TLS 1.2 suites a socket offers unless minTLSVersion

@@ -417,8 +417,9 @@ SS_API int ss_get_tls_version(ss_socket *s, const char **out);
  * that an earlier connection to the same host and port with exactly the same
  * trust settings (extra anchors and intermediates, pins, client certificate,
  * minimum TLS version, revocation mode) left there. A resumed connection is
- * verified like a fresh one (chain, pins, revocation, with the current
- * clock); a session whose certificates no longer pass is refused and dropped.
+ * judged like a fresh one (validity periods, host name, policy, pins,
+ * revocation, with the current clock; the chain's signatures are not verified
+ * twice); a session whose certificates no longer pass is refused and dropped.
  * ss_set_session_cache(s, 0) makes the next connects full handshakes that
  * leave nothing in the cache; any other value turns it on again. */
 SS_API int ss_set_session_cache(ss_socket *s, int on);
@@ -624,8 +625,9 @@ SS_API int ss_write_multi_byte(ss_socket *s, const char *utf8, size_t len,
 /* AS3 addBinaryChainBuildingCertificate: adds the DER certificate der[0..len)
  * for chain building - a trust anchor if trusted is non-zero, else an
  * intermediate that can complete a chain to an anchor (it grants no trust by
- * itself). SS_ERR_NULL for a NULL der, SS_ERR_BAD_PARAM for bytes that are
- * not one DER certificate. */
+ * itself). The library keeps its own copy: der may be freed on return.
+ * SS_ERR_NULL for a NULL der, SS_ERR_BAD_PARAM for bytes that are not one DER
+ * certificate. */
 SS_API int ss_add_binary_chain_building_certificate(ss_socket *s,
                                                     const void *der,
                                                     size_t len, int trusted);
