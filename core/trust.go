@@ -370,7 +370,8 @@ func (at *attempt) explain(st CertificateStatus, detail string) string {
 // resumed, so a resumed session's certificates are judged again, with the
 // current clock.
 func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSettings, at *attempt) *tls.Config {
-	cfg := &tls.Config{ServerName: host, MinVersion: minVer, Time: timeNow}
+	cfg := newConnConfig() // memory.go: not in the size class of goroutines
+	cfg.ServerName, cfg.MinVersion, cfg.Time = host, minVer, timeNow
 	if minVer >= tls.VersionTLS12 {
 		cfg.CipherSuites = tls12Suites
 	}
