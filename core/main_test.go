@@ -33,8 +33,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv("SECURESOCKET_STORE_CHILD") != "" {
-		// A child of TestTrustStoreFaults: its own SSL_CERT_FILE, no lab.
+	if os.Getenv("SECURESOCKET_STORE_CHILD") != "" || os.Getenv(memoryChildEnv) != "" {
+		// A child of TestTrustStoreFaults (its own SSL_CERT_FILE) or of
+		// TestClosedConnectionsGiveMemoryBack: no lab.
 		os.Exit(m.Run())
 	}
 	dir, err := os.MkdirTemp("", "securesocket-core-test")

@@ -3,7 +3,9 @@ package core
 import (
 	"bytes"
 	"crypto/tls"
+	"errors"
 	"io"
+	"sync"
 	"testing"
 	"time"
 )
@@ -89,5 +91,163 @@ func TestFlushesAgainstAFullSocketArriveInOrder(t *testing.T) {
 	}
 	if s.BytesPending() != 0 {
 		t.Fatalf("%d bytes still pending after the server read them all", s.BytesPending())
+	}
+}
+
+// receiveAll starts a server that reads exactly total bytes and hands them
+// over, then answers one byte; it returns the port and the channel.
+func receiveAll(t *testing.T, total int) (int, chan []byte) {
+	got := make(chan []byte, 1)
+	port := testServer(t, func(c *tls.Conn) {
+		b := make([]byte, total)
+		if _, err := io.ReadFull(c, b); err != nil {
+			b = nil
+		}
+		got <- b
+		c.Write([]byte{1})
+	})
+	return port, got
+}
+
+func connectToPort(t *testing.T, port int) (*Socket, *Queue) {
+	q := NewQueue()
+	s := New(q)
+	t.Cleanup(func() { s.Close() })
+	if err := s.Connect("localhost", port); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := waitFor(t, q, 10*time.Second, EventConnect, EventIOError); e.Type != EventConnect {
+		t.Fatal(e.Detail)
+	}
+	return s, q
+}
+
+// Large writes are copied outside the socket's lock when the output buffer
+// is empty (copyUnlocked), small ones and those that follow unflushed bytes
+// are appended under it: whichever way, bytesPending counts them at once,
+// the bytes sent are those of the call (the caller may reuse its buffer
+// right after), and everything arrives in the order written.
+func TestLargeAndSmallWritesKeepTheirOrder(t *testing.T) {
+	sizes := [][]int{ // each inner list is written, then flushed
+		{10, copyUnlocked + 1},         // large after unflushed bytes: appended
+		{copyUnlocked, 5, 70000},       // large on an empty buffer, then appended to
+		{copyUnlocked - 1},             // just under: appended
+		{3 * copyUnlocked, 1, 1 << 20}, // large, small, large
+	}
+	total := 0
+	for _, f := range sizes {
+		for _, n := range f {
+			total += n
+		}
+	}
+	port, got := receiveAll(t, total)
+	s, q := connectToPort(t, port)
+	var want []byte
+	buf := make([]byte, 1<<20)
+	pending := 0
+	for i, f := range sizes {
+		group := 0
+		for j, n := range f {
+			for k := range buf[:n] {
+				buf[k] = byte(i*31 + j*7 + k)
+			}
+			want = append(want, buf[:n]...)
+			if err := s.WriteBytes(buf, 0, uint32(n)); err != nil {
+				t.Fatal(err)
+			}
+			for k := range buf[:n] {
+				buf[k] = 0xee // the caller reuses its buffer: what was written stays
+			}
+			pending += n
+			group += n
+		}
+		// Unflushed bytes count whole; earlier flushes may be partly sent.
+		if p := s.BytesPending(); p < group || p > pending {
+			t.Fatalf("bytesPending %d: %d bytes unflushed, %d written in all", p, group, pending)
+		}
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case b := <-got:
+		if !bytes.Equal(b, want) {
+			t.Fatal("the server received other bytes, or in another order")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not receive everything")
+	}
+	waitAvailable(t, s, q, 1)
+	s.Close()
+	if err := s.WriteBytes(buf, 0, copyUnlocked); !errors.Is(err, ErrInvalidSocket) {
+		t.Fatalf("a large write after close: %v", err)
+	}
+}
+
+// Threads that write large and small blocks at once, and flush, never lose
+// or tear a block: each WriteBytes lands whole, and each thread's blocks
+// arrive in its order.
+func TestConcurrentLargeWritesLandWhole(t *testing.T) {
+	const writers, blocks = 4, 40
+	size := func(w, i int) int { // large and small, per writer and block
+		if (w+i)%3 == 0 {
+			return 100 + i
+		}
+		return copyUnlocked + 1000*w + i
+	}
+	total := 0
+	for w := range writers {
+		for i := range blocks {
+			total += size(w, i)
+		}
+	}
+	port, got := receiveAll(t, total)
+	s, _ := connectToPort(t, port)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range blocks {
+				b := make([]byte, size(w, i))
+				b[0], b[1] = byte(w), byte(i)
+				for k := 2; k < len(b); k++ {
+					b[k] = byte(w*i + k)
+				}
+				if err := s.WriteBytes(b, 0, 0); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%4 == 3 {
+					s.Flush()
+				}
+			}
+			s.Flush()
+		}()
+	}
+	wg.Wait()
+	var b []byte
+	select {
+	case b = <-got:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not receive everything")
+	}
+	if b == nil {
+		t.Fatal("the server did not receive everything")
+	}
+	next := make([]int, writers)
+	for off := 0; off < len(b); {
+		w, i := int(b[off]), int(b[off+1])
+		if w >= writers || i != next[w] {
+			t.Fatalf("at %d: block %d of writer %d, expected block %v", off, i, w, next)
+		}
+		n := size(w, i)
+		for k := 2; k < n; k++ {
+			if b[off+k] != byte(w*i+k) {
+				t.Fatalf("block %d of writer %d torn at byte %d", i, w, k)
+			}
+		}
+		next[w]++
+		off += n
 	}
 }

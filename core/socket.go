@@ -127,7 +127,8 @@ func New(sink Sink) *Socket {
 	if sink == nil {
 		sink = NewQueue()
 	}
-	s := &Socket{
+	s := &new(paddedSocket).Socket // memory.go: not in the size class of goroutines
+	*s = Socket{
 		sink:      sink,
 		inLimit:   DefaultInputLimit,
 		bigEnd:    true,

@@ -299,22 +299,54 @@ func (s *Socket) WriteDouble(v float64) error { return s.write(8, math.Float64bi
 // is written.
 func (s *Socket) WriteBytes(p []byte, offset, length uint32) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if err := s.writable(); err != nil {
+		s.mu.Unlock()
 		return err
 	}
 	if uint64(offset) > uint64(len(p)) {
+		s.mu.Unlock()
 		return newErr(ErrRange, "offset beyond the end of the bytes", nil)
 	}
 	if length == 0 {
 		length = uint32(len(p)) - offset
 	}
 	if uint64(offset)+uint64(length) > uint64(len(p)) {
+		s.mu.Unlock()
 		return newErr(ErrRange, "offset+length beyond the end of the bytes", nil)
 	}
-	s.out = append(s.out, p[offset:offset+length]...)
+	b := p[offset : offset+length]
+	if len(b) < copyUnlocked || len(s.out) > 0 {
+		s.out = append(s.out, b...)
+		s.mu.Unlock()
+		return nil
+	}
+	gen := s.gen
+	s.mu.Unlock()
+	own := append([]byte(nil), b...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen != gen {
+		// Closed (and perhaps connected again) meanwhile: as if written
+		// just before the close, which discards what was not flushed.
+		return nil
+	}
+	if err := s.writable(); err != nil {
+		return err // the peer closed meanwhile
+	}
+	if len(s.out) == 0 {
+		s.out = own
+	} else {
+		s.out = append(s.out, own...) // another thread wrote meanwhile
+	}
 	return nil
 }
+
+// copyUnlocked: WriteBytes copies a write of at least this many bytes into
+// an output buffer of its own without holding the socket's lock (when the
+// output buffer is empty, as after a Flush), so that the writer goroutine,
+// which takes the lock for every chunk it sends, never waits for the copy
+// (a large copy into new memory is mostly page faults).
+const copyUnlocked = 16 << 10
 
 // WriteUTF writes a 16-bit byte length in the socket's endian, then the
 // UTF-8 bytes of v. Over 65535 bytes it is RangeError #2006 and nothing is

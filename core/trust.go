@@ -461,7 +461,8 @@ func (at *attempt) explain(st CertificateStatus, detail string) string {
 // judged again, with the current clock. The chain's signatures are verified
 // once per full handshake, by crypto/tls, and not again on resumption.
 func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSettings, at *attempt) *tls.Config {
-	cfg := &tls.Config{ServerName: host, MinVersion: minVer, Time: verifyClock}
+	cfg := newConnConfig() // memory.go: not in the size class of goroutines
+	cfg.ServerName, cfg.MinVersion, cfg.Time = host, minVer, verifyClock
 	if minVer >= tls.VersionTLS12 {
 		cfg.CipherSuites = tls12Suites
 	}
