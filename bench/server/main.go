@@ -9,7 +9,12 @@
 // SSL_CERT_FILE or as their CA file), starts the servers on 127.0.0.1 and then
 // writes {"ca_file": ..., "ports": {...}} to FILE. Every server speaks
 // TLS 1.3 only and refuses a handshake that did not pick
-// TLS_AES_128_GCM_SHA256, so every figure is for the same protocol and cipher.
+// TLS_AES_128_GCM_SHA256 and the X25519 key exchange, so every figure is for
+// the same protocol, cipher and key exchange: Debian's OpenSSL 3.0 (the C
+// and Python peers) has no post-quantum X25519MLKEM768, which Go's
+// crypto/tls, and so securesocket, would otherwise negotiate (at about a
+// third more CPU per handshake: docs/benchmarks.md). BENCH_SERVER_PQ=1 lets
+// the server pick X25519MLKEM768 from clients that offer it, to measure that.
 //
 //	echo       echoes every byte until the client closes; issues session tickets
 //	echo_full  the same without session tickets: every handshake is a full one
@@ -69,16 +74,25 @@ func run(dir, jsonPath string, watchStdin bool) error {
 	if err != nil {
 		return err
 	}
+	pq := os.Getenv("BENCH_SERVER_PQ") == "1"
+	groups := []tls.CurveID{tls.X25519}
+	if pq {
+		groups = []tls.CurveID{tls.X25519MLKEM768, tls.X25519}
+	}
 	base := func(tickets bool) *tls.Config {
 		return &tls.Config{
 			Certificates:           []tls.Certificate{cert},
 			MinVersion:             tls.VersionTLS13,
 			MaxVersion:             tls.VersionTLS13,
 			SessionTicketsDisabled: !tickets,
+			CurvePreferences:       groups,
 			VerifyConnection: func(cs tls.ConnectionState) error {
 				if cs.CipherSuite != tls.TLS_AES_128_GCM_SHA256 {
 					return fmt.Errorf("bench server: cipher suite %s, want TLS_AES_128_GCM_SHA256",
 						tls.CipherSuiteName(cs.CipherSuite))
+				}
+				if !pq && cs.CurveID != tls.X25519 {
+					return fmt.Errorf("bench server: key exchange %s, want X25519", cs.CurveID)
 				}
 				return nil
 			},
