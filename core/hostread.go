@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Host-driven reading. A socket normally has a reader goroutine that
@@ -167,13 +168,17 @@ func (s *Socket) Pump() bool {
 var pumpBufs = sync.Pool{New: func() any { return new([maxRecordPlaintext]byte) }}
 
 // pumpLink decrypts the records the kernel (and TLS's own buffer) hold,
-// a buffer's worth per publication, until the kernel has nothing more, the
-// input reaches its limit, or the stream ends. One pump at a time per link.
+// until the kernel has nothing more, the input reaches its limit, or the
+// stream ends. One pump at a time per link.
 //
-// A stream (more than bulkHandover in one pump, with more waiting) is
-// handed to a reader goroutine instead, which reads ahead on another core
-// while the host consumes; it hands the link back when the stream pauses
-// (readLoop). Small messages stay on the host's thread.
+// A small message is read through a pooled buffer and appended to the
+// input. A stream (a full record's worth and more) is decrypted straight
+// into the input buffer, which is kept while the stream lasts
+// (consumedLocked), and a pump stops after pumpBudget when the kernel still
+// holds more: its descriptor stays readable and the host comes back. A
+// host that comes back slower than a pump takes (an interpreter between
+// pumps) gets the stream read ahead by a reader goroutine on another core
+// instead, which gives the link back when the stream pauses (readLoop).
 func (s *Socket) pumpLink(l *link) (keep bool) {
 	handover := false
 	defer func() {
@@ -184,43 +189,106 @@ func (s *Socket) pumpLink(l *link) (keep bool) {
 	l.pumpMu.Lock()
 	defer l.pumpMu.Unlock()
 	defer s.recoverLink(l)
+	started := time.Now()
+	if !l.budgetEnd.IsZero() {
+		// The last pump stopped at its budget: was the host away longer
+		// than that pump took?
+		if started.Sub(l.budgetEnd) > l.budgetDur {
+			l.slowHost++
+		} else {
+			l.slowHost = 0
+		}
+		l.budgetEnd = time.Time{}
+	}
 	l.flow.nonblock.Store(true)
 	defer l.flow.nonblock.Store(false)
 	total := 0
+	bulk := false
+	defer func() {
+		if !handover {
+			s.mu.Lock()
+			l.streamBuf = bulk
+			s.mu.Unlock()
+		}
+	}()
 	for {
 		if !s.pumpRoom(l) {
 			return false
 		}
-		buf := pumpBufs.Get().(*[maxRecordPlaintext]byte)
-		n := 0
+		var n int
 		var err error
-		for n < len(buf) && err == nil {
-			var m int
-			m, err = l.conn.Read(buf[n:])
-			n += m
+		if bulk {
+			dst, ok := s.pumpReserve(l, min(pumpBudget-total, readChunk))
+			if !ok {
+				return false
+			}
+			for n < len(dst) && err == nil {
+				var m int
+				m, err = l.conn.Read(dst[n:])
+				n += m
+			}
+			drained := errors.Is(err, os.ErrDeadlineExceeded)
+			if drained {
+				err = nil
+			}
+			if !s.readerGot(l, n, err) {
+				return false
+			}
+			if drained {
+				return true
+			}
+		} else {
+			buf := pumpBufs.Get().(*[maxRecordPlaintext]byte)
+			for n < len(buf) && err == nil {
+				var m int
+				m, err = l.conn.Read(buf[n:])
+				n += m
+			}
+			drained := errors.Is(err, os.ErrDeadlineExceeded)
+			if drained {
+				err = nil
+			}
+			ok := s.readerAppend(l, buf[:n], err)
+			pumpBufs.Put(buf)
+			if !ok {
+				return false
+			}
+			if drained {
+				return true
+			}
+			bulk = n == len(buf)
 		}
-		drained := errors.Is(err, os.ErrDeadlineExceeded)
-		if drained {
-			err = nil
-		}
-		ok := s.readerAppend(l, buf[:n], err)
-		pumpBufs.Put(buf)
-		if !ok {
-			return false
-		}
-		if drained {
+		if total += n; total >= pumpBudget && l.waiting() > 0 {
+			if l.slowHost >= 2 && s.handOver(l) {
+				handover = true
+				return false
+			}
+			// The kernel holds more: the descriptor stays readable.
+			l.budgetEnd = time.Now()
+			l.budgetDur = l.budgetEnd.Sub(started)
 			return true
-		}
-		if total += n; total >= bulkHandover && s.handOver(l) {
-			handover = true
-			return false
 		}
 	}
 }
 
-// bulkHandover is how much one pump reads before a stream goes to a reader
-// goroutine.
-const bulkHandover = 64 << 10
+// pumpBudget bounds what one pump decrypts while the kernel holds more.
+const pumpBudget = 256 << 10
+
+// pumpReserve reserves room in the input buffer for a streaming pump, at
+// most want (at least one record) and up to the input limit; false when the
+// link is no longer the socket's.
+func (s *Socket) pumpReserve(l *link, want int) ([]byte, bool) {
+	want = max(want, maxRecordPlaintext)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.link != l {
+		return nil, false
+	}
+	dst := s.reserveInputLocked(want)
+	s.inReserved = true
+	room := max(s.inLimit-(len(s.in)-s.inR), maxRecordPlaintext)
+	return dst[:min(len(dst), room, want)], true
+}
 
 // handOver moves a host-driven link to a reader goroutine (started by
 // the caller once its pump has let go of the connection).

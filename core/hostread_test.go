@@ -26,6 +26,7 @@ type pollQueue struct {
 	watches atomic.Int64
 	pumps   atomic.Int64
 	pumping atomic.Bool
+	delay   atomic.Int64 // ns the host spends elsewhere after each pump
 	stop    chan struct{}
 	done    chan struct{}
 }
@@ -91,6 +92,7 @@ func (p *pollQueue) run() {
 			if f.Revents != 0 {
 				p.pumps.Add(1)
 				socks[i].Pump()
+				time.Sleep(time.Duration(p.delay.Load()))
 			}
 		}
 	}
@@ -147,50 +149,89 @@ func TestHostDrivenRoundTrips(t *testing.T) {
 }
 
 // A stream goes to a reader goroutine under the input limit, arrives whole
-// and in order, and the link comes back to its host when the stream ends.
-func TestHostDrivenStreamHandsOverAndBack(t *testing.T) {
-	p := newPollQueue(t, true)
-	s := hostConnected(t, p, "source")
-	const limit = 64 << 10
-	const total = 8 << 20
-	s.SetInputLimit(limit)
-	before := handOvers.Load()
-	s.WriteUnsignedInt(0)
-	s.WriteUnsignedInt(total)
-	s.Flush()
-	waitAvailable(t, s, p.Queue, limit)
-	time.Sleep(200 * time.Millisecond)
-	if got := s.BytesAvailable(); got > limit+maxRecordPlaintext {
-		t.Fatalf("buffered %d bytes past a %d limit", got, limit)
+// linkState describes a socket's link for a failure message, with the
+// stacks of its goroutines.
+func linkState(s *Socket) string {
+	s.mu.Lock()
+	l := s.link
+	st := fmt.Sprintf("link %v", l != nil)
+	if l != nil {
+		st = fmt.Sprintf("hostDriven %v watching %v paused %v capable %v closing %v unread %d",
+			l.hostDriven, l.watching, l.paused, l.hostCapable.Load(), l.closing, len(s.in)-s.inR)
 	}
-	readPattern(t, s, p.Queue, total)
+	s.mu.Unlock()
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var mine []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "core.(*Socket)") {
+			mine = append(mine, g)
+		}
+	}
+	return st + "\n" + strings.Join(mine, "\n\n")
+}
+
+func waitHostDriven(t *testing.T, s *Socket, p *pollQueue) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !hostDriven(s) || !p.watched(s) {
 		if time.Now().After(deadline) {
-			s.mu.Lock()
-			l := s.link
-			st := fmt.Sprintf("link %v", l != nil)
-			if l != nil {
-				st = fmt.Sprintf("hostDriven %v watching %v paused %v capable %v closing %v unread %d",
-					l.hostDriven, l.watching, l.paused, l.hostCapable.Load(), l.closing, len(s.in)-s.inR)
-			}
-			s.mu.Unlock()
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			var mine []string
-			for _, g := range strings.Split(string(buf), "\n\n") {
-				if strings.Contains(g, "core.(*Socket)") {
-					mine = append(mine, g)
-				}
-			}
-			t.Fatalf("the link did not come back to its host after the stream: %s\n%s", st, strings.Join(mine, "\n\n"))
+			t.Fatalf("the link is not with its host after the stream: %s", linkState(s))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// A stream to a host that keeps pumping is decrypted in place, under the
+// input limit, whole and in order, and the link stays with its host.
+func TestHostDrivenStream(t *testing.T) {
+	for _, limit := range []int{64 << 10, DefaultInputLimit} {
+		p := newPollQueue(t, true)
+		s := hostConnected(t, p, "source")
+		const total = 8 << 20
+		s.SetInputLimit(limit)
+		s.WriteUnsignedInt(0)
+		s.WriteUnsignedInt(total)
+		s.Flush()
+		if limit < total {
+			waitAvailable(t, s, p.Queue, limit)
+			time.Sleep(200 * time.Millisecond)
+			if got := s.BytesAvailable(); got > limit+readChunk {
+				t.Fatalf("buffered %d bytes past a %d limit", got, limit)
+			}
+		}
+		readPattern(t, s, p.Queue, total)
+		waitHostDriven(t, s, p)
+		s.WriteUnsignedInt(0)
+		s.WriteUnsignedInt(1000)
+		s.Flush()
+		readPattern(t, s, p.Queue, 1000)
+		s.mu.Lock()
+		kept := s.in != nil
+		s.mu.Unlock()
+		if kept {
+			t.Fatal("an input buffer is kept after the stream ended and was read")
+		}
+	}
+}
+
+// A host that comes back slower than a pump takes gets the stream read
+// ahead by a reader goroutine, which gives the link back when it pauses.
+func TestHostDrivenSlowHostHandsOverAndBack(t *testing.T) {
+	p := newPollQueue(t, true)
+	p.delay.Store(int64(20 * time.Millisecond))
+	s := hostConnected(t, p, "source")
+	before := handOvers.Load()
+	const total = 8 << 20
+	s.WriteUnsignedInt(0)
+	s.WriteUnsignedInt(total)
+	s.Flush()
+	readPattern(t, s, p.Queue, total)
 	if handOvers.Load() == before {
 		t.Fatal("the stream was never handed to a reader goroutine")
 	}
-	// Still works host-driven afterwards.
+	waitHostDriven(t, s, p)
+	p.delay.Store(0)
 	s.WriteUnsignedInt(0)
 	s.WriteUnsignedInt(1000)
 	s.Flush()
@@ -256,6 +297,7 @@ func TestQueueWaitFollowsTheLink(t *testing.T) {
 		t.Skip("this system's Queue does not pump input (not Linux)")
 	}
 	s.SetEventMask(MaskOf(EventSocketData)) // no outputProgress to wake the wait
+	slow := false
 	read := func(total int, within time.Duration) {
 		t.Helper()
 		buf := make([]byte, 64<<10)
@@ -271,6 +313,9 @@ func TestQueueWaitFollowsTheLink(t *testing.T) {
 				}
 			}
 			got += n
+			if n > 0 && slow {
+				time.Sleep(3 * time.Millisecond)
+			}
 			if n == 0 {
 				if _, ok := q.Wait(30 * time.Second); !ok {
 					t.Fatalf("no event in 30 s with %d of %d bytes read", got, total)
@@ -285,7 +330,9 @@ func TestQueueWaitFollowsTheLink(t *testing.T) {
 	s.WriteUnsignedInt(0)
 	s.WriteUnsignedInt(4 << 20)
 	s.Flush()
+	slow = true // a host slower than the pumps: the stream goes to a reader goroutine
 	read(4<<20, 20*time.Second)
+	slow = false
 	if handOvers.Load() == before {
 		t.Fatal("the stream was never handed to a reader goroutine")
 	}

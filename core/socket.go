@@ -118,7 +118,14 @@ type link struct {
 	hostDriven  bool        // the host pumps; false while a reader goroutine reads (under Socket.mu)
 	watching    bool        // the sink watches the descriptor (under Socket.mu)
 	paused      bool        // the input reached its limit: not watched until it drains
-	pumpMu      sync.Mutex  // one pump at a time
+	streamBuf   bool        // the last pump streamed: a drained input buffer is kept (under Socket.mu)
+	// Owned by the pump (under pumpMu): when and how long the last pump
+	// that stopped at its budget ran, and how often in a row the host came
+	// back slower than that.
+	budgetEnd time.Time
+	budgetDur time.Duration
+	slowHost  int
+	pumpMu    sync.Mutex // one pump at a time
 }
 
 // New returns an unconnected socket that posts its events to sink. A nil

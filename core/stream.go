@@ -42,7 +42,7 @@ func (s *Socket) consumedLocked(n int) {
 	s.inR += n
 	s.objNeed = 0
 	if s.inR == len(s.in) && !s.inReserved {
-		if l := s.link; l != nil && !l.hostDriven && cap(s.in) >= minChunk {
+		if l := s.link; l != nil && (!l.hostDriven || l.streamBuf) && cap(s.in) >= minChunk {
 			// Drained while a reader goroutine streams: the buffer is
 			// kept for its next batch (no allocation and clearing per
 			// batch); readLoop drops it when the stream pauses. Slices

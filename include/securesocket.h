@@ -821,9 +821,11 @@ SS_API int ss_write_object(ss_socket *s, const char *json, size_t len);
  * waits in the kernel. ss_dispatch() and ss_next_event() then read and
  * decrypt it on the calling thread, without waiting, before they take
  * events: a reply reaches the callback with one thread woken (the host's),
- * as with a blocking read on a plain TLS socket. A connection that streams
- * (more than 64 KiB at once) is read ahead by a library thread until it
- * pauses. ss_get_bytes_available() also reads what waits, so a host that
+ * as with a blocking read on a plain TLS socket. A stream is decrypted
+ * there too, straight into the socket's input buffer, at most 256 KiB per
+ * call while more waits; if the host comes back slower than that takes, a
+ * library thread reads the stream ahead until it pauses.
+ * ss_get_bytes_available() also reads what waits, so a host that
  * only polls it sees input arrive. Elsewhere (and in the pipe build) a
  * library thread reads every connection and ss_event_fd() is readable
  * exactly while events wait. Taking events that are already queued never
