@@ -5,6 +5,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -342,5 +343,47 @@ func TestQueueWaitFollowsTheLink(t *testing.T) {
 		s.Flush()
 		read(100, 5*time.Second)
 		time.Sleep(time.Duration(i%4) * time.Millisecond) // across the reader's idle test
+	}
+}
+
+// A Queue's descriptors go with the Queue: sockets with a Queue each
+// (New(nil)) do not leak two descriptors per connect.
+func TestQueueDescriptorsGoWithTheQueue(t *testing.T) {
+	count := func() int {
+		ents, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd")
+		}
+		return len(ents)
+	}
+	use := func() {
+		s := New(nil)
+		if err := s.Connect("localhost", labPorts["echo"]); err != nil {
+			t.Fatal(err)
+		}
+		if e, _ := waitFor(t, s.Queue(), 10*time.Second, EventConnect, EventIOError); e.Type != EventConnect {
+			t.Fatalf("connect: %s %s", e.Text, e.Detail)
+		}
+		if !hostDriven(s) {
+			t.Skip("this system's Queue does not pump input (not Linux)")
+		}
+		s.Close()
+	}
+	use()
+	runtime.GC()
+	runtime.GC()
+	before := count()
+	for i := 0; i < 50; i++ {
+		use()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		runtime.GC()
+		time.Sleep(20 * time.Millisecond)
+		if n := count(); n <= before+10 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("%d descriptors open after 50 sockets with a Queue each were dropped, %d before", n, before)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +30,8 @@ type queueHost struct {
 	blocked atomic.Int32 // goroutines blocked in epoll_wait
 }
 
-func (h *queueHost) init() bool {
+func (q *Queue) initHost() bool {
+	h := &q.host
 	h.once.Do(func() {
 		h.ep, h.wake = -1, -1
 		ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
@@ -50,6 +52,13 @@ func (h *queueHost) init() bool {
 		h.ep, h.wake = ep, wake
 		h.byFD, h.fdOf = map[int32]*Socket{}, map[*Socket]int32{}
 		h.ok.Store(true)
+		// The descriptors live as long as the Queue: a program that makes
+		// a Queue per socket (New(nil)) must not leak two per connect.
+		// Every use is a method of q, so q is reachable while one runs.
+		runtime.AddCleanup(q, func(fds [2]int) {
+			unix.Close(fds[0])
+			unix.Close(fds[1])
+		}, [2]int{ep, wake})
 	})
 	return h.ok.Load()
 }
@@ -57,7 +66,7 @@ func (h *queueHost) init() bool {
 // WatchInput makes the socket's input the Queue's to pump (InputWatcher).
 func (q *Queue) WatchInput(s *Socket, fd uintptr) bool {
 	h := &q.host
-	if h.off.Load() || !h.init() {
+	if h.off.Load() || !q.initHost() {
 		return false
 	}
 	// A Wait blocked on the channel must now wait on the descriptors.
