@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -58,6 +59,35 @@ func (c *flowConn) Read(p []byte) (int, error) {
 		c.eof.Store(true)
 	}
 	return n, err
+}
+
+// rawConnOf returns c's raw descriptor access, or nil when c has no
+// descriptor (a proxy tunnel's wrapper, a test's pipe).
+func rawConnOf(c net.Conn) syscall.RawConn {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return rc
+}
+
+// handleOf returns c's descriptor (a SOCKET on Windows); false when it has
+// none.
+func handleOf(c net.Conn) (uintptr, bool) {
+	rc := rawConnOf(c)
+	if rc == nil {
+		return 0, false
+	}
+	var h uintptr
+	ok := false
+	if rc.Control(func(d uintptr) { h, ok = d, true }) != nil {
+		return 0, false
+	}
+	return h, ok
 }
 
 func newFlowConn(c net.Conn) *flowConn {

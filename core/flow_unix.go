@@ -16,12 +16,8 @@ import (
 // descriptor (Go keeps it non-blocking) and reports what the kernel took:
 // 0 and no error when its buffer is full. Nil when c has no descriptor.
 func tryWriter(c net.Conn) func([]byte) (int, error) {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := rawConnOf(c)
+	if rc == nil {
 		return nil
 	}
 	return func(p []byte) (int, error) {
@@ -53,12 +49,8 @@ func tryWriter(c net.Conn) func([]byte) (int, error) {
 // that never blocks, retried by Go's network poller whenever the descriptor
 // becomes readable. Nil when c has no descriptor.
 func readWaiter(c net.Conn) func() {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := rawConnOf(c)
+	if rc == nil {
 		return nil
 	}
 	return func() {
@@ -82,12 +74,8 @@ const directWrites = true
 // a partial record across that error, as across any timeout), io.EOF at
 // the end of the stream. Nil when c has no descriptor.
 func tryReader(c net.Conn) func([]byte) (int, error) {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := rawConnOf(c)
+	if rc == nil {
 		return nil
 	}
 	return func(p []byte) (int, error) {

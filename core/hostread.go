@@ -65,20 +65,10 @@ func (s *Socket) startReaderLocked(l *link) bool {
 // descriptor returns the descriptor of a TCP connection itself (not of a
 // wrapper that may hold bytes of its own).
 func descriptor(c net.Conn) (uintptr, bool) {
-	tc, ok := c.(*net.TCPConn)
-	if !ok {
+	if _, ok := c.(*net.TCPConn); !ok {
 		return 0, false
 	}
-	rc, err := tc.SyscallConn()
-	if err != nil {
-		return 0, false
-	}
-	var fd uintptr
-	var ok2 bool
-	if rc.Control(func(d uintptr) { fd, ok2 = d, true }) != nil {
-		return 0, false
-	}
-	return fd, ok2
+	return handleOf(c)
 }
 
 // unwatchLocked stops watching a host-driven link's descriptor, before it
@@ -216,47 +206,28 @@ func (s *Socket) pumpLink(l *link) (keep bool) {
 			return false
 		}
 		var n int
-		var err error
+		var drained, ok bool
 		if bulk {
-			dst, ok := s.pumpReserve(l, min(pumpBudget-total, readChunk))
-			if !ok {
+			dst, live := s.pumpReserve(l, min(pumpBudget-total, readChunk))
+			if !live {
 				return false
 			}
-			for n < len(dst) && err == nil {
-				var m int
-				m, err = l.conn.Read(dst[n:])
-				n += m
-			}
-			drained := errors.Is(err, os.ErrDeadlineExceeded)
-			if drained {
-				err = nil
-			}
-			if !s.readerGot(l, n, err) {
-				return false
-			}
-			if drained {
-				return true
-			}
+			var err error
+			n, drained, err = readWaiting(l.conn, dst)
+			ok = s.readerGot(l, n, err)
 		} else {
 			buf := pumpBufs.Get().(*[maxRecordPlaintext]byte)
-			for n < len(buf) && err == nil {
-				var m int
-				m, err = l.conn.Read(buf[n:])
-				n += m
-			}
-			drained := errors.Is(err, os.ErrDeadlineExceeded)
-			if drained {
-				err = nil
-			}
-			ok := s.readerAppend(l, buf[:n], err)
+			var err error
+			n, drained, err = readWaiting(l.conn, buf[:])
+			ok = s.readerAppend(l, buf[:n], err)
 			pumpBufs.Put(buf)
-			if !ok {
-				return false
-			}
-			if drained {
-				return true
-			}
 			bulk = n == len(buf)
+		}
+		if !ok {
+			return false
+		}
+		if drained {
+			return true
 		}
 		if total += n; total >= pumpBudget && l.waiting() > 0 {
 			if l.slowHost >= 2 && s.handOver(l) {
@@ -269,6 +240,21 @@ func (s *Socket) pumpLink(l *link) (keep bool) {
 			return true
 		}
 	}
+}
+
+// readWaiting fills p with what conn can return without waiting (the pump's
+// flowConn is non-blocking); drained when it ran out of input first. err is
+// the stream's end or failure, nil when drained.
+func readWaiting(conn linkConn, p []byte) (n int, drained bool, err error) {
+	for n < len(p) && err == nil {
+		var m int
+		m, err = conn.Read(p[n:])
+		n += m
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return n, true, nil
+	}
+	return n, false, err
 }
 
 // pumpBudget bounds what one pump decrypts while the kernel holds more.
@@ -284,10 +270,8 @@ func (s *Socket) pumpReserve(l *link, want int) ([]byte, bool) {
 	if s.link != l {
 		return nil, false
 	}
-	dst := s.reserveInputLocked(want)
-	s.inReserved = true
-	room := max(s.inLimit-(len(s.in)-s.inR), maxRecordPlaintext)
-	return dst[:min(len(dst), room, want)], true
+	dst, _ := s.reserveRoomLocked(want)
+	return dst[:min(len(dst), want)], true
 }
 
 // handOver moves a host-driven link to a reader goroutine (started by

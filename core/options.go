@@ -6,7 +6,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // protoOptions are the per-socket protocol settings of the next Connect
@@ -194,19 +193,11 @@ func (s *Socket) NativeHandle() int64 {
 	if s.link == nil {
 		return -1
 	}
-	sc, ok := s.link.rawConn().(syscall.Conn)
+	h, ok := handleOf(s.link.rawConn())
 	if !ok {
 		return -1
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return -1
-	}
-	fd := int64(-1)
-	if rc.Control(func(h uintptr) { fd = int64(h) }) != nil {
-		return -1
-	}
-	return fd
+	return int64(h)
 }
 
 // connectServerName is the name a connect to host sends as SNI and verifies

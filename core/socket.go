@@ -565,12 +565,20 @@ func (s *Socket) readerRoom(l *link, chunk int) ([]byte, int, bool) {
 	if s.link != l {
 		return nil, 0, false
 	}
-	// A batch may fill the room up to the limit, and at least one record.
+	dst, unread := s.reserveRoomLocked(chunk)
+	return dst, unread, true
+}
+
+// reserveRoomLocked reserves room for the reader (or the pump) to decrypt
+// into without the lock (inReserved): at least chunk, cut to the input
+// limit but always at least one record. It also says how much input was
+// unread.
+func (s *Socket) reserveRoomLocked(chunk int) ([]byte, int) {
 	dst := s.reserveInputLocked(chunk)
 	s.inReserved = true
 	unread := len(s.in) - s.inR
 	room := max(s.inLimit-unread, maxRecordPlaintext)
-	return dst[:min(len(dst), room)], unread, true
+	return dst[:min(len(dst), room)], unread
 }
 
 // readerGot publishes n bytes read into the reserved room and handles the

@@ -4,7 +4,6 @@ package core
 
 import (
 	"net"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -13,12 +12,8 @@ import (
 // in the kernel for c (FIONREAD, which is SIOCINQ on Linux), or 0 when that
 // cannot be known.
 func kernelBuffered(c net.Conn) func() int {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return func() int { return 0 }
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := rawConnOf(c)
+	if rc == nil {
 		return func() int { return 0 }
 	}
 	return func() int {

@@ -4,7 +4,6 @@ package core
 
 import (
 	"net"
-	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -16,12 +15,8 @@ const fionread = 0x4004667f
 // kernelBuffered returns a function that says how many received bytes wait
 // in the kernel for c (WSAIoctl FIONREAD), or 0 when that cannot be known.
 func kernelBuffered(c net.Conn) func() int {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return func() int { return 0 }
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := rawConnOf(c)
+	if rc == nil {
 		return func() int { return 0 }
 	}
 	return func() int {
