@@ -387,3 +387,36 @@ func TestQueueDescriptorsGoWithTheQueue(t *testing.T) {
 		}
 	}
 }
+
+// Queue.Ready hands the Queue's host-driven sockets to reader goroutines:
+// a program that selects on the channel still gets every reply.
+func TestQueueReadyHandsSocketsBack(t *testing.T) {
+	s, q := connected(t, "echo")
+	if !hostDriven(s) {
+		t.Skip("this system's Queue does not pump input (not Linux)")
+	}
+	ready := q.Ready()
+	if hostDriven(s) {
+		t.Fatal("the socket is still host-driven after Ready")
+	}
+	for i := 0; i < 20; i++ {
+		s.WriteBytes([]byte{byte(i), 2, 3}, 0, 0)
+		s.Flush()
+		deadline := time.After(10 * time.Second)
+		for s.BytesAvailable() < 3 {
+			select {
+			case <-ready:
+				for {
+					if _, ok := q.TryNext(); !ok {
+						break
+					}
+				}
+			case <-deadline:
+				t.Fatalf("trip %d: no reply through Ready in 10 s (%s)", i, linkState(s))
+			}
+		}
+		if got, err := s.ReadBytes(0); err != nil || len(got) != 3 || got[0] != byte(i) {
+			t.Fatalf("trip %d: %v %v", i, got, err)
+		}
+	}
+}

@@ -160,9 +160,6 @@ class _Hub:
             w = self._local.wake = _WakeFd()
         return w
 
-    def _thread_wake_fd(self) -> int:
-        return self._thread_wake().fd
-
     def _bump(self) -> None:
         """Something changed (events were delivered, or wake()): wake every
         thread waiting in dispatch() so that run() conditions are re-checked
