@@ -5,8 +5,6 @@ import (
 	"net"
 	"os"
 	"sync"
-	"sync/atomic"
-	"time"
 )
 
 // Host-driven reading. A socket normally has a reader goroutine that
@@ -53,7 +51,6 @@ var hostReads = os.Getenv("SECURESOCKET_READER") != "goroutine"
 func (s *Socket) startReaderLocked(l *link) bool {
 	if w, ok := s.sink.(InputWatcher); ok && hostReads && l.tc != nil && l.flow != nil && l.flow.tryRead != nil {
 		if fd, ok := descriptor(l.flow.Conn); ok && w.WatchInput(s, fd) {
-			l.hostCapable.Store(true)
 			l.hostDriven, l.watching = true, true
 			return true
 		}
@@ -99,7 +96,6 @@ func (s *Socket) resumeLocked() {
 	// The host no longer watches (a Queue's Ready): a reader goroutine
 	// takes over once the pump that paused has let go.
 	l.hostDriven = false
-	l.hostCapable.Store(false)
 	go func() {
 		l.pumpMu.Lock()
 		l.pumpMu.Unlock()
@@ -112,15 +108,16 @@ func (s *Socket) resumeLocked() {
 func (s *Socket) leaveHost() {
 	s.mu.Lock()
 	l := s.link
-	capable := l != nil && l.hostCapable.Load()
+	host := l != nil && l.hostDriven
 	s.mu.Unlock()
-	if !capable {
+	if !host {
 		return
 	}
 	l.pumpMu.Lock() // no pump runs meanwhile
 	s.mu.Lock()
+	// A paused link goes to a goroutine when its input drains: its sink
+	// no longer watches (resumeLocked).
 	moved := s.link == l && l.hostDriven && !l.paused
-	l.hostCapable.Store(false)
 	if moved {
 		l.hostDriven = false
 		s.unwatchLocked(l)
@@ -144,12 +141,20 @@ func (l *link) fd() uintptr {
 // (no host-driven connection, or its input is at the limit): a host that
 // still watches it stops.
 func (s *Socket) Pump() bool {
+	keep, _ := s.PumpBatch()
+	return keep
+}
+
+// PumpBatch is Pump that also reports more when the pump stopped at its
+// budget while more input waits (a stream): a host that takes events in a
+// loop should let the application read this batch before it pumps again.
+func (s *Socket) PumpBatch() (keep, more bool) {
 	s.mu.Lock()
 	l := s.link
 	host := l != nil && l.hostDriven
 	s.mu.Unlock()
 	if !host {
-		return false
+		return false, false
 	}
 	return s.pumpLink(l)
 }
@@ -158,59 +163,41 @@ func (s *Socket) Pump() bool {
 var pumpBufs = sync.Pool{New: func() any { return new([maxRecordPlaintext]byte) }}
 
 // pumpLink decrypts the records the kernel (and TLS's own buffer) hold,
-// until the kernel has nothing more, the input reaches its limit, or the
-// stream ends. One pump at a time per link.
+// until the kernel has nothing more, the input reaches its limit, the
+// stream ends, or the pump has decrypted pumpBudget while more waits. One
+// pump at a time per link. Its results are PumpBatch's.
 //
 // A small message is read through a pooled buffer and appended to the
 // input. A stream (a full record's worth and more) is decrypted straight
-// into the input buffer, which is kept while the stream lasts
-// (consumedLocked), and a pump stops after pumpBudget when the kernel still
-// holds more: its descriptor stays readable and the host comes back. A
-// host that comes back slower than a pump takes (an interpreter between
-// pumps) gets the stream read ahead by a reader goroutine on another core
-// instead, which gives the link back when the stream pauses (readLoop).
-func (s *Socket) pumpLink(l *link) (keep bool) {
-	handover := false
-	defer func() {
-		if handover {
-			go s.readLoop(l)
-		}
-	}()
+// into a stream buffer (streamBufs). A pump that stops at its budget leaves
+// the descriptor readable, and the host comes back after it has taken the
+// events (and usually read the input): the host's reads and the pump
+// alternate on one thread, as with a blocking read on a plain TLS socket,
+// and the batch is still in the cache when it is read. The host is never
+// raced by a goroutine that reads ahead: on two cores the peer needs the
+// other one, and read-ahead costs fresh memory up to the input limit.
+func (s *Socket) pumpLink(l *link) (keep, more bool) {
 	l.pumpMu.Lock()
 	defer l.pumpMu.Unlock()
 	defer s.recoverLink(l)
-	started := time.Now()
-	if !l.budgetEnd.IsZero() {
-		// The last pump stopped at its budget: was the host away longer
-		// than that pump took?
-		if started.Sub(l.budgetEnd) > l.budgetDur {
-			l.slowHost++
-		} else {
-			l.slowHost = 0
-		}
-		l.budgetEnd = time.Time{}
-	}
 	l.flow.nonblock.Store(true)
 	defer l.flow.nonblock.Store(false)
+	// A pump after one that streamed decrypts straight into a stream
+	// buffer; otherwise the first read, through a small pooled buffer,
+	// tells a message from a stream.
 	total := 0
-	bulk := false
-	defer func() {
-		if !handover {
-			s.mu.Lock()
-			l.streamBuf = bulk
-			s.mu.Unlock()
-		}
-	}()
+	bulk := l.streamed
+	defer func() { l.streamed = bulk && total >= maxRecordPlaintext }()
 	for {
 		if !s.pumpRoom(l) {
-			return false
+			return false, false
 		}
 		var n int
 		var drained, ok bool
 		if bulk {
 			dst, live := s.pumpReserve(l, min(pumpBudget-total, readChunk))
 			if !live {
-				return false
+				return false, false
 			}
 			var err error
 			n, drained, err = readWaiting(l.conn, dst)
@@ -224,20 +211,14 @@ func (s *Socket) pumpLink(l *link) (keep bool) {
 			bulk = n == len(buf)
 		}
 		if !ok {
-			return false
+			return false, false
 		}
 		if drained {
-			return true
+			return true, false
 		}
 		if total += n; total >= pumpBudget && l.waiting() > 0 {
-			if l.slowHost >= 2 && s.handOver(l) {
-				handover = true
-				return false
-			}
 			// The kernel holds more: the descriptor stays readable.
-			l.budgetEnd = time.Now()
-			l.budgetDur = l.budgetEnd.Sub(started)
-			return true
+			return true, true
 		}
 	}
 }
@@ -272,39 +253,6 @@ func (s *Socket) pumpReserve(l *link, want int) ([]byte, bool) {
 	}
 	dst, _ := s.reserveRoomLocked(want)
 	return dst[:min(len(dst), want)], true
-}
-
-// handOver moves a host-driven link to a reader goroutine (started by
-// the caller once its pump has let go of the connection).
-func (s *Socket) handOver(l *link) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.link != l || !l.hostDriven {
-		return false
-	}
-	l.hostDriven = false
-	s.unwatchLocked(l)
-	handOvers.Add(1)
-	return true
-}
-
-// handOvers counts hand-overs to a reader goroutine, for tests.
-var handOvers atomic.Int64
-
-// rehost gives a link whose reader goroutine found the stream idle back to
-// its host; false when it cannot (the goroutine then keeps reading).
-func (s *Socket) rehost(l *link) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !l.hostCapable.Load() || s.link != l || l.closing {
-		return false
-	}
-	w, ok := s.sink.(InputWatcher)
-	if !ok || !w.WatchInput(s, l.fd()) {
-		return false
-	}
-	l.hostDriven, l.watching = true, true
-	return true
 }
 
 // pumpRoom says whether the pump may read more: the link is still the

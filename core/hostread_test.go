@@ -149,7 +149,6 @@ func TestHostDrivenRoundTrips(t *testing.T) {
 	}
 }
 
-// A stream goes to a reader goroutine under the input limit, arrives whole
 // linkState describes a socket's link for a failure message, with the
 // stacks of its goroutines.
 func linkState(s *Socket) string {
@@ -157,8 +156,8 @@ func linkState(s *Socket) string {
 	l := s.link
 	st := fmt.Sprintf("link %v", l != nil)
 	if l != nil {
-		st = fmt.Sprintf("hostDriven %v watching %v paused %v capable %v closing %v unread %d",
-			l.hostDriven, l.watching, l.paused, l.hostCapable.Load(), l.closing, len(s.in)-s.inR)
+		st = fmt.Sprintf("hostDriven %v watching %v paused %v closing %v unread %d",
+			l.hostDriven, l.watching, l.paused, l.closing, len(s.in)-s.inR)
 	}
 	s.mu.Unlock()
 	buf := make([]byte, 1<<20)
@@ -216,23 +215,45 @@ func TestHostDrivenStream(t *testing.T) {
 	}
 }
 
-// A host that comes back slower than a pump takes gets the stream read
-// ahead by a reader goroutine, which gives the link back when it pauses.
-func TestHostDrivenSlowHostHandsOverAndBack(t *testing.T) {
+// A host that comes back slower than a pump takes still pumps its stream
+// itself: no reader goroutine takes the link and reads ahead, and each pump
+// decrypts at most its budget (the rest waits in the kernel). The stream
+// arrives whole and in order.
+func TestHostDrivenSlowHostKeepsTheStream(t *testing.T) {
 	p := newPollQueue(t, true)
 	p.delay.Store(int64(20 * time.Millisecond))
 	s := hostConnected(t, p, "source")
-	before := handOvers.Load()
-	const total = 8 << 20
+	const total = 4 << 20
+	var left atomic.Bool
+	stop := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+			if !hostDriven(s) {
+				left.Store(true)
+			}
+		}
+	}()
 	s.WriteUnsignedInt(0)
 	s.WriteUnsignedInt(total)
 	s.Flush()
 	readPattern(t, s, p.Queue, total)
-	if handOvers.Load() == before {
-		t.Fatal("the stream was never handed to a reader goroutine")
+	close(stop)
+	<-watched
+	if left.Load() {
+		t.Fatal("the stream of a slow host went to a reader goroutine")
+	}
+	// At most one budget per pump: 4 MiB took at least 16 pumps.
+	if n := p.pumps.Load(); n < total/pumpBudget {
+		t.Fatalf("%d pumps for %d bytes: a pump went past its budget", n, total)
 	}
 	waitHostDriven(t, s, p)
-	p.delay.Store(0)
 	s.WriteUnsignedInt(0)
 	s.WriteUnsignedInt(1000)
 	s.Flush()
@@ -288,11 +309,11 @@ func TestHostDrivenBytesAvailablePumps(t *testing.T) {
 	}
 }
 
-// A Queue pumps its sockets' input itself (Linux), and a Wait that began
-// while a stream's reader goroutine held the link still sees the replies
-// once the link is back with the Queue: no reply waits for another event
-// to wake the host.
-func TestQueueWaitFollowsTheLink(t *testing.T) {
+// A Queue pumps its sockets' input itself (Linux): a stream read by a
+// host slower than the pumps and the replies after it all arrive through
+// Wait with the link staying with the Queue, and no reply waits for
+// another event to wake the host.
+func TestQueueWaitPumpsStreamsAndReplies(t *testing.T) {
 	s, q := connected(t, "source")
 	if !hostDriven(s) {
 		t.Skip("this system's Queue does not pump input (not Linux)")
@@ -326,23 +347,22 @@ func TestQueueWaitFollowsTheLink(t *testing.T) {
 		if d := time.Since(start); d > within {
 			t.Fatalf("%d bytes took %v: a wait missed the input", total, d)
 		}
+		if !hostDriven(s) {
+			t.Fatalf("the link left its Queue: %s", linkState(s))
+		}
 	}
-	before := handOvers.Load()
 	s.WriteUnsignedInt(0)
 	s.WriteUnsignedInt(4 << 20)
 	s.Flush()
-	slow = true // a host slower than the pumps: the stream goes to a reader goroutine
+	slow = true
 	read(4<<20, 20*time.Second)
 	slow = false
-	if handOvers.Load() == before {
-		t.Fatal("the stream was never handed to a reader goroutine")
-	}
 	for i := 0; i < 20; i++ {
 		s.WriteUnsignedInt(0)
 		s.WriteUnsignedInt(100)
 		s.Flush()
 		read(100, 5*time.Second)
-		time.Sleep(time.Duration(i%4) * time.Millisecond) // across the reader's idle test
+		time.Sleep(time.Duration(i%4) * time.Millisecond)
 	}
 }
 

@@ -114,18 +114,11 @@ type link struct {
 
 	// Host-driven reading (hostread.go): no reader goroutine; the sink's
 	// host watches the descriptor and pumps.
-	hostCapable atomic.Bool // the sink can watch the descriptor: the reader gives the link back when idle
-	hostDriven  bool        // the host pumps; false while a reader goroutine reads (under Socket.mu)
-	watching    bool        // the sink watches the descriptor (under Socket.mu)
-	paused      bool        // the input reached its limit: not watched until it drains
-	streamBuf   bool        // the last pump streamed: a drained input buffer is kept (under Socket.mu)
-	// Owned by the pump (under pumpMu): when and how long the last pump
-	// that stopped at its budget ran, and how often in a row the host came
-	// back slower than that.
-	budgetEnd time.Time
-	budgetDur time.Duration
-	slowHost  int
-	pumpMu    sync.Mutex // one pump at a time
+	hostDriven bool       // the host pumps; false while a reader goroutine reads (under Socket.mu)
+	watching   bool       // the sink watches the descriptor (under Socket.mu)
+	paused     bool       // the input reached its limit: not watched until it drains
+	streamed   bool       // the last pump streamed (owned by the pump, under pumpMu)
+	pumpMu     sync.Mutex // one pump at a time
 }
 
 // New returns an unconnected socket that posts its events to sink. A nil
@@ -449,9 +442,7 @@ func (s *Socket) readLoop(l *link) {
 			if idle {
 				smallBufs.Put(small)
 				s.dropDrainedInput()
-				if !s.rehost(l) {
-					go s.idleWait(l)
-				}
+				go s.idleWait(l)
 				return
 			}
 			ok := s.readerAppend(l, small[:n], err)
@@ -483,11 +474,7 @@ func (s *Socket) readLoop(l *link) {
 		if !s.readerGot(l, n, err) {
 			return
 		}
-		// A link its host can take back reads in bulk only while the
-		// kernel holds more: a stream that ended then reaches the idle
-		// test of the small read and goes back to the host, instead of
-		// waiting deep in a bulk Read.
-		bulk = (n == len(dst) && !l.hostCapable.Load()) || l.waiting() > 0
+		bulk = n == len(dst) || l.waiting() > 0
 		if n == len(dst) {
 			// Filled: the stream is faster than the batches, take more.
 			chunk = min(2*chunk, readChunk)
@@ -500,7 +487,7 @@ func (s *Socket) readLoop(l *link) {
 func (s *Socket) dropDrainedInput() {
 	s.mu.Lock()
 	if s.inR == len(s.in) && !s.inReserved {
-		s.in, s.inR = nil, 0
+		s.releaseInputLocked()
 	}
 	s.mu.Unlock()
 }
@@ -540,8 +527,13 @@ func (s *Socket) readerAppend(l *link, p []byte, err error) bool {
 		if s.inR == len(s.in) {
 			s.in, s.inR = s.in[:0], 0
 		}
-		if cap(s.in)-len(s.in) < len(p) && s.inR > 0 {
-			s.in, s.inR = append(s.in[:0], s.in[s.inR:]...), 0
+		if cap(s.in)-len(s.in) < len(p) {
+			if len(p) >= maxRecordPlaintext {
+				// A full record: a stream starts, which gets a stream buffer.
+				s.reserveInputLocked(streamMin)
+			} else if s.inR > 0 {
+				s.in, s.inR = append(s.in[:0], s.in[s.inR:]...), 0
+			}
 		}
 		s.in = append(s.in, p...)
 		s.post(Event{Type: EventSocketData, BytesLoaded: uint64(len(p))})
@@ -639,12 +631,44 @@ func (s *Socket) reserveInputLocked(want int) []byte {
 			copy(s.in, s.in[s.inR:])
 			s.in, s.inR = s.in[:unread], 0
 		} else {
-			grown := make([]byte, unread, max(2*cap(s.in), unread+want))
+			var grown []byte
+			if size := max(2*cap(s.in), unread+want); want >= streamMin && unread+want <= streamBufSize {
+				grown = streamBufs.Get().(*[streamBufSize]byte)[:unread]
+			} else {
+				grown = make([]byte, unread, size)
+			}
 			copy(grown, s.in[s.inR:])
 			s.in, s.inR = grown, 0
 		}
 	}
 	return s.in[len(s.in):cap(s.in)]
+}
+
+// A stream's batches are decrypted into buffers of streamBufSize lent by
+// streamBufs, across connections. A drained one goes back there instead of
+// to the garbage collector (releaseInputLocked), so a stream that pauses
+// whenever the kernel runs dry, or a fresh connection's download, reuses
+// memory the process already touched instead of faulting in fresh pages
+// for each batch. An idle connection holds none; the pool keeps what the
+// collector leaves it. Batches of at least streamMin are a stream's (the
+// pump asks for up to readChunk, a reader goroutine doubles up to it);
+// smaller reservations, and input that grows past the size because the
+// host does not read, use buffers of their own.
+const (
+	streamBufSize = 2 * pumpBudget
+	streamMin     = readChunk / 2
+)
+
+var streamBufs = sync.Pool{New: func() any { return new([streamBufSize]byte) }}
+
+// releaseInputLocked lets go of the drained input buffer, lending it to the
+// next stream when it is a stream buffer. No read may be decrypting into it
+// (inReserved), and slices taken from it are only used under the lock.
+func (s *Socket) releaseInputLocked() {
+	if cap(s.in) == streamBufSize {
+		streamBufs.Put((*[streamBufSize]byte)(s.in[:streamBufSize]))
+	}
+	s.in, s.inR = nil, 0
 }
 
 // truncatedDetail is FailureDetail after a server ended TCP without a TLS

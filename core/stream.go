@@ -42,18 +42,16 @@ func (s *Socket) consumedLocked(n int) {
 	s.inR += n
 	s.objNeed = 0
 	if s.inR == len(s.in) && !s.inReserved {
-		if l := s.link; l != nil && cap(s.in) >= minChunk && (!l.hostDriven || l.streamBuf && l.waiting() > 0) {
-			// Drained while a stream goes on (a reader goroutine reads
-			// it, or the host pumps it and the kernel holds more): the
-			// buffer is kept for the next batch (no allocation and
-			// clearing per batch); readLoop drops it when the stream
-			// pauses, and a host-driven link keeps none once the kernel
-			// is empty. Slices taken from it are only used under the
-			// lock (takeLocked).
+		if l := s.link; l != nil && cap(s.in) >= minChunk && !l.hostDriven {
+			// Drained while a reader goroutine reads a stream: the
+			// buffer is kept for its next batch; readLoop lets go of it
+			// when the stream pauses. Slices taken from it are only used
+			// under the lock (takeLocked).
 			s.in, s.inR = s.in[:0], 0
 		} else {
-			// Drained: an idle connection keeps no input buffer.
-			s.in, s.inR = nil, 0
+			// Drained: the connection keeps no input buffer (a stream
+			// buffer goes back to streamBufs for the next batch).
+			s.releaseInputLocked()
 		}
 	}
 	if before >= s.inLimit && before-n < s.inLimit {
