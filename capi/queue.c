@@ -211,8 +211,10 @@ void ssi_unwatch(void *h) {
 
 /* Pumps every watched connection whose descriptor is readable, on this
  * thread, without waiting; never called with mu held (the pump posts).
- * Returns how many it pumped. */
-static int pump_ready(void) {
+ * Returns how many it pumped; *more is set when a pump stopped at its
+ * budget while more input waits (a stream). */
+static int pump_ready(int *more) {
+  *more = 0;
 #if SSI_EPOLL
   if (epfd < 0) return 0;
   struct epoll_event evs[64];
@@ -221,7 +223,7 @@ static int pump_ready(void) {
   for (int i = 0; i < n; i++) {
     if (evs[i].data.ptr == NULL) continue; /* the event fd: the queue decides */
     quiet = 1;
-    ssgo_pump(evs[i].data.ptr);
+    if (ssgo_pump(evs[i].data.ptr) == 2) *more = 1;
     quiet = 0;
     pumped++;
   }
@@ -405,6 +407,8 @@ static void fill_event(ss_event *ev, const ssi_node *n) {
  * exit by the key's destructor. */
 typedef struct ssi_tls {
   ssi_node *cur;
+  int batch; /* ss_next_event hands out a stream's batch (its pump stopped
+                at the budget): the next empty queue returns 0 first */
   char *msg;
   size_t msg_cap;
 } ssi_tls;
@@ -685,13 +689,26 @@ int ss_next_event(ss_event *out) {
   if (old != NULL) node_put_locked(old);
   ssi_node *n = queue_pop_locked();
   pthread_mutex_unlock(&mu);
-  if (n == NULL && pump_ready() > 0) {
+  /* An empty queue: pump the input that waits, unless this thread's last
+   * pump stopped at its budget in a stream and this run of calls has been
+   * handing out its events since. A host that takes events until none are
+   * left (a drain loop) thus gets one batch of a stream, then 0, and reads
+   * it before more is decrypted: a stream is not pulled in up to the input
+   * limit ahead of the host's reads. The next call after the 0 pumps again
+   * (the descriptor stays readable meanwhile). Replies, which a pump
+   * drains, never wait for that 0. */
+  int more = 0;
+  if (n == NULL && !t->batch && pump_ready(&more) > 0) {
     pthread_mutex_lock(&mu);
     n = queue_pop_locked();
     settle_locked();
     pthread_mutex_unlock(&mu);
+    t->batch = more && n != NULL;
   }
-  if (n == NULL) return 0;
+  if (n == NULL) {
+    t->batch = 0;
+    return 0;
+  }
   fill_event(out, n);
   t->cur = n; /* its strings live until this thread's next call */
   return 1;
@@ -711,7 +728,8 @@ static int wait_events(int timeout_ms) {
     }
     pthread_mutex_unlock(&mu);
     /* Input that waits may make events: pump it, then look again. */
-    if (pump_ready() > 0) {
+    int more;
+    if (pump_ready(&more) > 0) {
       pthread_mutex_lock(&mu);
       int got = q_len > 0;
       pthread_mutex_unlock(&mu);

@@ -822,9 +822,12 @@ SS_API int ss_write_object(ss_socket *s, const char *json, size_t len);
  * decrypt it on the calling thread, without waiting, before they take
  * events: a reply reaches the callback with one thread woken (the host's),
  * as with a blocking read on a plain TLS socket. A stream is decrypted
- * there too, straight into the socket's input buffer, at most 256 KiB per
- * call while more waits; if the host comes back slower than that takes, a
- * library thread reads the stream ahead until it pauses.
+ * there too, at most 256 KiB per call while more waits: the descriptor stays
+ * readable and the next call decrypts more. ss_next_event() decrypts once
+ * per run of calls: after the events of its last decryption it returns 0
+ * (while more input may wait), so a loop that takes events until none are
+ * left ends, and the host reads that input before more is decrypted; its
+ * next call decrypts again.
  * ss_get_bytes_available() also reads what waits, so a host that
  * only polls it sees input arrive. Elsewhere (and in the pipe build) a
  * library thread reads every connection and ss_event_fd() is readable
@@ -918,7 +921,8 @@ SS_API int ss_set_callback(ss_socket *s, ss_callback cb, void *user);
 SS_API int ss_event_fd(void);
 
 /* Takes the oldest waiting event into *out without waiting. Returns 1 if it
- * did, 0 if none waits, SS_ERR_NULL, SS_ERR_FORKED. */
+ * did, 0 if none waits (on Linux also once the events of its last
+ * decryption are taken: see "Input on Linux"), SS_ERR_NULL, SS_ERR_FORKED. */
 SS_API int ss_next_event(ss_event *out);
 
 /* Waits up to timeout_ms (0: do not wait, negative: no limit) until events
