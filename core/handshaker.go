@@ -12,18 +12,32 @@ import (
 // it, several times per handshake: about 6% of a connect's CPU time in
 // the bench's reconnect loop (runtime.newstack under dial). A kept
 // goroutine's stack is grown already. Few are kept, twice the number of
-// CPUs, and each for handshakerIdle at most, so that a burst of thousands
-// of connects leaves nothing behind.
+// CPUs, so that a burst of thousands of connects leaves nothing behind.
+//
+// Kept goroutines wait without a timer. While any Go timer is pending, an
+// idle Go scheduler waits for it in the network poller (epoll_wait with a
+// timeout), and every packet that arrives on any connection then wakes that
+// thread, although no goroutine waits for it: on a host-driven link (see
+// hostread.go) that was one wasted thread wake-up per reply, for ten
+// seconds after each connect (strace of 5,000 Python round trips: 5,009
+// epoll_pwait calls in Go's poller with a timer, 111 without). Instead the
+// kept goroutines leave at the first garbage collection that finds no
+// attempt started for handshakerIdle; Go collects at least every two
+// minutes.
 const handshakerIdle = 10 * time.Second
 
 var (
 	handshakerJobs     = make(chan func())
 	handshakersIdle    atomic.Int32
 	handshakersStarted atomic.Int64 // for the tests
+	lastHandshake      atomic.Int64 // when the last attempt started (UnixNano)
+	sweepArmed         atomic.Bool
+	handshakerSweeps   atomic.Int64 // for the tests
 )
 
 // runHandshake runs job on an idle kept goroutine, or on a new one.
 func runHandshake(job func()) {
+	lastHandshake.Store(time.Now().UnixNano())
 	select {
 	case handshakerJobs <- job:
 	default:
@@ -34,7 +48,6 @@ func runHandshake(job func()) {
 
 func handshaker(job func()) {
 	keep := int32(2 * runtime.GOMAXPROCS(0))
-	var timer *time.Timer
 	for {
 		job()
 		job = nil // the attempt's memory goes with it
@@ -42,17 +55,45 @@ func handshaker(job func()) {
 			handshakersIdle.Add(-1)
 			return
 		}
-		if timer == nil {
-			timer = time.NewTimer(handshakerIdle)
-		} else {
-			timer.Reset(handshakerIdle)
+		armHandshakerSweep()
+		job = <-handshakerJobs
+		handshakersIdle.Add(-1)
+		if job == nil {
+			return // swept
 		}
+	}
+}
+
+// sweepToken is garbage from the moment it is made: its cleanup runs after
+// the next garbage collection. (A pointer field keeps it out of the tiny
+// allocator, whose blocks are freed together.)
+type sweepToken struct{ _ *byte }
+
+// armHandshakerSweep makes the next garbage collection look at the kept
+// goroutines (once armed, until then).
+func armHandshakerSweep() {
+	if sweepArmed.Swap(true) {
+		return
+	}
+	runtime.AddCleanup(new(sweepToken), func(struct{}) { sweepHandshakers(time.Now()) }, struct{}{})
+}
+
+// sweepHandshakers lets the idle kept goroutines go when no attempt started
+// for handshakerIdle before now, and otherwise looks again at the next
+// collection while any are kept.
+func sweepHandshakers(now time.Time) {
+	handshakerSweeps.Add(1)
+	sweepArmed.Store(false)
+	if now.Sub(time.Unix(0, lastHandshake.Load())) < handshakerIdle {
+		if handshakersIdle.Load() > 0 {
+			armHandshakerSweep()
+		}
+		return
+	}
+	for {
 		select {
-		case job = <-handshakerJobs:
-			handshakersIdle.Add(-1)
-			timer.Stop()
-		case <-timer.C:
-			handshakersIdle.Add(-1)
+		case handshakerJobs <- nil: // an idle one takes it and returns
+		default:
 			return
 		}
 	}

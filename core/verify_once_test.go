@@ -295,3 +295,42 @@ func TestHandshakerKept(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestHandshakersSwept: kept goroutines wait without a timer and leave at a
+// garbage collection once no attempt started for handshakerIdle.
+func TestHandshakersSwept(t *testing.T) {
+	ch := make(chan struct{})
+	runHandshake(func() { close(ch) })
+	<-ch
+	for deadline := time.Now().Add(5 * time.Second); handshakersIdle.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no worker was kept")
+		}
+	}
+	// Not idle for long enough: a sweep keeps them.
+	sweepHandshakers(time.Now())
+	if handshakersIdle.Load() == 0 {
+		t.Fatal("a sweep let workers go although an attempt just started")
+	}
+	// The sweep that finds them idle long enough lets every idle one go.
+	sweepHandshakers(time.Now().Add(handshakerIdle + time.Second))
+	for deadline := time.Now().Add(5 * time.Second); handshakersIdle.Load() != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d workers still idle after the sweep", handshakersIdle.Load())
+		}
+	}
+	// Armed by keeping a worker, a collection runs the sweep.
+	runHandshake(func() {})
+	for deadline := time.Now().Add(5 * time.Second); !sweepArmed.Load(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("keeping a worker did not arm the sweep")
+		}
+	}
+	swept := handshakerSweeps.Load()
+	for deadline := time.Now().Add(5 * time.Second); handshakerSweeps.Load() == swept; time.Sleep(time.Millisecond) {
+		runtime.GC()
+		if time.Now().After(deadline) {
+			t.Fatal("no collection ran the sweep")
+		}
+	}
+}
