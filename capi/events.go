@@ -71,7 +71,7 @@ func (k *sink) UnwatchInput(*core.Socket) { C.ssi_unwatch(k.h) }
 // ssgo_pump is called by queue.c, on the host's thread, when the descriptor
 // of h's connection is readable: it decrypts what waits and posts the
 // events. Returns 0 when the socket no longer wants it watched, 2 when the
-// pump stopped at its budget while more input waits (a stream), else 1. Not
+// pump decrypted a stream's batch (PumpBatch), else 1. Not
 // part of the public ABI (exports.map exports ss_* only).
 //
 //export ssgo_pump
@@ -85,10 +85,10 @@ func ssgo_pump(h unsafe.Pointer) (rc C.int) {
 	if s == nil {
 		return 0
 	}
-	switch keep, more := s.PumpBatch(); {
+	switch keep, stream := s.PumpBatch(); {
 	case !keep:
 		return 0
-	case more:
+	case stream:
 		return 2
 	}
 	return 1

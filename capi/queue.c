@@ -211,10 +211,10 @@ void ssi_unwatch(void *h) {
 
 /* Pumps every watched connection whose descriptor is readable, on this
  * thread, without waiting; never called with mu held (the pump posts).
- * Returns how many it pumped; *more is set when a pump stopped at its
- * budget while more input waits (a stream). */
-static int pump_ready(int *more) {
-  *more = 0;
+ * Returns how many it pumped; *stream is set when a pump decrypted a
+ * stream's batch (a full TLS record or more). */
+static int pump_ready(int *stream) {
+  *stream = 0;
 #if SSI_EPOLL
   if (epfd < 0) return 0;
   struct epoll_event evs[64];
@@ -223,7 +223,7 @@ static int pump_ready(int *more) {
   for (int i = 0; i < n; i++) {
     if (evs[i].data.ptr == NULL) continue; /* the event fd: the queue decides */
     quiet = 1;
-    if (ssgo_pump(evs[i].data.ptr) == 2) *more = 1;
+    if (ssgo_pump(evs[i].data.ptr) == 2) *stream = 1;
     quiet = 0;
     pumped++;
   }
@@ -407,8 +407,8 @@ static void fill_event(ss_event *ev, const ssi_node *n) {
  * exit by the key's destructor. */
 typedef struct ssi_tls {
   ssi_node *cur;
-  int batch; /* ss_next_event hands out a stream's batch (its pump stopped
-                at the budget): the next empty queue returns 0 first */
+  int batch; /* ss_next_event hands out a stream's batch (pump_ready):
+                the next empty queue returns 0 first */
   char *msg;
   size_t msg_cap;
 } ssi_tls;
@@ -690,20 +690,20 @@ int ss_next_event(ss_event *out) {
   ssi_node *n = queue_pop_locked();
   pthread_mutex_unlock(&mu);
   /* An empty queue: pump the input that waits, unless this thread's last
-   * pump stopped at its budget in a stream and this run of calls has been
-   * handing out its events since. A host that takes events until none are
-   * left (a drain loop) thus gets one batch of a stream, then 0, and reads
-   * it before more is decrypted: a stream is not pulled in up to the input
+   * pump decrypted a stream's batch and this run of calls has been handing
+   * out its events since. A host that takes events until none are left (a
+   * drain loop) thus gets one batch of a stream, then 0, and reads it
+   * before more is decrypted: a stream is not pulled in up to the input
    * limit ahead of the host's reads. The next call after the 0 pumps again
-   * (the descriptor stays readable meanwhile). Replies, which a pump
-   * drains, never wait for that 0. */
-  int more = 0;
-  if (n == NULL && !t->batch && pump_ready(&more) > 0) {
+   * (the descriptor stays readable meanwhile). Replies smaller than a
+   * record never wait for that 0. */
+  int stream = 0;
+  if (n == NULL && !t->batch && pump_ready(&stream) > 0) {
     pthread_mutex_lock(&mu);
     n = queue_pop_locked();
     settle_locked();
     pthread_mutex_unlock(&mu);
-    t->batch = more && n != NULL;
+    t->batch = stream && n != NULL;
   }
   if (n == NULL) {
     t->batch = 0;
@@ -728,8 +728,8 @@ static int wait_events(int timeout_ms) {
     }
     pthread_mutex_unlock(&mu);
     /* Input that waits may make events: pump it, then look again. */
-    int more;
-    if (pump_ready(&more) > 0) {
+    int stream;
+    if (pump_ready(&stream) > 0) {
       pthread_mutex_lock(&mu);
       int got = q_len > 0;
       pthread_mutex_unlock(&mu);

@@ -41,6 +41,62 @@ type flowConn struct {
 	// (hostread.go) reads only what the kernel already holds.
 	tryRead  func(p []byte) (int, error)
 	nonblock atomic.Bool
+	// Owned by the pump (it alone reads while nonblock is set): where TLS
+	// records end in the raw input, so that the pump can tell it read the
+	// kernel dry without another read(2) that fails (see readWaiting).
+	rec records
+}
+
+// records follows the TLS record boundaries of a connection's raw input,
+// from its first byte (track, set when TLS starts on this connection), and
+// what the reads since start() saw: how many, whether the last one
+// returned less than asked (the kernel held no more at that moment), and
+// how many records ended in them.
+type records struct {
+	track bool
+	hdr   [5]byte
+	hdrN  int // header bytes of the current record seen
+	left  int // body bytes of the current record still to come
+	reads int
+	short bool
+	ends  int
+}
+
+func (r *records) start() { r.reads, r.short, r.ends = 0, false, 0 }
+
+// feed accounts for one read of n bytes (p[:n] of a read into p).
+func (r *records) feed(p []byte, n int) {
+	r.reads++
+	r.short = n < len(p)
+	for b := p[:n]; len(b) > 0; {
+		if r.left > 0 {
+			k := min(r.left, len(b))
+			r.left -= k
+			b = b[k:]
+			if r.left == 0 {
+				r.ends++
+			}
+			continue
+		}
+		k := copy(r.hdr[r.hdrN:], b)
+		r.hdrN += k
+		b = b[k:]
+		if r.hdrN == len(r.hdr) {
+			r.hdrN = 0
+			r.left = int(r.hdr[3])<<8 | int(r.hdr[4])
+			if r.left == 0 {
+				r.ends++
+			}
+		}
+	}
+}
+
+// drySince says that since start() the raw input was read to the kernel's
+// end and to a record boundary, completing exactly one record. TLS reads
+// only when its buffer holds no whole record, so after a Read that returned
+// data it has consumed that one record and holds nothing more.
+func (r *records) drySince() bool {
+	return r.track && r.reads > 0 && r.short && r.ends == 1 && r.hdrN == 0 && r.left == 0
 }
 
 // Read reads the TCP stream and remembers its end: crypto/tls reports a
@@ -54,6 +110,14 @@ func (c *flowConn) Read(p []byte) (int, error) {
 		n, err = c.tryRead(p)
 	} else {
 		n, err = c.Conn.Read(p)
+	}
+	if c.rec.track {
+		if n > 0 {
+			c.rec.feed(p, n)
+		} else {
+			c.rec.reads++ // an empty read proves nothing about the kernel
+			c.rec.short = false
+		}
 	}
 	if err == io.EOF {
 		c.eof.Store(true)

@@ -145,10 +145,12 @@ func (s *Socket) Pump() bool {
 	return keep
 }
 
-// PumpBatch is Pump that also reports more when the pump stopped at its
-// budget while more input waits (a stream): a host that takes events in a
-// loop should let the application read this batch before it pumps again.
-func (s *Socket) PumpBatch() (keep, more bool) {
+// PumpBatch is Pump that also reports stream when the pump decrypted a
+// stream's batch (a full record's worth or more): a host that takes events
+// in a loop should let the application read it before it pumps again, or
+// a stream is pulled in up to the input limit ahead of the reads. Replies
+// smaller than a record do not count.
+func (s *Socket) PumpBatch() (keep, stream bool) {
 	s.mu.Lock()
 	l := s.link
 	host := l != nil && l.hostDriven
@@ -176,7 +178,7 @@ var pumpBufs = sync.Pool{New: func() any { return new([maxRecordPlaintext]byte) 
 // and the batch is still in the cache when it is read. The host is never
 // raced by a goroutine that reads ahead: on two cores the peer needs the
 // other one, and read-ahead costs fresh memory up to the input limit.
-func (s *Socket) pumpLink(l *link) (keep, more bool) {
+func (s *Socket) pumpLink(l *link) (keep, stream bool) {
 	l.pumpMu.Lock()
 	defer l.pumpMu.Unlock()
 	defer s.recoverLink(l)
@@ -200,12 +202,12 @@ func (s *Socket) pumpLink(l *link) (keep, more bool) {
 				return false, false
 			}
 			var err error
-			n, drained, err = readWaiting(l.conn, dst)
+			n, drained, err = readWaiting(l, dst)
 			ok = s.readerGot(l, n, err)
 		} else {
 			buf := pumpBufs.Get().(*[maxRecordPlaintext]byte)
 			var err error
-			n, drained, err = readWaiting(l.conn, buf[:])
+			n, drained, err = readWaiting(l, buf[:])
 			ok = s.readerAppend(l, buf[:n], err)
 			pumpBufs.Put(buf)
 			bulk = n == len(buf)
@@ -214,7 +216,7 @@ func (s *Socket) pumpLink(l *link) (keep, more bool) {
 			return false, false
 		}
 		if drained {
-			return true, false
+			return true, total+n >= maxRecordPlaintext
 		}
 		if total += n; total >= pumpBudget && l.waiting() > 0 {
 			// The kernel holds more: the descriptor stays readable.
@@ -223,13 +225,26 @@ func (s *Socket) pumpLink(l *link) (keep, more bool) {
 	}
 }
 
-// readWaiting fills p with what conn can return without waiting (the pump's
-// flowConn is non-blocking); drained when it ran out of input first. err is
-// the stream's end or failure, nil when drained.
-func readWaiting(conn linkConn, p []byte) (n int, drained bool, err error) {
+// readWaiting fills p with what the link can return without waiting (the
+// pump's flowConn is non-blocking); drained when it ran out of input first.
+// err is the stream's end or failure, nil when drained.
+//
+// Input runs out when a read(2) finds the kernel empty, which costs a
+// failed system call per message. A message that came alone needs none:
+// when the reads under one TLS Read came back short (the kernel had no
+// more), ended on a record boundary after completing exactly one record,
+// and TLS returned all of its plaintext, nothing is left in the kernel or
+// in TLS (records.drySince). Anything else reads on until the kernel is
+// empty.
+func readWaiting(l *link, p []byte) (n int, drained bool, err error) {
+	rec := &l.flow.rec
 	for n < len(p) && err == nil {
+		rec.start()
 		var m int
-		m, err = conn.Read(p[n:])
+		m, err = l.conn.Read(p[n:])
+		if err == nil && m > 0 && m < len(p)-n && rec.drySince() {
+			return n + m, true, nil
+		}
 		n += m
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {

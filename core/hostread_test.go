@@ -3,8 +3,11 @@
 package core
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"runtime"
 	"strings"
@@ -437,6 +440,97 @@ func TestQueueReadyHandsSocketsBack(t *testing.T) {
 		}
 		if got, err := s.ReadBytes(0); err != nil || len(got) != 3 || got[0] != byte(i) {
 			t.Fatalf("trip %d: %v %v", i, got, err)
+		}
+	}
+}
+
+// A pump stops without a failing read(2) only when a message came alone
+// (readWaiting): records that arrive together, split, or followed by part
+// of the next one are all announced with socketData, with no further
+// input or pump to push them out. Only the Queue's events are waited for:
+// bytesAvailable would pump and hide a record left in TLS's buffer.
+func TestPumpLeavesNoRecordBehind(t *testing.T) {
+	type burst func(bc *burstConn, tc *tls.Conn) error
+	write := func(bc *burstConn, tc *tls.Conn, msgs ...string) {
+		bc.collect = true
+		for _, m := range msgs {
+			tc.Write([]byte(m))
+		}
+		bc.collect = false
+	}
+	send := func(bc *burstConn, parts ...int) error {
+		b := bc.buf
+		bc.buf = nil
+		for _, k := range parts {
+			if _, err := bc.Conn.Write(b[:k]); err != nil {
+				return err
+			}
+			b = b[k:]
+			time.Sleep(30 * time.Millisecond)
+		}
+		_, err := bc.Conn.Write(b)
+		return err
+	}
+	cases := []struct {
+		name  string
+		want  string
+		burst burst
+	}{
+		{"two records in one segment", "firstsecond", func(bc *burstConn, tc *tls.Conn) error {
+			write(bc, tc, "first", "second")
+			return send(bc)
+		}},
+		{"three records in one segment", "abc", func(bc *burstConn, tc *tls.Conn) error {
+			write(bc, tc, "a", "b", "c")
+			return send(bc)
+		}},
+		{"a record in two pieces", "split", func(bc *burstConn, tc *tls.Conn) error {
+			write(bc, tc, "split")
+			return send(bc, 7)
+		}},
+		{"a record and part of the next", "thirdfourth", func(bc *burstConn, tc *tls.Conn) error {
+			write(bc, tc, "third", "fourth")
+			return send(bc, len(bc.buf)-5)
+		}},
+		{"a header alone", "header", func(bc *burstConn, tc *tls.Conn) error {
+			write(bc, tc, "header")
+			return send(bc, 3)
+		}},
+	}
+	node, ln := serveOnce(t, func(raw net.Conn, cfg *tls.Config) {
+		bc := &burstConn{Conn: raw}
+		tc := tls.Server(bc, cfg)
+		one := make([]byte, 1)
+		for _, c := range cases {
+			if _, err := io.ReadFull(tc, one); err != nil {
+				return
+			}
+			if c.burst(bc, tc) != nil {
+				return
+			}
+		}
+		io.ReadFull(tc, one)
+	})
+	s, q := connectAnchored(t, node, ln)
+	if !hostDriven(s) {
+		t.Skip("this system's Queue does not pump input (not Linux)")
+	}
+	s.SetEventMask(MaskOf(EventSocketData))
+	for _, c := range cases {
+		s.WriteInt8(1)
+		s.Flush()
+		got := 0
+		deadline := time.Now().Add(5 * time.Second)
+		for got < len(c.want) {
+			e, ok := q.Wait(time.Until(deadline))
+			if !ok {
+				t.Fatalf("%s: %d of %d bytes announced: a record was left in TLS's buffer", c.name, got, len(c.want))
+			}
+			got += int(e.BytesLoaded)
+		}
+		b, err := s.ReadBytes(0)
+		if err != nil || string(b) != c.want {
+			t.Fatalf("%s: read %q (%v), want %q", c.name, b, err, c.want)
 		}
 	}
 }

@@ -271,6 +271,7 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		flow = newFlowConn(raw)
 	}
 	if err == nil && !plan.plain {
+		flow.rec.track = true // every byte TLS reads passes flow.Read
 		tc = tls.Client(flow, cfg)
 		err = tc.HandshakeContext(ctx)
 	}

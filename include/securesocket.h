@@ -823,9 +823,9 @@ SS_API int ss_write_object(ss_socket *s, const char *json, size_t len);
  * events: a reply reaches the callback with one thread woken (the host's),
  * as with a blocking read on a plain TLS socket. A stream is decrypted
  * there too, at most 256 KiB per call while more waits: the descriptor stays
- * readable and the next call decrypts more. ss_next_event() decrypts once
- * per run of calls: after the events of its last decryption it returns 0
- * (while more input may wait), so a loop that takes events until none are
+ * readable and the next call decrypts more. Once ss_next_event() has handed
+ * out the events of a stream's batch (a full TLS record or more), it returns
+ * 0 (while more input may wait), so a loop that takes events until none are
  * left ends, and the host reads that input before more is decrypted; its
  * next call decrypts again.
  * ss_get_bytes_available() also reads what waits, so a host that
