@@ -90,10 +90,13 @@ func sweepHandshakers(now time.Time) {
 		}
 		return
 	}
-	for {
+	for handshakersIdle.Load() > 0 {
 		select {
 		case handshakerJobs <- nil: // an idle one takes it and returns
 		default:
+			// One counted itself idle but does not wait yet: the next
+			// collection looks again.
+			armHandshakerSweep()
 			return
 		}
 	}

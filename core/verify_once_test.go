@@ -313,8 +313,8 @@ func TestHandshakersSwept(t *testing.T) {
 		t.Fatal("a sweep let workers go although an attempt just started")
 	}
 	// The sweep that finds them idle long enough lets every idle one go.
-	sweepHandshakers(time.Now().Add(handshakerIdle + time.Second))
 	for deadline := time.Now().Add(5 * time.Second); handshakersIdle.Load() != 0; time.Sleep(time.Millisecond) {
+		sweepHandshakers(time.Now().Add(handshakerIdle + time.Second))
 		if time.Now().After(deadline) {
 			t.Fatalf("%d workers still idle after the sweep", handshakersIdle.Load())
 		}
