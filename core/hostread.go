@@ -182,6 +182,11 @@ func (s *Socket) pumpLink(l *link) (keep, stream bool) {
 	l.pumpMu.Lock()
 	defer l.pumpMu.Unlock()
 	defer s.recoverLink(l)
+	return s.pumpLocked(l)
+}
+
+// pumpLocked is pumpLink's work, with l.pumpMu held.
+func (s *Socket) pumpLocked(l *link) (keep, stream bool) {
 	l.flow.nonblock.Store(true)
 	defer l.flow.nonblock.Store(false)
 	// A pump after one that streamed decrypts straight into a stream
@@ -223,6 +228,50 @@ func (s *Socket) pumpLink(l *link) (keep, stream bool) {
 			return true, true
 		}
 	}
+}
+
+// directReadMin is the smallest destination that ReadBytesInto fills
+// straight from the connection (readDirect): a bulk read. Smaller reads
+// (a reply's few bytes) take only what was already pumped, so that they
+// never cost a read(2) that finds nothing.
+const directReadMin = 64 << 10
+
+// readDirect is ReadBytesInto of everything available into a large dst on
+// a host-driven link whose input buffer is empty: what the kernel holds is
+// decrypted straight into dst, as BytesAvailable would pump it but without
+// the copy through the input buffer, and announced with socketData as
+// always. ok is false when the link cannot (the caller reads the input
+// buffer as usual).
+func (s *Socket) readDirect(l *link, dst []byte) (n int, ok bool) {
+	l.pumpMu.Lock()
+	defer l.pumpMu.Unlock()
+	defer s.recoverLink(l)
+	s.mu.Lock()
+	ok = s.link == l && l.hostDriven && l.watching && s.inR == len(s.in) && !s.inReserved
+	s.mu.Unlock()
+	if !ok {
+		return 0, false
+	}
+	l.flow.nonblock.Store(true)
+	n, drained, err := readWaiting(l, dst)
+	l.flow.nonblock.Store(false)
+	s.mu.Lock()
+	if s.link == l {
+		if n > 0 {
+			s.post(Event{Type: EventSocketData, BytesLoaded: uint64(n)})
+		}
+		if err != nil {
+			s.peerClosedLocked(l, err)
+		}
+	}
+	s.mu.Unlock()
+	if err == nil && !drained {
+		// dst is full while more waits: TLS may hold the rest of a
+		// record, which no readiness of the descriptor would announce.
+		// The pump takes it into the input buffer.
+		s.pumpLocked(l)
+	}
+	return n, true
 }
 
 // readWaiting fills p with what the link can return without waiting (the

@@ -534,3 +534,77 @@ func TestPumpLeavesNoRecordBehind(t *testing.T) {
 		}
 	}
 }
+
+// A bulk read on a host-driven link decrypts straight into the caller's
+// buffer (readDirect): the stream arrives whole and in order, every byte is
+// still announced by socketData, and a read that fills the buffer in the
+// middle of a record leaves the rest in the input buffer, not hidden in
+// TLS's: the exact-length reads in between find it there, or wait for an
+// event that comes.
+func TestDirectReadsKeepEveryRule(t *testing.T) {
+	s, q := connected(t, "source")
+	if !hostDriven(s) {
+		t.Skip("this system's Queue does not pump input (not Linux)")
+	}
+	s.SetEventMask(MaskOf(EventSocketData))
+	// A long stream read as it arrives, then a short one read after all of
+	// it is in: the first read takes it all from the kernel and fills big
+	// in the middle of its last record.
+	for _, total := range []int{8<<20 + 12345, directReadMin + 4464} {
+		directReads(t, s, q, total)
+	}
+}
+
+func directReads(t *testing.T, s *Socket, q *Queue, total int) {
+	t.Helper()
+	s.WriteUnsignedInt(0)
+	s.WriteUnsignedInt(uint32(total))
+	s.Flush()
+	if total < 1<<20 {
+		time.Sleep(200 * time.Millisecond)
+	}
+	big := make([]byte, directReadMin+1000) // not a multiple of a record
+	small := make([]byte, 100)
+	var got, loaded int
+	check := func(b []byte) {
+		for i := range b {
+			if b[i] != byte((got+i)%251) {
+				t.Fatalf("byte %d = %d", got+i, b[i])
+			}
+		}
+		got += len(b)
+	}
+	for got < total {
+		n, err := s.ReadBytesInto(big, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(big[:n])
+		k := min(len(small), total-got)
+		for k > 0 {
+			m, err := s.ReadBytesInto(small[:k], k)
+			if err == nil {
+				check(small[:m])
+				break
+			}
+			if !errors.Is(err, ErrEOF) {
+				t.Fatal(err)
+			}
+			e, ok := q.Wait(5 * time.Second)
+			if !ok {
+				t.Fatalf("no event in 5 s with %d of %d bytes read: input hidden in TLS's buffer", got, total)
+			}
+			loaded += int(e.BytesLoaded)
+		}
+	}
+	for {
+		e, ok := q.TryNext()
+		if !ok {
+			break
+		}
+		loaded += int(e.BytesLoaded)
+	}
+	if got != total || loaded != total || s.BytesAvailable() != 0 {
+		t.Fatalf("read %d, announced %d, available %d, want %d", got, loaded, s.BytesAvailable(), total)
+	}
+}

@@ -151,7 +151,22 @@ func (s *Socket) ReadDouble() (float64, error) {
 // everything available that fits in dst (AS3: length 0 reads all). A length
 // larger than len(dst) is RangeError #2006; larger than what is available
 // is EOFError #2030. It returns the number of bytes copied.
+//
+// On a host-driven link (hostread.go), a read of everything available into
+// a destination of directReadMin or more reads what waits in the kernel too,
+// as BytesAvailable would, decrypting it straight into dst.
 func (s *Socket) ReadBytesInto(dst []byte, length int) (int, error) {
+	if length == 0 && len(dst) >= directReadMin {
+		s.mu.Lock()
+		l := s.link
+		direct := s.st == stateOpen && l != nil && l.watching && s.inR == len(s.in)
+		s.mu.Unlock()
+		if direct {
+			if n, ok := s.readDirect(l, dst); ok {
+				return n, nil
+			}
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.readableLocked(); err != nil {

@@ -541,7 +541,8 @@ SS_API int ss_read_double(ss_socket *s, double *out);
  * to the number copied. length 0 means everything available that fits in
  * cap (possibly nothing: SS_OK with *out_n 0). length > cap is SS_ERR_RANGE;
  * length > available is SS_ERR_EOF; in both cases nothing is consumed. buf
- * may be NULL only when cap is 0. */
+ * may be NULL only when cap is 0. On Linux, length 0 with cap >= 64 KiB also
+ * reads what waits in the kernel ("Input on Linux"). */
 SS_API int ss_read_bytes(ss_socket *s, void *buf, size_t cap, size_t length,
                          size_t *out_n);
 
@@ -829,7 +830,9 @@ SS_API int ss_write_object(ss_socket *s, const char *json, size_t len);
  * left ends, and the host reads that input before more is decrypted; its
  * next call decrypts again.
  * ss_get_bytes_available() also reads what waits, so a host that
- * only polls it sees input arrive. Elsewhere (and in the pipe build) a
+ * only polls it sees input arrive, and so does ss_read_bytes() of everything
+ * available (length 0) into a buffer of 64 KiB or more, decrypting straight
+ * into that buffer (socketData still announces those bytes). Elsewhere (and in the pipe build) a
  * library thread reads every connection and ss_event_fd() is readable
  * exactly while events wait. Taking events that are already queued never
  * enters the Go runtime: it is cheap from any thread, including Node's main
