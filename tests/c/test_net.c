@@ -593,7 +593,9 @@ static void test_drain_takes_one_batch(void) {
   CHECK_OK(s, ss_write_unsigned_int(s, 0));
   CHECK_OK(s, ss_write_unsigned_int(s, (uint32_t)want));
   CHECK_OK(s, ss_flush(s));
-  size_t cap = 1 << 20;
+  /* Reads smaller than 64 KiB take only what the pumps brought in (larger
+   * ones would read the kernel too, and their socketData would count). */
+  size_t cap = 32 << 10;
   uint8_t *buf = malloc(cap);
   uint64_t got = 0, most = 0;
   int pattern_ok = 1, loops = 0;
