@@ -385,8 +385,9 @@ static void queue_purge_locked(ssi_rec *rec, ssi_node **freed) {
   }
 }
 
-static void fill_event(ss_event *ev, const ssi_node *n) {
+static void fill_event(ss_event *ev, const ssi_node *n, size_t queued) {
   memset(ev, 0, sizeof *ev);
+  ev->queued = queued;
   ev->type = n->type;
   ev->error_id = n->error_id;
   ev->socket = (ss_socket *)n->sock;
@@ -688,6 +689,7 @@ int ss_next_event(ss_event *out) {
   pthread_mutex_lock(&mu);
   if (old != NULL) node_put_locked(old);
   ssi_node *n = queue_pop_locked();
+  size_t queued = q_len;
   pthread_mutex_unlock(&mu);
   /* An empty queue: pump the input that waits, unless this thread's last
    * pump decrypted a stream's batch and this run of calls has been handing
@@ -701,6 +703,7 @@ int ss_next_event(ss_event *out) {
   if (n == NULL && !t->batch && pump_ready(&stream) > 0) {
     pthread_mutex_lock(&mu);
     n = queue_pop_locked();
+    queued = q_len;
     settle_locked();
     pthread_mutex_unlock(&mu);
     t->batch = stream && n != NULL;
@@ -709,7 +712,7 @@ int ss_next_event(ss_event *out) {
     t->batch = 0;
     return 0;
   }
-  fill_event(out, n);
+  fill_event(out, n, queued);
   t->cur = n; /* its strings live until this thread's next call */
   return 1;
 }
@@ -792,10 +795,11 @@ int ss_dispatch(int timeout_ms) {
     if (done == NULL) break;
     ss_callback cb = done->rec->cb;
     void *user = done->rec->user;
+    size_t queued = q_len;
     pthread_mutex_unlock(&mu);
     if (cb != NULL) {
       ss_event ev;
-      fill_event(&ev, done);
+      fill_event(&ev, done, queued);
       cb(&ev, user); /* no lock held: it may call anything */
       ran++;
     } else if (done->type == SS_EVENT_IO_ERROR || done->type == SS_EVENT_SECURITY_ERROR) {

@@ -877,7 +877,11 @@ typedef struct ss_event {
   uint64_t bytes_loaded;  /* socketData: bytes arrived since the last one */
   uint64_t bytes_pending; /* outputProgress: flushed bytes not yet sent */
   uint64_t bytes_total;   /* outputProgress: sent plus pending */
-  uint64_t reserved[4];   /* zero; room for later fields */
+  uint64_t queued;        /* events that waited behind this one when it was
+                             taken: a loop that takes events can stop at 0
+                             without a last call (later ones, and input,
+                             make ss_event_fd() readable) */
+  uint64_t reserved[3];   /* zero; room for later fields */
 } ss_event;
 
 /* A socket's event callback. ev and its strings are valid only until the

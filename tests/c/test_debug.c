@@ -82,7 +82,8 @@ static void test_event_strings(void) {
   CHECK(strcmp(ev.type_name, "ioError") == 0);
   CHECK(strcmp(ev.text, "Error #2031: Socket Error. URL: debug") == 0 && ev.text_len == strlen(ev.text));
   CHECK(strcmp(ev.detail, "posted by ss_debug_post") == 0 && ev.detail_len == strlen(ev.detail));
-  for (int i = 0; i < 4; i++) CHECK(ev.reserved[i] == 0);
+  CHECK(ev.queued == 0);
+  for (int i = 0; i < 3; i++) CHECK(ev.reserved[i] == 0);
   /* An event type newer than the header: type 0, the AS3 name kept. */
   ss_debug_post(s, 99, 1);
   CHECK(ss_next_event(&ev) == 1);
@@ -117,6 +118,29 @@ static void test_free_purges(void) {
   /* Posting to a freed handle queues nothing. */
   CHECK(ss_debug_post(s, SS_EVENT_CONNECT, 1) == SS_ERR_HANDLE);
   ss_socket_free(t);
+}
+
+/* ss_event.queued counts the events that waited behind the one taken, so a
+ * loop can stop at 0 without a last call; in a callback as well. */
+static void queued_cb(const ss_event *ev, void *user) {
+  uint64_t *seen = user;
+  seen[seen[0]++ + 1] = ev->queued;
+}
+
+static void test_queued_count(void) {
+  ss_socket *s = ss_socket_new();
+  ss_debug_post(s, SS_EVENT_CONNECT, 3);
+  ss_event ev;
+  CHECK(ss_next_event(&ev) == 1 && ev.queued == 2);
+  CHECK(ss_next_event(&ev) == 1 && ev.queued == 1);
+  CHECK(ss_next_event(&ev) == 1 && ev.queued == 0);
+  CHECK(ss_next_event(&ev) == 0);
+  uint64_t seen[4] = {0};
+  ss_set_callback(s, queued_cb, seen);
+  ss_debug_post(s, SS_EVENT_CONNECT, 2);
+  CHECK(ss_dispatch(0) == 2);
+  CHECK(seen[0] == 2 && seen[1] == 1 && seen[2] == 0);
+  ss_socket_free(s);
 }
 
 typedef struct {
@@ -164,6 +188,7 @@ static void test_free_in_callback_with_queue(void) {
 static const tu_test tests[] = {
     {"coalescing", test_coalescing},
     {"event_strings", test_event_strings},
+    {"queued_count", test_queued_count},
     {"panic_recovered", test_panic_recovered},
     {"free_purges", test_free_purges},
     {"dispatch_budget", test_dispatch_budget},

@@ -254,7 +254,8 @@ function load() {
     bytes_loaded: 'uint64_t',
     bytes_pending: 'uint64_t',
     bytes_total: 'uint64_t',
-    reserved: koffi.array('uint64_t', 4),
+    queued: 'uint64_t',
+    reserved: koffi.array('uint64_t', 3),
   });
   api = fns;
   return api;

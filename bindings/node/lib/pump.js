@@ -59,6 +59,7 @@ function init() {
     loaded: m.bytes_loaded.offset / 8,
     pending: m.bytes_pending.offset / 8,
     total: m.bytes_total.offset / 8,
+    queued: m.queued.offset / 8,
   };
   const efd = a.ss_event_fd();
   if (efd < 0) {
@@ -109,6 +110,7 @@ function take() {
     loaded: Number(u64[off.loaded]),
     pending: Number(u64[off.pending]),
     total: Number(u64[off.total]),
+    queued: Number(u64[off.queued]),
   };
 }
 
@@ -147,6 +149,9 @@ function drain() {
     const rec = take();
     if (rec === null) return;
     if (deliver(rec)) break;
+    // None waited behind it: done without another call (later events and
+    // input make the descriptor readable again).
+    if (rec.queued === 0) return;
   }
   // Budget spent, or a promise was settled (connectAsync): the rest waits a
   // turn, so other I/O runs and `await socket.connectAsync()` resumes before

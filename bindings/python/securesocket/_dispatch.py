@@ -199,21 +199,26 @@ class _Hub:
                         raise _errors.make(rc, "securesocket: ss_next_event failed", 0)
                     break
                 n += 1
+                # Read before a listener can take events too. None waited
+                # behind this one: stop without another call (later events
+                # and input make the event fd readable).
+                last = not ev.queued
                 addr = ev.socket
                 event = _to_event(ev)
                 wref = sockets.get(addr)
                 if ev.type in _FINAL:
                     self.active.pop(addr, None)
                 sock = wref() if wref is not None else None
-                if sock is None:
-                    continue  # freed or collected: nobody listens
-                if on_error is None:
-                    sock.dispatch_event(event)
-                else:
-                    try:
+                if sock is not None:  # else freed or collected: nobody listens
+                    if on_error is None:
                         sock.dispatch_event(event)
-                    except Exception as exc:
-                        on_error(exc, event, sock)
+                    else:
+                        try:
+                            sock.dispatch_event(event)
+                        except Exception as exc:
+                            on_error(exc, event, sock)
+                if last:
+                    break
         finally:
             if n:
                 self._bump()

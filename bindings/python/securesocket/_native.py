@@ -110,7 +110,8 @@ class SSEvent(Structure):
         ("bytes_loaded", c_uint64),
         ("bytes_pending", c_uint64),
         ("bytes_total", c_uint64),
-        ("reserved", c_uint64 * 4),
+        ("queued", c_uint64),
+        ("reserved", c_uint64 * 3),
     ]
 
 
