@@ -667,10 +667,17 @@ var streamBufs = sync.Pool{New: func() any { return new([streamBufSize]byte) }}
 // (inReserved), and slices taken from it are only used under the lock.
 func (s *Socket) releaseInputLocked() {
 	if cap(s.in) == streamBufSize {
-		streamBufs.Put((*[streamBufSize]byte)(s.in[:streamBufSize]))
+		b := (*[streamBufSize]byte)(s.in[:streamBufSize])
+		if lendHook != nil {
+			lendHook(b[:])
+		}
+		streamBufs.Put(b)
 	}
 	s.in, s.inR = nil, 0
 }
+
+// lendHook, for tests, sees each stream buffer as it is lent.
+var lendHook func(b []byte)
 
 // truncatedDetail is FailureDetail after a server ended TCP without a TLS
 // close_notify.

@@ -12,9 +12,11 @@ import (
 // Every read checks, in this order: the socket is open (else IOError #2002),
 // enough input is buffered (else EOFError #2030, and nothing is consumed).
 
-// takeLocked returns the next n unread bytes and consumes them. The slice is
-// valid only while s.mu is held.
-func (s *Socket) takeLocked(n int) ([]byte, error) {
+// peekLocked returns the next n unread bytes without consuming them. The
+// caller uses the slice, then consumes the bytes (consumedLocked), all
+// under s.mu: consuming the last of a stream buffer lends it to other
+// sockets (releaseInputLocked), after which the slice is theirs.
+func (s *Socket) peekLocked(n int) ([]byte, error) {
 	if err := s.readableLocked(); err != nil {
 		return nil, err
 	}
@@ -22,9 +24,7 @@ func (s *Socket) takeLocked(n int) ([]byte, error) {
 	if n > avail {
 		return nil, errEOF()
 	}
-	p := s.in[s.inR : s.inR+n]
-	s.consumedLocked(n)
-	return p, nil
+	return s.in[s.inR : s.inR+n], nil
 }
 
 // readableLocked: input can be read while open, and after a peer close for
@@ -46,7 +46,7 @@ func (s *Socket) consumedLocked(n int) {
 			// Drained while a reader goroutine reads a stream: the
 			// buffer is kept for its next batch; readLoop lets go of it
 			// when the stream pauses. Slices taken from it are only used
-			// under the lock (takeLocked).
+			// under the lock (peekLocked).
 			s.in, s.inR = s.in[:0], 0
 		} else {
 			// Drained: the connection keeps no input buffer (a stream
@@ -75,10 +75,11 @@ func (s *Socket) order() byteOrder {
 func (s *Socket) read(n int) (uint64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.takeLocked(n)
+	p, err := s.peekLocked(n)
 	if err != nil {
 		return 0, err
 	}
+	defer s.consumedLocked(n) // after p is read
 	o := s.order()
 	switch n {
 	case 1:
@@ -178,11 +179,13 @@ func (s *Socket) ReadBytesInto(dst []byte, length int) (int, error) {
 	if length == 0 {
 		length = min(len(s.in)-s.inR, len(dst))
 	}
-	p, err := s.takeLocked(length)
+	p, err := s.peekLocked(length)
 	if err != nil {
 		return 0, err
 	}
-	return copy(dst, p), nil
+	k := copy(dst, p)
+	s.consumedLocked(length)
+	return k, nil
 }
 
 // ReadBytes returns length unread bytes in a new slice; 0 means all that is
@@ -199,11 +202,13 @@ func (s *Socket) ReadBytes(length int) ([]byte, error) {
 	if length == 0 {
 		length = len(s.in) - s.inR
 	}
-	p, err := s.takeLocked(length)
+	p, err := s.peekLocked(length)
 	if err != nil {
 		return nil, err
 	}
-	return append([]byte(nil), p...), nil
+	b := append([]byte(nil), p...)
+	s.consumedLocked(length)
+	return b, nil
 }
 
 // ReadUTF reads a 16-bit length in the socket's endian, then that many bytes
@@ -222,8 +227,10 @@ func (s *Socket) ReadUTF() (string, error) {
 	if len(s.in)-s.inR < 2+n {
 		return "", errEOF()
 	}
-	p, _ := s.takeLocked(2 + n)
-	return decodeUTF8AS3(p[2:]), nil
+	p, _ := s.peekLocked(2 + n)
+	text := decodeUTF8AS3(p[2:])
+	s.consumedLocked(2 + n)
+	return text, nil
 }
 
 // ReadUTFBytes reads length bytes and decodes them as the runtime does: a
@@ -233,11 +240,13 @@ func (s *Socket) ReadUTF() (string, error) {
 func (s *Socket) ReadUTFBytes(length uint32) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.takeLocked(int(length))
+	p, err := s.peekLocked(int(length))
 	if err != nil {
 		return "", err
 	}
-	return decodeUTF8AS3(p), nil
+	text := decodeUTF8AS3(p)
+	s.consumedLocked(int(length))
+	return text, nil
 }
 
 // ReadMultiByte reads length bytes and decodes them in the named charset
@@ -246,11 +255,13 @@ func (s *Socket) ReadUTFBytes(length uint32) (string, error) {
 func (s *Socket) ReadMultiByte(length uint32, charset string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, err := s.takeLocked(int(length))
+	p, err := s.peekLocked(int(length))
 	if err != nil {
 		return "", err
 	}
-	return decodeMultiByte(p, charset), nil
+	text := decodeMultiByte(p, charset)
+	s.consumedLocked(int(length))
+	return text, nil
 }
 
 // writable: output can be written only while open.

@@ -91,3 +91,49 @@ func TestRecordBoundaries(t *testing.T) {
 		t.Fatal("a read that filled its buffer is not dry")
 	}
 }
+
+// A drained stream buffer is lent to other sockets only after the read
+// that drained it is done with its bytes: every read that consumes the
+// last unread byte returns the right value although the buffer is
+// overwritten the moment it is lent (as another socket's decryption would).
+func TestStreamBuffersLentAfterTheRead(t *testing.T) {
+	lendHook = func(b []byte) { clear(b) }
+	t.Cleanup(func() { lendHook = nil })
+	s := New(nil)
+	load := func(p []byte) {
+		s.mu.Lock()
+		s.st = stateOpen
+		s.in = s.reserveInputLocked(streamMin)[:0]
+		s.in = append(s.in, p...)
+		s.inR = 0
+		if cap(s.in) != streamBufSize {
+			t.Fatalf("capacity %d: not a stream buffer", cap(s.in))
+		}
+		s.mu.Unlock()
+	}
+	load([]byte{0, 0, 1, 2})
+	if v, err := s.ReadUnsignedInt(); err != nil || v != 0x0102 {
+		t.Fatalf("readUnsignedInt %#x %v", v, err)
+	}
+	load([]byte{0, 3, 'a', 'b', 'c'})
+	if v, err := s.ReadUTF(); err != nil || v != "abc" {
+		t.Fatalf("readUTF %q %v", v, err)
+	}
+	load([]byte("xyz"))
+	if v, err := s.ReadUTFBytes(3); err != nil || v != "xyz" {
+		t.Fatalf("readUTFBytes %q %v", v, err)
+	}
+	load([]byte("mb"))
+	if v, err := s.ReadMultiByte(2, "utf-8"); err != nil || v != "mb" {
+		t.Fatalf("readMultiByte %q %v", v, err)
+	}
+	load([]byte{7, 8, 9})
+	if b, err := s.ReadBytes(0); err != nil || string(b) != "\x07\x08\x09" {
+		t.Fatalf("readBytes %v %v", b, err)
+	}
+	load([]byte{4, 5})
+	dst := make([]byte, 2)
+	if n, err := s.ReadBytesInto(dst, 0); err != nil || n != 2 || dst[0] != 4 || dst[1] != 5 {
+		t.Fatalf("readBytesInto %v %v", dst, err)
+	}
+}
