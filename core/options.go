@@ -244,8 +244,11 @@ func (p dialPlan) dial(ctx context.Context, host string, port int) (net.Conn, er
 	if err != nil {
 		return nil, err
 	}
-	if tcp, ok := c.(*net.TCPConn); ok {
-		_ = tcp.SetNoDelay(p.noDelay)
+	// Go's dialer turns Nagle's algorithm off on every TCP connection
+	// (net.TCPConn.SetNoDelay documents the default): only turning it back
+	// on needs a system call.
+	if tcp, ok := c.(*net.TCPConn); ok && !p.noDelay {
+		_ = tcp.SetNoDelay(false)
 	}
 	return c, nil
 }

@@ -139,6 +139,13 @@ func SharedRevocationChecker() *RevocationChecker {
 // the application, so a soft-fail is visible. Whether to connect is
 // result.Refuses(mode).
 func (rc *RevocationChecker) Check(ctx context.Context, chain []*x509.Certificate, staple []byte, mode RevocationMode) (RevocationResult, string) {
+	return rc.check(func() context.Context { return ctx }, chain, staple, mode)
+}
+
+// check is Check with the context made only when a certificate needs a
+// fetch: most checks are answered by the staple or the cache, and a
+// connect's context for fetches (revocationContext) costs a timer.
+func (rc *RevocationChecker) check(ctx func() context.Context, chain []*x509.Certificate, staple []byte, mode RevocationMode) (RevocationResult, string) {
 	if mode == RevocationOff {
 		// Nothing is fetched or looked up, but a valid revoked staple is
 		// proof the server itself handed over: accepting it would contradict
@@ -172,7 +179,13 @@ func (rc *RevocationChecker) Check(ctx context.Context, chain []*x509.Certificat
 			st = staple
 		}
 		// Certificates are independent: judging them side by side makes the
-		// worst case one fetch timeout, not one per certificate.
+		// worst case one fetch timeout, not one per certificate. The last
+		// one is judged on this goroutine, so the usual chain (a leaf and
+		// its issuer) starts none.
+		if i == n-1 {
+			verdicts[i] = rc.checkOne(ctx, chain[i], chain[i+1], i == 0, st, mode)
+			break
+		}
 		wg.Go(func() { verdicts[i] = rc.checkOne(ctx, chain[i], chain[i+1], i == 0, st, mode) })
 	}
 	wg.Wait()
@@ -224,7 +237,7 @@ func describeCert(c *x509.Certificate, leaf bool) string {
 }
 
 // checkOne judges one certificate against its issuer.
-func (rc *RevocationChecker) checkOne(ctx context.Context, cert, issuer *x509.Certificate, leaf bool, staple []byte, mode RevocationMode) certVerdict {
+func (rc *RevocationChecker) checkOne(ctx func() context.Context, cert, issuer *x509.Certificate, leaf bool, staple []byte, mode RevocationMode) certVerdict {
 	var why []string
 	key := newVerdictKey(cert, issuer)
 
@@ -278,7 +291,7 @@ func (rc *RevocationChecker) checkOne(ctx context.Context, cert, issuer *x509.Ce
 			continue
 		}
 		tried = true
-		crl, cached, err := rc.crlFor(ctx, u, issuer, fetch)
+		crl, cached, err := rc.crlFor(ctx(), u, issuer, fetch)
 		if errors.Is(err, errNotCached) {
 			continue // said once below, for the whole certificate
 		}
@@ -317,7 +330,7 @@ func (rc *RevocationChecker) checkOne(ctx context.Context, cert, issuer *x509.Ce
 		if !fetch {
 			break
 		}
-		v, err := rc.ocspFor(ctx, u, cert, issuer, key)
+		v, err := rc.ocspFor(ctx(), u, cert, issuer, key)
 		if err != nil {
 			why = append(why, "OCSP "+u+": "+err.Error())
 			continue

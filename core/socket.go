@@ -721,8 +721,13 @@ func (s *Socket) endLinkLocked(l *link) {
 	l.closing = true
 	s.unwatchLocked(l)
 	if !l.pumping {
+		// Nothing is being written, so nothing waits to be (a direct write
+		// that leaves a backlog keeps pumping): what writeLoop would do at
+		// once is close_notify and the TCP close, bounded by the write
+		// deadline set at close. It runs on a kept goroutine, whose stack
+		// TLS has grown already (handshaker.go), instead of two new ones.
 		l.pumping = true
-		go s.writeLoop(l)
+		runHandshake(func() { l.conn.Close() })
 	}
 	linkEnded()
 }

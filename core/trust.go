@@ -507,7 +507,7 @@ func clientTLSConfig(ctx context.Context, host string, minVer uint16, t trustSet
 				return &connectRefusal{status: StatusInvalid, detail: d}
 			}
 		}
-		res, detail := SharedRevocationChecker().Check(revocationContext(ctx), chain, cs.OCSPResponse, t.revocation)
+		res, detail := SharedRevocationChecker().check(sync.OnceValue(func() context.Context { return revocationContext(ctx) }), chain, cs.OCSPResponse, t.revocation)
 		at.chain, at.revocation, at.revDetail = chain, res, detail
 		if res.Refuses(t.revocation) {
 			st := StatusRevoked
