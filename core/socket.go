@@ -724,12 +724,50 @@ func (s *Socket) endLinkLocked(l *link) {
 		// Nothing is being written, so nothing waits to be (a direct write
 		// that leaves a backlog keeps pumping): what writeLoop would do at
 		// once is close_notify and the TCP close, bounded by the write
-		// deadline set at close. It runs on a kept goroutine, whose stack
+		// deadline set at close. The calling thread does it where that
+		// cannot block (closeIdle); otherwise a kept goroutine, whose stack
 		// TLS has grown already (handshaker.go), instead of two new ones.
 		l.pumping = true
-		runHandshake(func() { l.conn.Close() })
+		if !l.closeIdle() {
+			runHandshake(func() { l.conn.Close() })
+		}
 	}
 	linkEnded()
+}
+
+// idleClosesHere counts the closes closeIdle did (for the tests).
+var idleClosesHere atomic.Int64
+
+// closeIdle sends close_notify and closes the TCP connection of an idle
+// link on the calling thread, as a blocking TLS client's close does, when
+// nothing can make it wait: the host pumps the link's input (no reader
+// goroutine), no pump is under way (pumpMu, held until the end, so none can
+// start), and nothing is being written (l.pumping was false). Then nobody
+// else uses the TLS connection, and a direct write never blocks: if the
+// kernel does not take the whole alert at once, a kept goroutine sends the
+// rest, within closeGrace, then closes. It
+// reports false, having done nothing, where it cannot rule out a wait.
+// Callers hold s.mu.
+func (l *link) closeIdle() bool {
+	if !l.hostDriven || l.tc == nil || l.flow == nil || l.flow.try == nil || !l.pumpMu.TryLock() {
+		return false
+	}
+	defer l.pumpMu.Unlock()
+	l.flow.direct.Store(true)
+	l.tc.CloseWrite() // close_notify; an error (a broken connection) still closes
+	l.flow.direct.Store(false)
+	idleClosesHere.Add(1)
+	if l.flow.hasBacklog() {
+		runHandshake(func() {
+			// TLS set the deadline to now once close_notify was "sent".
+			l.flow.SetWriteDeadline(time.Now().Add(closeGrace))
+			l.flow.sendBacklog()
+			l.conn.Close()
+		})
+		return true
+	}
+	l.conn.Close()
+	return true
 }
 
 // The send path. Flush hands the output buffer over as one segment of the
