@@ -2,6 +2,7 @@ package main
 
 /*
 #include <stdlib.h>
+#include <string.h>
 */
 import "C"
 
@@ -28,24 +29,47 @@ import (
 // remove a variable the host set.
 var certEnvMu sync.Mutex
 
+// certEnv are the variables copied: their C names (made once, never freed)
+// and what was last copied, so that a connect whose C environment did not
+// change costs two getenv calls and no allocation (under certEnvMu).
+var certEnv = [...]struct {
+	name  string
+	cname *C.char
+	known bool   // the Go environment holds what the C one had last time
+	set   bool   // the C variable was set
+	val   string // and its value
+}{
+	{name: "SSL_CERT_FILE", cname: C.CString("SSL_CERT_FILE")},
+	{name: "SSL_CERT_DIR", cname: C.CString("SSL_CERT_DIR")},
+}
+
 func syncCertEnv() {
 	if runtime.GOOS == "windows" {
 		return
 	}
 	certEnvMu.Lock()
 	defer certEnvMu.Unlock()
-	for _, name := range [...]string{"SSL_CERT_FILE", "SSL_CERT_DIR"} {
-		cname := C.CString(name)
-		v := C.getenv(cname)
-		C.free(unsafe.Pointer(cname))
+	for i := range certEnv {
+		e := &certEnv[i]
+		v := C.getenv(e.cname)
 		if v == nil {
-			if _, ok := os.LookupEnv(name); ok {
-				os.Unsetenv(name)
+			if e.known && !e.set {
+				continue
 			}
+			if _, ok := os.LookupEnv(e.name); ok {
+				os.Unsetenv(e.name)
+			}
+			e.known, e.set, e.val = true, false, ""
 			continue
 		}
-		if val := C.GoString(v); os.Getenv(name) != val {
-			os.Setenv(name, val)
+		// Compared in place: the C string is not kept.
+		if e.known && e.set && unsafe.String((*byte)(unsafe.Pointer(v)), int(C.strlen(v))) == e.val {
+			continue
 		}
+		val := C.GoString(v)
+		if os.Getenv(e.name) != val {
+			os.Setenv(e.name, val)
+		}
+		e.known, e.set, e.val = true, true, val
 	}
 }
