@@ -125,10 +125,16 @@ func idleClose(t *testing.T, partial bool) {
 	if err := s.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	// Let the direct write finish: the link is idle when Close runs.
+	// Let the direct write and the pump that follows the connect finish:
+	// the link is idle when Close runs (nothing here pumps it again).
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
 		s.mu.Lock()
 		idle := s.link != nil && !s.link.pumping
+		if idle && s.link.hostDriven {
+			if idle = s.link.pumpMu.TryLock(); idle {
+				s.link.pumpMu.Unlock()
+			}
+		}
 		if idle && partial && s.link.flow.try != nil {
 			try := s.link.flow.try
 			s.link.flow.try = func(p []byte) (int, error) { return try(p[:min(len(p), 3)]) }
