@@ -41,6 +41,9 @@ type flowConn struct {
 	// (hostread.go) reads only what the kernel already holds.
 	tryRead  func(p []byte) (int, error)
 	nonblock atomic.Bool
+	// quietClose: link.closeIdle writes close_notify directly (it holds
+	// the socket's lock and the pump's: no other write or deadline runs).
+	quietClose bool
 	// Owned by the pump (it alone reads while nonblock is set): where TLS
 	// records end in the raw input, so that the pump can tell it read the
 	// kernel dry without another read(2) that fails (see readWaiting).
@@ -181,6 +184,18 @@ func (c *flowConn) Write(p []byte) (int, error) {
 		c.backlog = append([]byte(nil), p[n:]...)
 	}
 	return len(p), nil
+}
+
+// SetWriteDeadline passes the deadline on, except while an idle link's
+// close_notify is written directly (quietClose, link.closeIdle): that write
+// never waits, and TLS's deadlines around it (five seconds, then now) would
+// each arm or fire a timer in Go's network poller and wake its thread,
+// once per close.
+func (c *flowConn) SetWriteDeadline(t time.Time) error {
+	if c.quietClose {
+		return nil
+	}
+	return c.Conn.SetWriteDeadline(t)
 }
 
 // hasBacklog says whether a direct write left bytes behind.

@@ -754,7 +754,9 @@ func (l *link) closeIdle() bool {
 	}
 	defer l.pumpMu.Unlock()
 	l.flow.direct.Store(true)
+	l.flow.quietClose = true
 	l.tc.CloseWrite() // close_notify; an error (a broken connection) still closes
+	l.flow.quietClose = false
 	l.flow.direct.Store(false)
 	idleClosesHere.Add(1)
 	if l.flow.hasBacklog() {
