@@ -65,8 +65,11 @@ type Socket struct {
 	// inReserved: the reader decrypts into the free tail of in, without
 	// the lock (readLoop); only it may move or drop the buffer meanwhile.
 	inReserved bool
-	out        []byte // written, not yet flushed
-	inLimit    int
+	out        []byte // written, not yet flushed (small writes), after outSegs
+	// outSegs: written, not yet flushed, before out: large writes in
+	// output blocks (outbuf.go), and what out held before them.
+	outSegs []outSeg
+	inLimit int
 	// inLimitNow mirrors inLimit for the reader's lock-free batching loop.
 	inLimitNow atomic.Int64
 	mask       atomic.Uint32 // EventMask: which frequent events are posted
@@ -103,7 +106,7 @@ type link struct {
 	flow      *flowConn  // the TCP connection under conn, for direct writes
 	waiting   func() int // bytes TCP has received that TLS has not read yet
 	readable  func()     // waits until TCP has something to read; nil where unsupported
-	segs      [][]byte   // flushed segments, not taken yet; segs[0][segOff:] is next
+	segs      []outSeg   // flushed segments, not taken yet; segs[0].b[segOff:] is next
 	segOff    int
 	queued    int    // bytes in segs
 	written   uint64 // bytes handed to the network on this link
@@ -377,7 +380,8 @@ func (s *Socket) shutdownLocked() {
 	}
 	s.gen++
 	s.st = stateIdle
-	s.in, s.inR, s.out = nil, 0, nil
+	s.in, s.inR = nil, 0
+	s.dropOutLocked()
 	s.objNeed = 0
 	s.local, s.remote = nil, nil
 	s.space.Broadcast()
@@ -698,7 +702,7 @@ func (s *Socket) peerClosedLocked(l *link, err error) {
 	}
 	s.link = nil
 	s.st = statePeerClosed
-	s.out = nil
+	s.dropOutLocked()
 	s.endLinkLocked(l)
 	s.post(Event{Type: EventClose})
 }
@@ -739,25 +743,28 @@ const writeChunk = 64 << 10
 const directMax = 16 << 10
 
 // takeLocked removes up to max bytes from the front of the send queue, as
-// one slice: the front segment, or a piece of it.
-func (l *link) takeLocked(max int) []byte {
+// one slice: the front segment, or a piece of it. When that is the end of
+// a segment in an output block, it also returns the block, which the
+// caller releases once the write of the slice has returned (outbuf.go).
+func (l *link) takeLocked(max int) ([]byte, *outBlock) {
 	if len(l.segs) == 0 {
-		return nil
+		return nil, nil
 	}
-	seg := l.segs[0][l.segOff:]
+	g := l.segs[0]
+	seg := g.b[l.segOff:]
 	if len(seg) > max {
 		l.segOff += max
 		l.queued -= max
-		return seg[:max]
+		return seg[:max], nil
 	}
-	l.segs[0] = nil
+	l.segs[0] = outSeg{}
 	l.segs = l.segs[1:]
 	if len(l.segs) == 0 {
 		l.segs = nil
 	}
 	l.segOff = 0
 	l.queued -= len(seg)
-	return seg
+	return seg, g.blk
 }
 
 // writeLoop runs while a link has something to write: it sends what a
@@ -772,12 +779,19 @@ func (s *Socket) writeLoop(l *link) {
 			return
 		}
 	}
+	// held: the block of the chunk being written, if its last piece;
+	// released after the write, also when it panics.
+	var held *outBlock
+	defer func() { held.release() }()
 	for {
-		chunk, ok := s.writerNext(l)
+		chunk, blk, ok := s.writerNext(l)
 		if !ok {
 			return
 		}
+		held = blk
 		n, err := l.conn.Write(chunk)
+		held = nil
+		blk.release()
 		if !s.writerWrote(l, n, err) {
 			l.conn.Close()
 			return
@@ -788,20 +802,20 @@ func (s *Socket) writeLoop(l *link) {
 // writerNext takes the next chunk to write off the send queue. When there
 // is none it gives up the right to write and returns false; a closing link
 // is closed then (close_notify, then TCP).
-func (s *Socket) writerNext(l *link) ([]byte, bool) {
+func (s *Socket) writerNext(l *link) ([]byte, *outBlock, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if chunk := l.takeLocked(writeChunk); chunk != nil {
-		return chunk, true
+	if chunk, blk := l.takeLocked(writeChunk); chunk != nil {
+		return chunk, blk, true
 	}
 	if l.closing {
 		// Still the only writer: close outside the lock, bounded by the
 		// write deadline set at close.
 		go l.conn.Close()
-		return nil, false
+		return nil, nil, false
 	}
 	l.pumping = false
-	return nil, false
+	return nil, nil, false
 }
 
 // writerWrote accounts for n written bytes and reports outputProgress;
@@ -812,10 +826,11 @@ func (s *Socket) writerWrote(l *link, n int, err error) bool {
 	l.written += uint64(n)
 	live := s.link == l
 	if live && n > 0 && s.wants(EventOutputProgress) {
-		pending := uint64(l.queued + len(s.out))
+		pending := uint64(l.queued + s.unflushedLocked())
 		s.post(Event{Type: EventOutputProgress, BytesPending: pending, BytesTotal: l.written + pending})
 	}
 	if err != nil {
+		releaseSegs(l.segs)
 		l.segs, l.segOff, l.queued = nil, 0, 0
 		if live {
 			s.peerClosedLocked(l, err)
@@ -836,13 +851,11 @@ func (s *Socket) Flush() error {
 		return errInvalidSocket()
 	}
 	l := s.link
-	if len(s.out) == 0 {
+	if len(s.out) == 0 && len(s.outSegs) == 0 {
 		s.mu.Unlock()
 		return nil
 	}
-	l.segs = append(l.segs, s.out)
-	l.queued += len(s.out)
-	s.out = nil
+	s.flushOutLocked(l)
 	if l.pumping {
 		// The writer (or another thread's direct write) takes it.
 		s.mu.Unlock()
@@ -854,16 +867,18 @@ func (s *Socket) Flush() error {
 		s.mu.Unlock()
 		return nil
 	}
-	chunk := l.takeLocked(directMax)
+	chunk, blk := l.takeLocked(directMax)
 	s.mu.Unlock()
-	s.directWrite(l, chunk)
+	s.directWrite(l, chunk, blk)
 	return nil
 }
 
 // directWrite writes chunk on the calling thread without blocking, then
 // hands the right to write to the writer goroutine if anything is left.
-func (s *Socket) directWrite(l *link, chunk []byte) {
+// blk, if not nil, is released after the write.
+func (s *Socket) directWrite(l *link, chunk []byte, blk *outBlock) {
 	defer s.recoverLink(l)
+	defer blk.release()
 	l.flow.direct.Store(true)
 	n, err := l.conn.Write(chunk)
 	l.flow.direct.Store(false)
