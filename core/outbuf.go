@@ -20,7 +20,8 @@ import (
 // backs with transparent huge pages where they are enabled ("always" or
 // "madvise"): one fault and one 2 MiB clear per arena instead of 512
 // faults. Elsewhere, or where huge pages are off, or when a mapping fails,
-// a block is ordinary Go heap memory (outbuf_other.go, hugeArenas).
+// large writes are copied into Go heap slices of their size instead
+// (outbuf_other.go, hugeArenas, copyOut).
 //
 // A block lives in exactly one place at a time: the socket's unflushed
 // segments (Socket.outSegs), the link's send queue (link.segs), or the
@@ -86,6 +87,14 @@ type outBlockPool struct {
 }
 
 var outPool outBlockPool
+
+// useArenas says whether output blocks come from arenas.
+func useArenas() bool {
+	outPool.once.Do(func() { outPool.huge = hugeArenas() })
+	outPool.mu.Lock()
+	defer outPool.mu.Unlock()
+	return outPool.huge
+}
 
 // getOutBlock hands out a block; it never fails.
 func getOutBlock() *outBlock {
@@ -211,7 +220,9 @@ func (p *outBlockPool) unmapLocked(a *outArena) {
 	p.arenas--
 	p.idle--
 	unmapArena(a.base, outArenaSize)
-	a.free = nil
+	// No pointer into the unmapped range may stay: the Go heap may be
+	// given those addresses next.
+	a.base, a.free = nil, nil
 	for i := range a.blocks {
 		a.blocks[i].mem = nil
 	}
@@ -271,8 +282,13 @@ func releaseSegs(segs []outSeg) {
 	}
 }
 
-// copyToBlocks copies b into new blocks, as segments.
-func copyToBlocks(b []byte) []outSeg {
+// copyOut copies b into output segments of its own: blocks from the
+// arenas when there are any (b has at least outBlockMin bytes), else one
+// Go heap slice of the exact size.
+func copyOut(b []byte) []outSeg {
+	if len(b) < outBlockMin || !useArenas() {
+		return []outSeg{{b: append([]byte(nil), b...)}}
+	}
 	segs := make([]outSeg, 0, (len(b)+outBlockSize-1)/outBlockSize)
 	for len(b) > 0 {
 		blk := getOutBlock()

@@ -323,12 +323,7 @@ func (s *Socket) WriteBytes(p []byte, offset, length uint32) error {
 	}
 	gen := s.gen
 	s.mu.Unlock()
-	var own []outSeg
-	if len(b) >= outBlockMin {
-		own = copyToBlocks(b) // outbuf.go
-	} else {
-		own = []outSeg{{b: append([]byte(nil), b...)}}
-	}
+	own := copyOut(b) // outbuf.go
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gen != gen {
