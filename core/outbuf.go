@@ -1,6 +1,7 @@
 package core
 
 import (
+	"net"
 	"sync"
 	"time"
 )
@@ -297,4 +298,65 @@ func copyOut(b []byte) []outSeg {
 		b = b[n:]
 	}
 	return segs
+}
+
+// backlog is ciphertext that direct writes left for the kernel (flow.go),
+// in output blocks: appended to the last block while it has room, sent
+// and released in order. Its blocks are released by send, or by drop when
+// the connection closes.
+type backlog struct {
+	segs []outSeg
+}
+
+func (q *backlog) empty() bool { return len(q.segs) == 0 }
+
+// add copies p to the end.
+func (q *backlog) add(p []byte) {
+	for len(p) > 0 {
+		if k := len(q.segs); k > 0 {
+			last := &q.segs[k-1]
+			if n := copy(last.b[len(last.b):cap(last.b)], p); n > 0 {
+				last.b = last.b[:len(last.b)+n]
+				p = p[n:]
+				continue
+			}
+		}
+		blk := getOutBlock()
+		q.segs = append(q.segs, outSeg{b: blk.mem[:0:outBlockSize], blk: blk})
+	}
+}
+
+// take hands over everything queued.
+func (q *backlog) take() []outSeg {
+	segs := q.segs
+	q.segs = nil
+	return segs
+}
+
+// drop releases everything queued.
+func (q *backlog) drop() {
+	releaseSegs(q.segs)
+	q.segs = nil
+}
+
+// segsLen is the number of bytes in segs.
+func segsLen(segs []outSeg) int {
+	n := 0
+	for _, g := range segs {
+		n += len(g.b)
+	}
+	return n
+}
+
+// sendSegs writes segs to c in one gathering write where c supports it,
+// then releases them.
+func sendSegs(c net.Conn, segs []outSeg) error {
+	bufs := make(net.Buffers, len(segs))
+	for i, g := range segs {
+		bufs[i] = g.b
+	}
+	_, err := bufs.WriteTo(c)
+	clear(bufs)
+	releaseSegs(segs)
+	return err
 }

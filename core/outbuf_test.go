@@ -268,3 +268,77 @@ func TestOutputArenasGoBackToTheSystem(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// Flushes that the host's thread encrypts while the kernel is full wait in
+// the connection's backlog: they count in bytesPending until they are
+// written, outputProgress reaches zero pending with every byte counted
+// once, the bytes arrive whole and in order, and the backlog's blocks come
+// back.
+func TestBacklogCountsAsPending(t *testing.T) {
+	const total = 32 << 20 // far more than the kernel buffers on loopback
+	waitBlocksFree(t, "before")
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	got := make(chan []byte, 1)
+	port := testServer(t, func(c *tls.Conn) {
+		<-release // the client fills the buffers meanwhile
+		b := make([]byte, total)
+		if _, err := io.ReadFull(c, b); err != nil {
+			b = nil
+		}
+		got <- b
+		c.Write([]byte{1})
+	})
+	s, q := connectToPort(t, port)
+	t.Cleanup(open) // before the server's cleanup waits for its handler
+	want := make([]byte, total)
+	for i := range want {
+		want[i] = byte(i * 13 >> 8)
+	}
+	for off := 0; off < total; off += outBlockSize {
+		if err := s.WriteBytes(want[off:off+outBlockSize], 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := s.BytesPending(); p < total/4 {
+		t.Fatalf("bytesPending %d after flushing %d bytes to a peer that reads nothing", p, total)
+	}
+	open()
+	select {
+	case b := <-got:
+		if !bytes.Equal(b, want) {
+			t.Fatal("the server received other bytes, or in another order")
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the server did not receive everything")
+	}
+	// Every outputProgress: pending never grows, total is what was
+	// written; the last says nothing is pending.
+	var last Event
+	deadline := time.Now().Add(20 * time.Second)
+	for last.BytesPending != 0 || last.Type != EventOutputProgress {
+		e, ok := q.Wait(time.Until(deadline))
+		if !ok {
+			t.Fatalf("no outputProgress with nothing pending (last %+v, bytesPending %d)", last, s.BytesPending())
+		}
+		if e.Type != EventOutputProgress {
+			continue
+		}
+		if e.BytesTotal > total {
+			t.Fatalf("outputProgress total %d for %d bytes written", e.BytesTotal, total)
+		}
+		last = e
+	}
+	if last.BytesTotal != total {
+		t.Fatalf("last outputProgress: total %d, want %d", last.BytesTotal, total)
+	}
+	if s.BytesPending() != 0 {
+		t.Fatalf("bytesPending %d after everything was received", s.BytesPending())
+	}
+	s.Close()
+	waitBlocksFree(t, "after close")
+}

@@ -152,7 +152,7 @@ func (s *Socket) waitSent(ctx context.Context, l *link) error {
 		s.mu.Lock()
 		// Nobody holds the right to write once the queue and a direct
 		// write's backlog are out (flow.go).
-		done := s.link != l || (l.queued == 0 && !l.pumping)
+		done := s.link != l || (l.queued == 0 && !l.pumping && !l.sending)
 		s.mu.Unlock()
 		if done {
 			return nil

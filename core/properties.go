@@ -40,7 +40,7 @@ func (s *Socket) BytesPending() int {
 	defer s.mu.Unlock()
 	n := s.unflushedLocked()
 	if s.link != nil {
-		n += s.link.queued
+		n += s.link.queued + s.link.inBacklog
 	}
 	return n
 }

@@ -101,17 +101,23 @@ type Socket struct {
 // guarded by Socket.mu, except flow's, which belong to whoever holds the
 // right to write (pumping).
 type link struct {
-	conn      linkConn   // what is read and written: the *tls.Conn, or a plainConn (plain.go)
-	tc        *tls.Conn  // the TLS connection, for its state; nil while a plain Socket's link is plain
-	flow      *flowConn  // the TCP connection under conn, for direct writes
-	waiting   func() int // bytes TCP has received that TLS has not read yet
-	readable  func()     // waits until TCP has something to read; nil where unsupported
-	segs      []outSeg   // flushed segments, not taken yet; segs[0].b[segOff:] is next
-	segOff    int
-	queued    int    // bytes in segs
-	written   uint64 // bytes handed to the network on this link
-	pumping   bool   // someone holds the right to write (host thread or writer goroutine)
-	closing   bool   // close() was called or the peer closed: send segs, then close_notify
+	conn     linkConn   // what is read and written: the *tls.Conn, or a plainConn (plain.go)
+	tc       *tls.Conn  // the TLS connection, for its state; nil while a plain Socket's link is plain
+	flow     *flowConn  // the TCP connection under conn, for direct writes
+	waiting  func() int // bytes TCP has received that TLS has not read yet
+	readable func()     // waits until TCP has something to read; nil where unsupported
+	segs     []outSeg   // flushed segments, not taken yet; segs[0].b[segOff:] is next
+	segOff   int
+	queued   int    // bytes in segs
+	written  uint64 // bytes handed to the network on this link
+	pumping  bool   // someone holds the right to write (host thread or writer goroutine)
+	sending  bool   // a sender goroutine sends what direct writes left (sendLoop)
+	// inBacklog: bytes of direct writes whose ciphertext still waits in
+	// the flow's backlog; they count as pending until marks says the
+	// backlog was sent past them.
+	inBacklog int
+	marks     []backlogMark
+	closing   bool // close() was called or the peer closed: send segs, then close_notify
 	host      string
 	generated uint64 // the socket generation this link belongs to
 
@@ -723,13 +729,23 @@ func (s *Socket) endLinkLocked(l *link) {
 	linkEnded()
 }
 
-// The send path. Flush hands the output buffer over as one segment of the
+// The send path. Flush hands the output buffer over as segments of the
 // link's queue (no copy, no growing slice consumed from the front). One
-// party at a time holds the right to write (l.pumping): the host's own
-// thread, when Flush finds the link idle and the flush small, or else the
-// writer goroutine, which exists only while there is something to write and
-// then exits. A direct write never blocks: what the kernel does not take at
-// once is left to the writer goroutine (flowConn.backlog).
+// party at a time holds the right to write, that is to encrypt
+// (l.pumping): the host's own thread, when Flush finds nobody else
+// encrypting and the flush is at most directMax, or else the writer
+// goroutine, which exists only while there is something to write and then
+// exits. A direct write never blocks: what the kernel does not take at once
+// joins the connection's backlog of ciphertext (flowConn.backlog, in output
+// blocks), which a sender goroutine (sendLoop) writes without the right to
+// write. So while the kernel is full, the host's next flushes are still
+// encrypted on its thread and join the backlog: an upload proceeds at the
+// pace of encryption on one thread and of the system calls on another,
+// instead of the host filling memory at the pace of copies while a single
+// writer encrypts and sends (the backlog stays a few blocks that are reused
+// while still in the cache; see docs/benchmarks.md, Upload). Bytes in the
+// backlog still count in bytesPending (l.inBacklog) until it is sent past
+// them.
 
 // writeChunk is the most taken from the send queue for one write. Taken
 // bytes stop counting as pending before they are written, so that a reply
@@ -739,8 +755,9 @@ func (s *Socket) endLinkLocked(l *link) {
 const writeChunk = 64 << 10
 
 // directMax is the largest flush the host's thread encrypts and writes
-// itself on an idle link; larger ones go to the writer goroutine at once.
-const directMax = 16 << 10
+// itself (some 100 us of encryption); larger ones go to the writer
+// goroutine at once.
+const directMax = 256 << 10
 
 // takeLocked removes up to max bytes from the front of the send queue, as
 // one slice: the front segment, or a piece of it. When that is the end of
@@ -774,7 +791,7 @@ func (l *link) takeLocked(max int) ([]byte, *outBlock) {
 func (s *Socket) writeLoop(l *link) {
 	defer s.recoverLink(l)
 	if l.flow != nil {
-		if err := l.flow.sendBacklog(); err != nil && !s.writerWrote(l, 0, err) {
+		if err := l.flow.sendBacklog(); !s.writerWrote(l, 0, err) {
 			l.conn.Close()
 			return
 		}
@@ -818,20 +835,40 @@ func (s *Socket) writerNext(l *link) ([]byte, *outBlock, bool) {
 	return nil, nil, false
 }
 
-// writerWrote accounts for n written bytes and reports outputProgress;
-// false when the connection broke.
+// backlogMark: the direct write of n bytes is on the wire once the flow's
+// backlog was sent up to end (flowConn.added and sent).
+type backlogMark struct {
+	end uint64
+	n   int
+}
+
+// writerWrote accounts for n written bytes, and for direct writes whose
+// backlog has been sent since, and reports outputProgress; false when the
+// connection broke.
 func (s *Socket) writerWrote(l *link, n int, err error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(l.marks) > 0 {
+		_, sent := l.flow.backlogCounts()
+		for len(l.marks) > 0 && l.marks[0].end <= sent {
+			n += l.marks[0].n
+			l.inBacklog -= l.marks[0].n
+			l.marks = l.marks[1:]
+		}
+		if len(l.marks) == 0 {
+			l.marks = nil
+		}
+	}
 	l.written += uint64(n)
 	live := s.link == l
 	if live && n > 0 && s.wants(EventOutputProgress) {
-		pending := uint64(l.queued + s.unflushedLocked())
+		pending := uint64(l.queued + s.unflushedLocked() + l.inBacklog)
 		s.post(Event{Type: EventOutputProgress, BytesPending: pending, BytesTotal: l.written + pending})
 	}
 	if err != nil {
 		releaseSegs(l.segs)
 		l.segs, l.segOff, l.queued = nil, 0, 0
+		l.inBacklog, l.marks = 0, nil
 		if live {
 			s.peerClosedLocked(l, err)
 		}
@@ -879,18 +916,57 @@ func (s *Socket) Flush() error {
 func (s *Socket) directWrite(l *link, chunk []byte, blk *outBlock) {
 	defer s.recoverLink(l)
 	defer blk.release()
+	before, _ := l.flow.backlogCounts()
 	l.flow.direct.Store(true)
 	n, err := l.conn.Write(chunk)
 	l.flow.direct.Store(false)
+	if after, _ := l.flow.backlogCounts(); after != before && err == nil {
+		// Some of it waits in the backlog: still pending until sent.
+		s.mu.Lock()
+		l.inBacklog += n
+		l.marks = append(l.marks, backlogMark{end: after, n: n})
+		s.mu.Unlock()
+		n = 0
+	}
 	if !s.writerWrote(l, n, err) {
 		l.conn.Close()
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if l.flow.hasBacklog() || l.queued > 0 || l.closing {
+	if l.queued > 0 || l.closing {
 		go s.writeLoop(l)
 		return
 	}
 	l.pumping = false
+	if !l.sending && l.flow.hasBacklog() {
+		l.sending = true
+		go s.sendLoop(l)
+	}
+}
+
+// sendLoop sends what direct writes left until none is left, without the
+// right to write: the host's thread keeps encrypting its flushes meanwhile
+// (they join the backlog), so that it goes at the pace of encryption
+// instead of filling memory at the pace of copies.
+func (s *Socket) sendLoop(l *link) {
+	defer s.recoverLink(l)
+	for {
+		err := l.flow.sendBacklog()
+		if !s.writerWrote(l, 0, err) {
+			s.mu.Lock()
+			l.sending = false
+			s.mu.Unlock()
+			l.conn.Close()
+			return
+		}
+		s.mu.Lock()
+		if l.flow.hasBacklog() {
+			s.mu.Unlock()
+			continue
+		}
+		l.sending = false
+		s.mu.Unlock()
+		return
+	}
 }
