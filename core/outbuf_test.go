@@ -209,11 +209,18 @@ func TestOutputBlocksAreReleasedOnCloseAndErrors(t *testing.T) {
 }
 
 // Threads writing large blocks while another closes the socket (run with
-// -race): nothing is lost track of, every block comes back.
+// -race): nothing is lost track of, every block comes back. Every other
+// round the peer starts reading late, so that flushes pile up in the
+// backlog while the sender goroutine writes it.
 func TestOutputBlocksConcurrentWritesAndClose(t *testing.T) {
 	waitBlocksFree(t, "before")
 	for round := range 8 {
-		port := testServer(t, func(c *tls.Conn) { io.Copy(io.Discard, c) })
+		port := testServer(t, func(c *tls.Conn) {
+			if round%2 == 1 {
+				time.Sleep(20 * time.Millisecond)
+			}
+			io.Copy(io.Discard, c)
+		})
 		s, _ := connectToPort(t, port)
 		var wg sync.WaitGroup
 		for w := range 3 {
@@ -231,7 +238,7 @@ func TestOutputBlocksConcurrentWritesAndClose(t *testing.T) {
 				}
 			}()
 		}
-		time.Sleep(time.Duration(round) * time.Millisecond)
+		time.Sleep(time.Duration(round) * 3 * time.Millisecond)
 		s.Close()
 		wg.Wait()
 		waitBlocksFree(t, "after close")
