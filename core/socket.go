@@ -742,8 +742,8 @@ func (s *Socket) endLinkLocked(l *link) {
 // encrypted on its thread and join the backlog: an upload proceeds at the
 // pace of encryption on one thread and of the system calls on another,
 // instead of the host filling memory at the pace of copies while a single
-// writer encrypts and sends (the backlog stays a few blocks that are reused
-// while still in the cache; see docs/benchmarks.md, Upload). Bytes in the
+// writer encrypts and sends: the bytes are encrypted while still in the
+// cache, and less is held (see docs/benchmarks.md, Upload). Bytes in the
 // backlog still count in bytesPending (l.inBacklog) until it is sent past
 // them.
 
