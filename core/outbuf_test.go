@@ -349,3 +349,50 @@ func TestBacklogCountsAsPending(t *testing.T) {
 	s.Close()
 	waitBlocksFree(t, "after close")
 }
+
+// Close right after flushes that wait in the backlog (the peer reads late)
+// still delivers every flushed byte, in order, then close_notify; the
+// unflushed bytes are not sent.
+func TestCloseDeliversTheBacklog(t *testing.T) {
+	const total = 16 << 20
+	waitBlocksFree(t, "before")
+	got := make(chan []byte, 1)
+	port := testServer(t, func(c *tls.Conn) {
+		time.Sleep(100 * time.Millisecond)
+		b, err := io.ReadAll(c) // nil error: the stream ended with close_notify
+		if err != nil {
+			b = nil
+		}
+		got <- b
+	})
+	s, _ := connectToPort(t, port)
+	want := make([]byte, total)
+	for i := range want {
+		want[i] = byte(i*7 + i>>16)
+	}
+	for off := 0; off < total; off += outBlockSize {
+		s.WriteBytes(want[off:off+outBlockSize], 0, 0)
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.BytesPending() == 0 {
+		t.Fatal("nothing pending: the test would prove nothing")
+	}
+	s.WriteBytes(make([]byte, outBlockSize), 0, 0) // never flushed
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case b := <-got:
+		if b == nil {
+			t.Fatal("the stream did not end with close_notify")
+		}
+		if !bytes.Equal(b, want) {
+			t.Fatalf("the server got %d bytes, want the %d flushed, in order", len(b), total)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server saw no close")
+	}
+	waitBlocksFree(t, "after close")
+}
