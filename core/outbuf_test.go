@@ -396,3 +396,22 @@ func TestCloseDeliversTheBacklog(t *testing.T) {
 	}
 	waitBlocksFree(t, "after close")
 }
+
+// A flush of a length and then a large block (two segments: the small-write
+// buffer and an output block) on an idle link is written by Flush itself,
+// whole: nothing is pending when it returns.
+func TestLengthAndBlockFlushIsWrittenByTheCaller(t *testing.T) {
+	if !directWrites {
+		t.Skip("no non-blocking writes here")
+	}
+	s, q := connected(t, "echo")
+	s.WriteUnsignedInt(outBlockSize)
+	s.WriteBytes(make([]byte, outBlockSize), 0, 0)
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if p := s.BytesPending(); p != 0 {
+		t.Fatalf("%d bytes pending after a flush of %d bytes on an idle link", p, 4+outBlockSize)
+	}
+	waitAvailable(t, s, q, 4+outBlockSize)
+}

@@ -911,28 +911,43 @@ func (s *Socket) Flush() error {
 }
 
 // directWrite writes chunk on the calling thread without blocking, then
-// hands the right to write to the writer goroutine if anything is left.
-// blk, if not nil, is released after the write.
+// the rest of the queue up to directMax in all (a flush in several
+// segments, such as a length and then a large block), then hands the right
+// to write to the writer goroutine if anything is left. A chunk's block,
+// if not nil, is released after its write.
 func (s *Socket) directWrite(l *link, chunk []byte, blk *outBlock) {
 	defer s.recoverLink(l)
-	defer blk.release()
-	before, _ := l.flow.backlogCounts()
-	l.flow.direct.Store(true)
-	n, err := l.conn.Write(chunk)
-	l.flow.direct.Store(false)
-	if after, _ := l.flow.backlogCounts(); after != before && err == nil {
-		// Some of it waits in the backlog: still pending until sent.
+	held := blk // released also when a write panics
+	defer func() { held.release() }()
+	done := 0
+	for {
+		before, _ := l.flow.backlogCounts()
+		l.flow.direct.Store(true)
+		n, err := l.conn.Write(chunk)
+		l.flow.direct.Store(false)
+		held = nil
+		blk.release()
+		done += len(chunk)
+		if after, _ := l.flow.backlogCounts(); after != before && err == nil {
+			// Some of it waits in the backlog: still pending until sent.
+			s.mu.Lock()
+			l.inBacklog += n
+			l.marks = append(l.marks, backlogMark{end: after, n: n})
+			s.mu.Unlock()
+			n = 0
+		}
+		if !s.writerWrote(l, n, err) {
+			l.conn.Close()
+			return
+		}
 		s.mu.Lock()
-		l.inBacklog += n
-		l.marks = append(l.marks, backlogMark{end: after, n: n})
+		if l.queued == 0 || l.closing || done >= directMax {
+			break
+		}
+		chunk, blk = l.takeLocked(directMax - done)
+		held = blk
 		s.mu.Unlock()
-		n = 0
 	}
-	if !s.writerWrote(l, n, err) {
-		l.conn.Close()
-		return
-	}
-	s.mu.Lock()
 	defer s.mu.Unlock()
 	if l.queued > 0 || l.closing {
 		go s.writeLoop(l)
