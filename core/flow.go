@@ -23,19 +23,32 @@ type linkConn interface {
 }
 
 // flowConn is the TCP connection under TLS. While the host's thread writes a
-// flush itself (Flush on an idle link), Write must not block: it hands the
+// flush itself (Flush, directWrite), Write must not block: it hands the
 // kernel what it takes at once and keeps the rest (ciphertext) in backlog,
-// which the writer goroutine then sends. At any other time it is the plain
-// blocking connection, which sends a backlog first: TLS may also write from
-// the reader (a KeyUpdate answer) and from Close (close_notify), and the
-// bytes must reach the wire in the order TLS produced them.
+// which the sender goroutine (or the writer goroutine) then sends with
+// sendBacklog, without holding mu while it writes, so that the host's next
+// direct writes join the backlog meanwhile. At any other time it is the
+// plain blocking connection, which sends a backlog first: TLS may also
+// write from the reader (a KeyUpdate answer) and from Close
+// (close_notify), and the bytes must reach the wire in the order TLS
+// produced them. Close releases what is left of the backlog.
 type flowConn struct {
 	net.Conn
 	try     func(p []byte) (int, error) // one write(2) that never waits; nil where unsupported
 	direct  atomic.Bool                 // the host thread is writing: never block
 	mu      sync.Mutex                  // orders writes and guards backlog
-	backlog []byte                      // what the kernel did not take during a direct write
-	eof     atomic.Bool                 // the TCP stream ended (TLS may have read a close_notify before)
+	backlog backlog                     // what the kernel did not take during direct writes (outbuf.go)
+	sending bool                        // sendBacklog is writing backlog bytes without the lock
+	sentC   sync.Cond                   // on mu: sending ended
+	closed  bool                        // Close was called: the backlog is dropped, nothing joins it
+	// added and sent count the backlog's bytes ever queued and ever
+	// written: a direct write whose bytes are not all written before
+	// added moved are on the wire once sent reaches it (Socket.directWrite).
+	// They and queued (the backlog is not empty) are written under mu and
+	// read without it, so that the socket's lock never waits for a write.
+	added, sent atomic.Uint64
+	queued      atomic.Bool
+	eof         atomic.Bool // the TCP stream ended (TLS may have read a close_notify before)
 	// tryRead is one read(2) that never waits (nil where unsupported);
 	// Read uses it while nonblock is set: a host-driven link's pump
 	// (hostread.go) reads only what the kernel already holds.
@@ -158,32 +171,35 @@ func handleOf(c net.Conn) (uintptr, bool) {
 }
 
 func newFlowConn(c net.Conn) *flowConn {
-	return &flowConn{Conn: c, try: tryWriter(c), tryRead: tryReader(c)}
+	f := &flowConn{Conn: c, try: tryWriter(c), tryRead: tryReader(c)}
+	f.sentC.L = &f.mu
+	return f
 }
 
 func (c *flowConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.backlog) > 0 {
-		if c.direct.Load() {
-			c.backlog = append(c.backlog, p...)
+	if c.direct.Load() {
+		if !c.backlog.empty() || c.sending {
+			c.addBacklogLocked(p)
 			return len(p), nil
 		}
-		if err := c.sendBacklogLocked(); err != nil {
+		n, err := c.try(p)
+		if err != nil {
+			return n, err
+		}
+		c.addBacklogLocked(p[n:])
+		return len(p), nil
+	}
+	for c.sending {
+		c.sentC.Wait()
+	}
+	if !c.backlog.empty() {
+		if err := c.sendSegsLocked(c.takeBacklogLocked()); err != nil {
 			return 0, err
 		}
 	}
-	if !c.direct.Load() {
-		return c.Conn.Write(p)
-	}
-	n, err := c.try(p)
-	if err != nil {
-		return n, err
-	}
-	if n < len(p) {
-		c.backlog = append([]byte(nil), p[n:]...)
-	}
-	return len(p), nil
+	return c.Conn.Write(p)
 }
 
 // SetWriteDeadline passes the deadline on, except while an idle link's
@@ -198,29 +214,84 @@ func (c *flowConn) SetWriteDeadline(t time.Time) error {
 	return c.Conn.SetWriteDeadline(t)
 }
 
-// hasBacklog says whether a direct write left bytes behind.
-func (c *flowConn) hasBacklog() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.backlog) > 0
+func (c *flowConn) addBacklogLocked(p []byte) {
+	if !c.closed && len(p) > 0 {
+		c.backlog.add(p)
+		c.added.Add(uint64(len(p)))
+		c.queued.Store(true)
+	}
 }
 
-// sendBacklog writes what a direct write left, blocking; the writer
-// goroutine calls it first.
+// sendSegsLocked writes segs (taken from the backlog) and counts them sent.
+func (c *flowConn) sendSegsLocked(segs []outSeg) error {
+	n := segsLen(segs)
+	if err := sendSegs(c.Conn, segs); err != nil {
+		return err
+	}
+	c.sent.Add(uint64(n))
+	return nil
+}
+
+// backlogCounts returns added and sent.
+func (c *flowConn) backlogCounts() (added, sent uint64) {
+	return c.added.Load(), c.sent.Load()
+}
+
+// takeBacklogLocked hands over the backlog.
+func (c *flowConn) takeBacklogLocked() []outSeg {
+	c.queued.Store(false)
+	return c.backlog.take()
+}
+
+// Close closes the connection and releases the backlog: whoever closes
+// has given up on sending it (close_notify went after it, or could not).
+func (c *flowConn) Close() error {
+	err := c.Conn.Close()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for c.sending { // fails soon: the connection is closed
+		c.sentC.Wait()
+	}
+	c.backlog.drop()
+	c.queued.Store(false)
+	return err
+}
+
+// hasBacklog says whether direct writes left bytes that no write has
+// taken yet.
+func (c *flowConn) hasBacklog() bool {
+	return c.queued.Load()
+}
+
+// sendBacklog writes what direct writes left, blocking, until none is
+// left. The lock is not held while it writes: direct writes add to the
+// backlog meanwhile (sending), and other writers wait for it.
 func (c *flowConn) sendBacklog() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sendBacklogLocked()
-}
-
-func (c *flowConn) sendBacklogLocked() error {
-	b := c.backlog
-	c.backlog = nil
-	if len(b) == 0 {
-		return nil
+	for {
+		for c.sending {
+			c.sentC.Wait()
+		}
+		if c.backlog.empty() {
+			return nil
+		}
+		segs := c.takeBacklogLocked()
+		n := segsLen(segs)
+		c.sending = true
+		c.mu.Unlock()
+		err := sendSegs(c.Conn, segs)
+		c.mu.Lock()
+		c.sending = false
+		c.sentC.Broadcast()
+		if err != nil {
+			c.backlog.drop()
+			c.queued.Store(false)
+			return err
+		}
+		c.sent.Add(uint64(n))
 	}
-	_, err := c.Conn.Write(b)
-	return err
 }
 
 // smallBufs lends the reader its small buffer while bytes arrive, so that an

@@ -252,8 +252,10 @@ func TestHostDrivenSlowHostKeepsTheStream(t *testing.T) {
 	if left.Load() {
 		t.Fatal("the stream of a slow host went to a reader goroutine")
 	}
-	// At most one budget per pump: 4 MiB took at least 16 pumps.
-	if n := p.pumps.Load(); n < total/pumpBudget {
+	// About one budget per pump: 4 MiB took 16 pumps or so (a pump may
+	// go a record past its budget, and the first one after the connect is
+	// not the host's), never a few that pulled the stream in at once.
+	if n := p.pumps.Load(); n < total/(2*pumpBudget) {
 		t.Fatalf("%d pumps for %d bytes: a pump went past its budget", n, total)
 	}
 	waitHostDriven(t, s, p)

@@ -78,10 +78,8 @@ func (s *Socket) StartTLS(host string) error {
 	}
 	// Flush: what was written goes out in the clear, before the handshake,
 	// by the writer goroutine (waitSent waits for it).
-	if len(s.out) > 0 {
-		l.segs = append(l.segs, s.out)
-		l.queued += len(s.out)
-		s.out = nil
+	if len(s.out) > 0 || len(s.outSegs) > 0 {
+		s.flushOutLocked(l)
 		if !l.pumping {
 			l.pumping = true
 			go s.writeLoop(l)
@@ -154,7 +152,7 @@ func (s *Socket) waitSent(ctx context.Context, l *link) error {
 		s.mu.Lock()
 		// Nobody holds the right to write once the queue and a direct
 		// write's backlog are out (flow.go).
-		done := s.link != l || (l.queued == 0 && !l.pumping)
+		done := s.link != l || (l.queued == 0 && !l.pumping && !l.sending)
 		s.mu.Unlock()
 		if done {
 			return nil

@@ -38,9 +38,9 @@ func (s *Socket) BytesAvailable() int {
 func (s *Socket) BytesPending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := len(s.out)
+	n := s.unflushedLocked()
 	if s.link != nil {
-		n += s.link.queued
+		n += s.link.queued + s.link.inBacklog
 	}
 	return n
 }

@@ -65,8 +65,11 @@ type Socket struct {
 	// inReserved: the reader decrypts into the free tail of in, without
 	// the lock (readLoop); only it may move or drop the buffer meanwhile.
 	inReserved bool
-	out        []byte // written, not yet flushed
-	inLimit    int
+	out        []byte // written, not yet flushed (small writes), after outSegs
+	// outSegs: written, not yet flushed, before out: large writes in
+	// output blocks (outbuf.go), and what out held before them.
+	outSegs []outSeg
+	inLimit int
 	// inLimitNow mirrors inLimit for the reader's lock-free batching loop.
 	inLimitNow atomic.Int64
 	mask       atomic.Uint32 // EventMask: which frequent events are posted
@@ -98,17 +101,23 @@ type Socket struct {
 // guarded by Socket.mu, except flow's, which belong to whoever holds the
 // right to write (pumping).
 type link struct {
-	conn      linkConn   // what is read and written: the *tls.Conn, or a plainConn (plain.go)
-	tc        *tls.Conn  // the TLS connection, for its state; nil while a plain Socket's link is plain
-	flow      *flowConn  // the TCP connection under conn, for direct writes
-	waiting   func() int // bytes TCP has received that TLS has not read yet
-	readable  func()     // waits until TCP has something to read; nil where unsupported
-	segs      [][]byte   // flushed segments, not taken yet; segs[0][segOff:] is next
-	segOff    int
-	queued    int    // bytes in segs
-	written   uint64 // bytes handed to the network on this link
-	pumping   bool   // someone holds the right to write (host thread or writer goroutine)
-	closing   bool   // close() was called or the peer closed: send segs, then close_notify
+	conn     linkConn   // what is read and written: the *tls.Conn, or a plainConn (plain.go)
+	tc       *tls.Conn  // the TLS connection, for its state; nil while a plain Socket's link is plain
+	flow     *flowConn  // the TCP connection under conn, for direct writes
+	waiting  func() int // bytes TCP has received that TLS has not read yet
+	readable func()     // waits until TCP has something to read; nil where unsupported
+	segs     []outSeg   // flushed segments, not taken yet; segs[0].b[segOff:] is next
+	segOff   int
+	queued   int    // bytes in segs
+	written  uint64 // bytes handed to the network on this link
+	pumping  bool   // someone holds the right to write (host thread or writer goroutine)
+	sending  bool   // a sender goroutine sends what direct writes left (sendLoop)
+	// inBacklog: bytes of direct writes whose ciphertext still waits in
+	// the flow's backlog; they count as pending until marks says the
+	// backlog was sent past them.
+	inBacklog int
+	marks     []backlogMark
+	closing   bool // close() was called or the peer closed: send segs, then close_notify
 	host      string
 	generated uint64 // the socket generation this link belongs to
 
@@ -378,7 +387,8 @@ func (s *Socket) shutdownLocked() {
 	}
 	s.gen++
 	s.st = stateIdle
-	s.in, s.inR, s.out = nil, 0, nil
+	s.in, s.inR = nil, 0
+	s.dropOutLocked()
 	s.objNeed = 0
 	s.local, s.remote = nil, nil
 	s.space.Broadcast()
@@ -706,7 +716,7 @@ func (s *Socket) peerClosedLocked(l *link, err error) {
 	}
 	s.link = nil
 	s.st = statePeerClosed
-	s.out = nil
+	s.dropOutLocked()
 	s.endLinkLocked(l)
 	s.post(Event{Type: EventClose})
 }
@@ -721,10 +731,11 @@ func (s *Socket) endLinkLocked(l *link) {
 	l.closing = true
 	s.unwatchLocked(l)
 	if !l.pumping {
-		// Nothing is being written, so nothing waits to be (a direct write
-		// that leaves a backlog keeps pumping): what writeLoop would do at
-		// once is close_notify and the TCP close, bounded by the write
-		// deadline set at close. The calling thread does it where that
+		// Nothing is being encrypted, so nothing waits to be: what
+		// writeLoop would do at once is close_notify and the TCP close,
+		// bounded by the write deadline set at close. A backlog that a
+		// direct write left (sendLoop sends it meanwhile) goes first:
+		// close_notify queues behind it (flowConn.Write). The calling thread does it where that
 		// cannot block (closeIdle); otherwise a kept goroutine, whose stack
 		// TLS has grown already (handshaker.go), instead of two new ones.
 		l.pumping = true
@@ -772,13 +783,23 @@ func (l *link) closeIdle() bool {
 	return true
 }
 
-// The send path. Flush hands the output buffer over as one segment of the
+// The send path. Flush hands the output buffer over as segments of the
 // link's queue (no copy, no growing slice consumed from the front). One
-// party at a time holds the right to write (l.pumping): the host's own
-// thread, when Flush finds the link idle and the flush small, or else the
-// writer goroutine, which exists only while there is something to write and
-// then exits. A direct write never blocks: what the kernel does not take at
-// once is left to the writer goroutine (flowConn.backlog).
+// party at a time holds the right to write, that is to encrypt
+// (l.pumping): the host's own thread, when Flush finds nobody else
+// encrypting and the flush is at most directMax, or else the writer
+// goroutine, which exists only while there is something to write and then
+// exits. A direct write never blocks: what the kernel does not take at once
+// joins the connection's backlog of ciphertext (flowConn.backlog, in output
+// blocks), which a sender goroutine (sendLoop) writes without the right to
+// write. So while the kernel is full, the host's next flushes are still
+// encrypted on its thread and join the backlog: an upload proceeds at the
+// pace of encryption on one thread and of the system calls on another,
+// instead of the host filling memory at the pace of copies while a single
+// writer encrypts and sends: the bytes are encrypted while still in the
+// cache, and less is held (see docs/benchmarks.md, Upload). Bytes in the
+// backlog still count in bytesPending (l.inBacklog) until it is sent past
+// them.
 
 // writeChunk is the most taken from the send queue for one write. Taken
 // bytes stop counting as pending before they are written, so that a reply
@@ -788,29 +809,33 @@ func (l *link) closeIdle() bool {
 const writeChunk = 64 << 10
 
 // directMax is the largest flush the host's thread encrypts and writes
-// itself on an idle link; larger ones go to the writer goroutine at once.
-const directMax = 16 << 10
+// itself (some 100 us of encryption); larger ones go to the writer
+// goroutine at once.
+const directMax = 256 << 10
 
 // takeLocked removes up to max bytes from the front of the send queue, as
-// one slice: the front segment, or a piece of it.
-func (l *link) takeLocked(max int) []byte {
+// one slice: the front segment, or a piece of it. When that is the end of
+// a segment in an output block, it also returns the block, which the
+// caller releases once the write of the slice has returned (outbuf.go).
+func (l *link) takeLocked(max int) ([]byte, *outBlock) {
 	if len(l.segs) == 0 {
-		return nil
+		return nil, nil
 	}
-	seg := l.segs[0][l.segOff:]
+	g := l.segs[0]
+	seg := g.b[l.segOff:]
 	if len(seg) > max {
 		l.segOff += max
 		l.queued -= max
-		return seg[:max]
+		return seg[:max], nil
 	}
-	l.segs[0] = nil
+	l.segs[0] = outSeg{}
 	l.segs = l.segs[1:]
 	if len(l.segs) == 0 {
 		l.segs = nil
 	}
 	l.segOff = 0
 	l.queued -= len(seg)
-	return seg
+	return seg, g.blk
 }
 
 // writeLoop runs while a link has something to write: it sends what a
@@ -820,17 +845,24 @@ func (l *link) takeLocked(max int) []byte {
 func (s *Socket) writeLoop(l *link) {
 	defer s.recoverLink(l)
 	if l.flow != nil {
-		if err := l.flow.sendBacklog(); err != nil && !s.writerWrote(l, 0, err) {
+		if err := l.flow.sendBacklog(); !s.writerWrote(l, 0, err) {
 			l.conn.Close()
 			return
 		}
 	}
+	// held: the block of the chunk being written, if its last piece;
+	// released after the write, also when it panics.
+	var held *outBlock
+	defer func() { held.release() }()
 	for {
-		chunk, ok := s.writerNext(l)
+		chunk, blk, ok := s.writerNext(l)
 		if !ok {
 			return
 		}
+		held = blk
 		n, err := l.conn.Write(chunk)
+		held = nil
+		blk.release()
 		if !s.writerWrote(l, n, err) {
 			l.conn.Close()
 			return
@@ -841,35 +873,56 @@ func (s *Socket) writeLoop(l *link) {
 // writerNext takes the next chunk to write off the send queue. When there
 // is none it gives up the right to write and returns false; a closing link
 // is closed then (close_notify, then TCP).
-func (s *Socket) writerNext(l *link) ([]byte, bool) {
+func (s *Socket) writerNext(l *link) ([]byte, *outBlock, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if chunk := l.takeLocked(writeChunk); chunk != nil {
-		return chunk, true
+	if chunk, blk := l.takeLocked(writeChunk); chunk != nil {
+		return chunk, blk, true
 	}
 	if l.closing {
 		// Still the only writer: close outside the lock, bounded by the
 		// write deadline set at close.
 		go l.conn.Close()
-		return nil, false
+		return nil, nil, false
 	}
 	l.pumping = false
-	return nil, false
+	return nil, nil, false
 }
 
-// writerWrote accounts for n written bytes and reports outputProgress;
-// false when the connection broke.
+// backlogMark: the direct write of n bytes is on the wire once the flow's
+// backlog was sent up to end (flowConn.added and sent).
+type backlogMark struct {
+	end uint64
+	n   int
+}
+
+// writerWrote accounts for n written bytes, and for direct writes whose
+// backlog has been sent since, and reports outputProgress; false when the
+// connection broke.
 func (s *Socket) writerWrote(l *link, n int, err error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(l.marks) > 0 {
+		_, sent := l.flow.backlogCounts()
+		for len(l.marks) > 0 && l.marks[0].end <= sent {
+			n += l.marks[0].n
+			l.inBacklog -= l.marks[0].n
+			l.marks = l.marks[1:]
+		}
+		if len(l.marks) == 0 {
+			l.marks = nil
+		}
+	}
 	l.written += uint64(n)
 	live := s.link == l
 	if live && n > 0 && s.wants(EventOutputProgress) {
-		pending := uint64(l.queued + len(s.out))
+		pending := uint64(l.queued + s.unflushedLocked() + l.inBacklog)
 		s.post(Event{Type: EventOutputProgress, BytesPending: pending, BytesTotal: l.written + pending})
 	}
 	if err != nil {
+		releaseSegs(l.segs)
 		l.segs, l.segOff, l.queued = nil, 0, 0
+		l.inBacklog, l.marks = 0, nil
 		if live {
 			s.peerClosedLocked(l, err)
 		}
@@ -889,13 +942,11 @@ func (s *Socket) Flush() error {
 		return errInvalidSocket()
 	}
 	l := s.link
-	if len(s.out) == 0 {
+	if len(s.out) == 0 && len(s.outSegs) == 0 {
 		s.mu.Unlock()
 		return nil
 	}
-	l.segs = append(l.segs, s.out)
-	l.queued += len(s.out)
-	s.out = nil
+	s.flushOutLocked(l)
 	if l.pumping {
 		// The writer (or another thread's direct write) takes it.
 		s.mu.Unlock()
@@ -907,28 +958,84 @@ func (s *Socket) Flush() error {
 		s.mu.Unlock()
 		return nil
 	}
-	chunk := l.takeLocked(directMax)
+	chunk, blk := l.takeLocked(directMax)
 	s.mu.Unlock()
-	s.directWrite(l, chunk)
+	s.directWrite(l, chunk, blk)
 	return nil
 }
 
 // directWrite writes chunk on the calling thread without blocking, then
-// hands the right to write to the writer goroutine if anything is left.
-func (s *Socket) directWrite(l *link, chunk []byte) {
+// the rest of the queue up to directMax in all (a flush in several
+// segments, such as a length and then a large block), then hands the right
+// to write to the writer goroutine if anything is left. A chunk's block,
+// if not nil, is released after its write.
+func (s *Socket) directWrite(l *link, chunk []byte, blk *outBlock) {
 	defer s.recoverLink(l)
-	l.flow.direct.Store(true)
-	n, err := l.conn.Write(chunk)
-	l.flow.direct.Store(false)
-	if !s.writerWrote(l, n, err) {
-		l.conn.Close()
-		return
+	held := blk // released also when a write panics
+	defer func() { held.release() }()
+	done := 0
+	for {
+		before, _ := l.flow.backlogCounts()
+		l.flow.direct.Store(true)
+		n, err := l.conn.Write(chunk)
+		l.flow.direct.Store(false)
+		held = nil
+		blk.release()
+		done += len(chunk)
+		if after, _ := l.flow.backlogCounts(); after != before && err == nil {
+			// Some of it waits in the backlog: still pending until sent.
+			s.mu.Lock()
+			l.inBacklog += n
+			l.marks = append(l.marks, backlogMark{end: after, n: n})
+			s.mu.Unlock()
+			n = 0
+		}
+		if !s.writerWrote(l, n, err) {
+			l.conn.Close()
+			return
+		}
+		s.mu.Lock()
+		if l.queued == 0 || l.closing || done >= directMax {
+			break
+		}
+		chunk, blk = l.takeLocked(directMax - done)
+		held = blk
+		s.mu.Unlock()
 	}
-	s.mu.Lock()
 	defer s.mu.Unlock()
-	if l.flow.hasBacklog() || l.queued > 0 || l.closing {
+	if l.queued > 0 || l.closing {
 		go s.writeLoop(l)
 		return
 	}
 	l.pumping = false
+	if !l.sending && l.flow.hasBacklog() {
+		l.sending = true
+		go s.sendLoop(l)
+	}
+}
+
+// sendLoop sends what direct writes left until none is left, without the
+// right to write: the host's thread keeps encrypting its flushes meanwhile
+// (they join the backlog), so that it goes at the pace of encryption
+// instead of filling memory at the pace of copies.
+func (s *Socket) sendLoop(l *link) {
+	defer s.recoverLink(l)
+	for {
+		err := l.flow.sendBacklog()
+		if !s.writerWrote(l, 0, err) {
+			s.mu.Lock()
+			l.sending = false
+			s.mu.Unlock()
+			l.conn.Close()
+			return
+		}
+		s.mu.Lock()
+		if l.flow.hasBacklog() {
+			s.mu.Unlock()
+			continue
+		}
+		l.sending = false
+		s.mu.Unlock()
+		return
+	}
 }

@@ -342,37 +342,41 @@ func (s *Socket) WriteBytes(p []byte, offset, length uint32) error {
 		return newErr(ErrRange, "offset+length beyond the end of the bytes", nil)
 	}
 	b := p[offset : offset+length]
-	if len(b) < copyUnlocked || len(s.out) > 0 {
+	if len(b) < copyUnlocked || (len(b) < outBlockMin && s.unflushedLocked() > 0) {
 		s.out = append(s.out, b...)
 		s.mu.Unlock()
 		return nil
 	}
 	gen := s.gen
 	s.mu.Unlock()
-	own := append([]byte(nil), b...)
+	own := copyOut(b) // outbuf.go
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gen != gen {
 		// Closed (and perhaps connected again) meanwhile: as if written
 		// just before the close, which discards what was not flushed.
+		releaseSegs(own)
 		return nil
 	}
 	if err := s.writable(); err != nil {
+		releaseSegs(own)
 		return err // the peer closed meanwhile
 	}
-	if len(s.out) == 0 {
-		s.out = own
-	} else {
-		s.out = append(s.out, own...) // another thread wrote meanwhile
+	// After whatever another thread wrote meanwhile.
+	if len(s.out) > 0 {
+		s.outSegs = append(s.outSegs, outSeg{b: s.out})
+		s.out = nil
 	}
+	s.outSegs = append(s.outSegs, own...)
 	return nil
 }
 
 // copyUnlocked: WriteBytes copies a write of at least this many bytes into
-// an output buffer of its own without holding the socket's lock (when the
-// output buffer is empty, as after a Flush), so that the writer goroutine,
-// which takes the lock for every chunk it sends, never waits for the copy
-// (a large copy into new memory is mostly page faults).
+// an output segment of its own without holding the socket's lock (when
+// nothing is unflushed, as after a Flush; from outBlockMin on, always, into
+// output blocks: outbuf.go), so that the writer goroutine, which takes the
+// lock for every chunk it sends, never waits for the copy (a large copy
+// into new memory is mostly page faults).
 const copyUnlocked = 16 << 10
 
 // WriteUTF writes a 16-bit byte length in the socket's endian, then the
