@@ -114,6 +114,26 @@ def client_cmd(lang: str) -> list[str]:
     raise SystemExit(f"unknown language {lang!r}")
 
 
+def client_env(tmp: Path, desc: dict, sizes: dict, build: Path) -> dict:
+    """The environment of a bench client: the server's description and the
+    sizes as BENCH_CONFIG (a JSON file in tmp), and the same, flat, for
+    clients without a JSON reader (C); the tree's Python binding and, unless
+    set, build's library."""
+    cfg_path = tmp / "config.json"
+    cfg_path.write_text(json.dumps(dict(desc, sizes=sizes)))
+    env = dict(os.environ)
+    env["BENCH_CONFIG"] = str(cfg_path)
+    env["SSL_CERT_FILE"] = desc["ca_file"]
+    env["BENCH_HOST"] = desc["host"]
+    for name, port in desc["ports"].items():
+        env["BENCH_PORT_" + name.upper()] = str(port)
+    for k, v in sizes.items():
+        env["BENCH_" + k.upper()] = str(v)
+    env["PYTHONPATH"] = str(ROOT / "bindings" / "python") + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("SECURESOCKET_LIBRARY", str(build / "libsecuresocket.so.0"))
+    return env
+
+
 def start_server(tmp: Path) -> tuple[subprocess.Popen, dict]:
     exe = BUILD / "bench" / "bench_server"
     js = tmp / "server.json"
@@ -232,20 +252,7 @@ def main() -> int:
         tmp = Path(tmpdir)
         server, desc = start_server(tmp)
         try:
-            cfg = dict(desc, sizes=sizes)
-            cfg_path = tmp / "config.json"
-            cfg_path.write_text(json.dumps(cfg))
-            env = dict(os.environ)
-            env["BENCH_CONFIG"] = str(cfg_path)
-            env["SSL_CERT_FILE"] = desc["ca_file"]
-            # The same, flat, for clients without a JSON reader (C).
-            env["BENCH_HOST"] = desc["host"]
-            for name, port in desc["ports"].items():
-                env["BENCH_PORT_" + name.upper()] = str(port)
-            for k, v in sizes.items():
-                env["BENCH_" + k.upper()] = str(v)
-            env["PYTHONPATH"] = str(ROOT / "bindings" / "python") + os.pathsep + env.get("PYTHONPATH", "")
-            env.setdefault("SECURESOCKET_LIBRARY", str(BUILD / "libsecuresocket.so.0"))
+            env = client_env(tmp, desc, sizes, BUILD)
             timeout = 60 if args.smoke else 600
             vers = versions(langs, env)
             raw: dict = {}

@@ -15,7 +15,6 @@ client is built from the tree. Wrap the command to measure it, e.g.:
 """
 
 import importlib.util
-import json
 import os
 import subprocess
 import sys
@@ -35,19 +34,7 @@ with tempfile.TemporaryDirectory() as d:
         for k, v in os.environ.items():
             if k.startswith("OVR_"):
                 sizes[k[4:].lower()] = int(v)
-        cfg = dict(desc, sizes=sizes)
-        p = tmp / "config.json"
-        p.write_text(json.dumps(cfg))
-        env = dict(os.environ)
-        env["BENCH_CONFIG"] = str(p)
-        env["SSL_CERT_FILE"] = desc["ca_file"]
-        env["BENCH_HOST"] = desc["host"]
-        for n, port in desc["ports"].items():
-            env["BENCH_PORT_" + n.upper()] = str(port)
-        for k, v in sizes.items():
-            env["BENCH_" + k.upper()] = str(v)
-        env["PYTHONPATH"] = str(ROOT / "bindings" / "python")
-        env.setdefault("SECURESOCKET_LIBRARY", str(ROOT / "build" / "libsecuresocket.so.0"))
+        env = run.client_env(tmp, desc, sizes, ROOT / "build")
         rc = subprocess.run(sys.argv[1:], env=env).returncode
     finally:
         server.kill()

@@ -104,9 +104,9 @@ func newTestCA() (*x509.Certificate, *ecdsa.PrivateKey) {
 	return c, key
 }
 
-// testServer starts a TLS server for localhost signed by the test CA; each
-// accepted connection runs handle after the handshake. It returns the port.
-func testServer(t testing.TB, handle func(*tls.Conn)) int {
+// testServerConfig is a TLS server configuration with a certificate for
+// localhost (and 127.0.0.1) signed by the test CA.
+func testServerConfig(t testing.TB) *tls.Config {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{
@@ -123,8 +123,14 @@ func testServer(t testing.TB, handle func(*tls.Conn)) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+}
+
+// testServer starts a TLS server for localhost signed by the test CA; each
+// accepted connection runs handle after the handshake. It returns the port.
+func testServer(t testing.TB, handle func(*tls.Conn)) int {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", testServerConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,14 +103,7 @@ func testOutputOrder(t *testing.T) {
 	if err := s.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case b := <-got:
-		if !bytes.Equal(b, want) {
-			t.Fatal("the server received other bytes, or in another order")
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the server did not receive everything")
-	}
+	waitReceived(t, got, want, 30*time.Second)
 	waitAvailable(t, s, q, 1)
 	after := waitBlocksFree(t, "after the upload was received")
 	if taken := after.taken - before.taken; before.huge && taken < uint64(blocks) {
@@ -315,14 +308,7 @@ func TestBacklogCountsAsPending(t *testing.T) {
 		t.Fatalf("bytesPending %d after flushing %d bytes to a peer that reads nothing", p, total)
 	}
 	open()
-	select {
-	case b := <-got:
-		if !bytes.Equal(b, want) {
-			t.Fatal("the server received other bytes, or in another order")
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("the server did not receive everything")
-	}
+	waitReceived(t, got, want, 60*time.Second)
 	// Every outputProgress: pending never grows, total is what was
 	// written; the last says nothing is pending.
 	var last Event

@@ -76,14 +76,7 @@ func TestFlushesAgainstAFullSocketArriveInOrder(t *testing.T) {
 		}
 		off += n
 	}
-	select {
-	case b := <-got:
-		if !bytes.Equal(b, want) {
-			t.Fatal("the server received other bytes, or in another order")
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the server did not receive everything")
-	}
+	waitReceived(t, got, want, 30*time.Second)
 	waitAvailable(t, s, q, 1)
 	deadline := time.Now().Add(10 * time.Second)
 	for s.BytesPending() != 0 && time.Now().Before(deadline) {
@@ -169,14 +162,7 @@ func TestLargeAndSmallWritesKeepTheirOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	select {
-	case b := <-got:
-		if !bytes.Equal(b, want) {
-			t.Fatal("the server received other bytes, or in another order")
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the server did not receive everything")
-	}
+	waitReceived(t, got, want, 30*time.Second)
 	waitAvailable(t, s, q, 1)
 	s.Close()
 	if err := s.WriteBytes(buf, 0, copyUnlocked); !errors.Is(err, ErrInvalidSocket) {
@@ -249,5 +235,19 @@ func TestConcurrentLargeWritesLandWhole(t *testing.T) {
 		}
 		next[w]++
 		off += n
+	}
+}
+
+// waitReceived waits up to within for what the server received and checks
+// that it is want, whole and in order.
+func waitReceived(t *testing.T, got <-chan []byte, want []byte, within time.Duration) {
+	t.Helper()
+	select {
+	case b := <-got:
+		if !bytes.Equal(b, want) {
+			t.Fatal("the server received other bytes, or in another order")
+		}
+	case <-time.After(within):
+		t.Fatal("the server did not receive everything")
 	}
 }
