@@ -334,11 +334,7 @@ func TestQueueWaitPumpsStreamsAndReplies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i := 0; i < n; i++ {
-				if buf[i] != byte((got+i)%251) {
-					t.Fatalf("byte %d = %d", got+i, buf[i])
-				}
-			}
+			checkPattern(t, buf[:n], got)
 			got += n
 			if n > 0 && slow {
 				time.Sleep(3 * time.Millisecond)
@@ -569,11 +565,7 @@ func directReads(t *testing.T, s *Socket, q *Queue, total int) {
 	small := make([]byte, 100)
 	var got, loaded int
 	check := func(b []byte) {
-		for i := range b {
-			if b[i] != byte((got+i)%251) {
-				t.Fatalf("byte %d = %d", got+i, b[i])
-			}
-		}
+		checkPattern(t, b, got)
 		got += len(b)
 	}
 	for got < total {

@@ -54,15 +54,7 @@ func TestFlushesAgainstAFullSocketArriveInOrder(t *testing.T) {
 		got <- b
 		c.Write([]byte{1})
 	})
-	q := NewQueue()
-	s := New(q)
-	t.Cleanup(func() { s.Close() })
-	if err := s.Connect("localhost", port); err != nil {
-		t.Fatal(err)
-	}
-	if e, _ := waitFor(t, q, 10*time.Second, EventConnect, EventIOError); e.Type != EventConnect {
-		t.Fatal(e.Detail)
-	}
+	s, q := connectToPort(t, port)
 	want := make([]byte, total)
 	for i := range want {
 		want[i] = byte(i * 7)

@@ -591,14 +591,21 @@ func readPattern(t *testing.T, s *Socket, q *Queue, total int) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := 0; i < n; i++ {
-			if buf[i] != byte((read+i)%251) {
-				t.Fatalf("byte %d = %d", read+i, buf[i])
-			}
-		}
+		checkPattern(t, buf[:n], read)
 		read += n
 		if n == 0 {
 			q.Wait(20 * time.Millisecond)
+		}
+	}
+}
+
+// checkPattern checks that b is the lab's pattern (byte i is i%251) from
+// offset at of the stream.
+func checkPattern(t *testing.T, b []byte, at int) {
+	t.Helper()
+	for i := range b {
+		if b[i] != byte((at+i)%251) {
+			t.Fatalf("byte %d = %d", at+i, b[i])
 		}
 	}
 }

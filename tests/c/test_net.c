@@ -531,15 +531,33 @@ static void test_truncated_close(void) {
   }
 }
 
+/* Asks the lab's source for n pattern bytes (its 8-byte request) and
+ * flushes. */
+static void request_source(ss_socket *s, uint64_t n) {
+  CHECK_OK(s, ss_write_unsigned_int(s, (uint32_t)(n >> 32)));
+  CHECK_OK(s, ss_write_unsigned_int(s, (uint32_t)n));
+  CHECK_OK(s, ss_flush(s));
+}
+
+/* Reads everything available, cap bytes at a time into buf, advancing *got;
+ * 0 if a byte was not the lab's pattern. */
+static int read_pattern(ss_socket *s, uint8_t *buf, size_t cap, uint64_t *got) {
+  int ok = 1;
+  size_t n = 0;
+  while (ss_read_bytes(s, buf, cap, 0, &n) == SS_OK && n > 0) {
+    for (size_t i = 0; i < n; i++) ok &= buf[i] == lab_pattern(*got + i);
+    *got += n;
+  }
+  return ok;
+}
+
 /* Bulk: 8 MiB from source into a caller buffer, 4 MiB to sink (less under
  * memcheck). */
 static void test_bulk(void) {
   ss_socket *s = ss_socket_new();
   CHECK(tu_connect(s, "source"));
   const uint64_t want = tu_memcheck() ? 1u << 20 : 8u << 20;
-  CHECK_OK(s, ss_write_unsigned_int(s, 0));
-  CHECK_OK(s, ss_write_unsigned_int(s, (uint32_t)want));
-  CHECK_OK(s, ss_flush(s));
+  request_source(s, want);
   size_t cap = 256 << 10;
   uint8_t *buf = malloc(cap);
   uint64_t got = 0;
@@ -548,11 +566,7 @@ static void test_bulk(void) {
   while (got < want && tu_now_ms() < deadline) {
     tu_event e;
     tu_wait_event(s, SS_EVENT_SOCKET_DATA, 1000, &e);
-    size_t n = 0;
-    while (ss_read_bytes(s, buf, cap, 0, &n) == SS_OK && n > 0) {
-      for (size_t i = 0; i < n; i++) pattern_ok &= buf[i] == lab_pattern(got + i);
-      got += n;
-    }
+    pattern_ok &= read_pattern(s, buf, cap, &got);
   }
   CHECK(got == want && pattern_ok);
   ss_socket_free(s);
@@ -590,9 +604,7 @@ static void test_drain_takes_one_batch(void) {
   CHECK(tu_connect(s, "source"));
   CHECK_OK(s, ss_set_event_mask(s, 1u << SS_EVENT_SOCKET_DATA));
   const uint64_t want = tu_memcheck() ? 2u << 20 : 16u << 20;
-  CHECK_OK(s, ss_write_unsigned_int(s, 0));
-  CHECK_OK(s, ss_write_unsigned_int(s, (uint32_t)want));
-  CHECK_OK(s, ss_flush(s));
+  request_source(s, want);
   /* Reads smaller than 64 KiB take only what the pumps brought in (larger
    * ones would read the kernel too, and their socketData would count). */
   size_t cap = 32 << 10;
@@ -609,11 +621,7 @@ static void test_drain_takes_one_batch(void) {
      * (another thread's): only later ones are the drain's own. */
     if (loops >= 2 && loaded > most) most = loaded;
     loops++;
-    size_t n = 0;
-    while (ss_read_bytes(s, buf, cap, 0, &n) == SS_OK && n > 0) {
-      for (size_t i = 0; i < n; i++) pattern_ok &= buf[i] == lab_pattern(got + i);
-      got += n;
-    }
+    pattern_ok &= read_pattern(s, buf, cap, &got);
     if (loaded == 0 && got < want) {
       struct pollfd p = {ss_event_fd(), POLLIN, 0};
       poll(&p, 1, 1000);
@@ -640,9 +648,7 @@ static void test_input_limit(void) {
   CHECK_OK(s, ss_set_input_limit(s, 64 << 10));
   CHECK(tu_connect(s, "source"));
   const uint32_t want = tu_memcheck() ? 1u << 20 : 4u << 20;
-  CHECK_OK(s, ss_write_unsigned_int(s, 0));
-  CHECK_OK(s, ss_write_unsigned_int(s, want));
-  CHECK_OK(s, ss_flush(s));
+  request_source(s, want);
   CHECK(tu_wait_available(s, 64 << 10, 10000));
   tu_event e;
   tu_wait_event(s, SS_EVENT_SOCKET_DATA, 300, &e); /* time for more to (not) arrive */
