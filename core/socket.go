@@ -226,12 +226,17 @@ func (s *Socket) Connect(host string, port int) error {
 	trust := s.trust.clone()
 	cfg := clientTLSConfig(ctx, serverName, s.minVer, trust, at)
 	if s.sessions {
-		cache := scopedSessions{scope: sessionScope(host, port, serverName, s.minVer, trust)}
+		cache := &scopedSessions{scope: sessionScope(host, port, serverName, s.minVer, trust)}
+		if cache.predictKeyShare(serverName) {
+			cfg.CurvePreferences = classicalGroups
+		}
 		cfg.ClientSessionCache = cache
+		at.sessions = cache
 		verify := cfg.VerifyConnection
 		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 			err := verify(cs)
 			at.resumed = cs.DidResume
+			cache.observe(cs)
 			if err != nil && cs.DidResume {
 				// The session's certificates no longer pass: it must not
 				// be offered again (crypto/tls drops a session whose
@@ -305,6 +310,9 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 	if err != nil {
 		if raw != nil {
 			raw.Close()
+		}
+		if at.sessions != nil {
+			at.sessions.failed(cfg.ServerName)
 		}
 		status, detail := s.classifyFailureLocked(ctx, err, at)
 		s.revStatus, s.revDetail = at.revocation, at.revDetail

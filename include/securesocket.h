@@ -421,7 +421,13 @@ SS_API int ss_get_tls_version(ss_socket *s, const char **out);
  * revocation, with the current clock; the chain's signatures are not verified
  * twice); a session whose certificates no longer pass is refused and dropped.
  * ss_set_session_cache(s, 0) makes the next connects full handshakes that
- * leave nothing in the cache; any other value turns it on again. */
+ * leave nothing in the cache; any other value turns it on again.
+ * Key shares: a connect offers X25519MLKEM768 (post-quantum hybrid) and the
+ * classical groups. A connect that resumes a session whose server chose
+ * X25519, in a handshake that offered every group less than 10 minutes
+ * before, offers the classical groups only (no ML-KEM key to generate); a
+ * failed connect of that kind drops the session, so the next one offers
+ * every group. */
 SS_API int ss_set_session_cache(ss_socket *s, int on);
 SS_API int ss_get_session_cache(ss_socket *s, int *out);
 
