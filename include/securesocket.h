@@ -89,6 +89,10 @@
  *     connect refused for want of a trusted root.
  *   - One Go runtime per process: do not load this library together with
  *     another Go c-shared library.
+ *   - The runtime runs one more processor (GOMAXPROCS) than Go's default for
+ *     the machine, so that a host thread that waits in C between calls keeps
+ *     its own (capi/procs.go). The environment variable GOMAXPROCS, when
+ *     set, decides instead.
  */
 #ifndef SECURESOCKET_H
 #define SECURESOCKET_H
