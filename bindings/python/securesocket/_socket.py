@@ -139,6 +139,9 @@ def _free_handle(lib: _native.Lib, addr: int) -> None:
     lib.ss_socket_free(c_void_p(addr))
 
 
+# Event types that are logged when no listener handles them (dispatch_event).
+_REPORTED = frozenset({IOErrorEvent.IO_ERROR, SecurityErrorEvent.SECURITY_ERROR})
+
 # ss_set_event_mask values (securesocket.h): everything, or all but outputProgress.
 _EVENT_MASK_ALL = 0xFFFFFFFF
 _EVENT_MASK_NO_PROGRESS = _EVENT_MASK_ALL & ~(1 << _native.SS_EVENT_OUTPUT_PROGRESS)
@@ -328,12 +331,10 @@ class Socket(EventDispatcher):
         ``ioError`` or ``securityError`` that no listener handles is not
         dropped silently: it is logged (:data:`logger`), as AIR's debugger
         reports an unhandled IOErrorEvent."""
-        handled = self.has_event_listener(event.type)
+        kind = event.type
+        handled = kind in self._listeners  # has_event_listener, on every event
         result = super().dispatch_event(event)
-        if not handled and isinstance(event, ErrorEvent) and event.type in (
-            IOErrorEvent.IO_ERROR,
-            SecurityErrorEvent.SECURITY_ERROR,
-        ):
+        if not handled and kind in _REPORTED and isinstance(event, ErrorEvent):
             detail = getattr(event, "detail", "")
             logger.error("unhandled %s on %r: %s (%s)", event.type, self, event.text, detail)
         return result
