@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import signal
 import struct
 import threading
 import time
@@ -445,4 +446,29 @@ def test_wake_ends_a_dispatch_that_waits_on_a_quiet_connection(lab: Lab, sock: S
     securesocket.wake()
     t.join(10)
     assert not t.is_alive() and result == [0]
+    assert sock.connected
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no setitimer (Windows)")
+def test_a_signal_handler_that_raises_ends_a_waiting_dispatch(lab: Lab, sock: SecureSocket) -> None:
+    """A signal's Python handler runs while dispatch() waits, and its
+    exception ends the wait (as Ctrl-C's KeyboardInterrupt does)."""
+
+    class Interrupted(Exception):
+        pass
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Interrupted
+
+    connect(sock, lab, "echo")
+    old = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        start = time.monotonic()
+        with pytest.raises(Interrupted):
+            securesocket.dispatch(30)
+        assert time.monotonic() - start < 10
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
     assert sock.connected
