@@ -61,6 +61,20 @@ DRAIN_LIMIT = 256
 # Event types after which a socket is done: no connection, no attempt.
 _FINAL = frozenset({_native.SS_EVENT_CLOSE, _native.SS_EVENT_IO_ERROR, _native.SS_EVENT_SECURITY_ERROR})
 
+# The AS3 names of the event types that may be taken without an event object
+# when the socket has no listener for them (drain): dispatching them would
+# run nothing and report nothing. Not the error types (an unhandled one is
+# logged) nor types newer than these bindings.
+_QUIET_NAMES = {
+    _native.SS_EVENT_CONNECT: Event.CONNECT,
+    _native.SS_EVENT_CLOSE: Event.CLOSE,
+    _native.SS_EVENT_SOCKET_DATA: ProgressEvent.SOCKET_DATA,
+    _native.SS_EVENT_OUTPUT_PROGRESS: OutputProgressEvent.OUTPUT_PROGRESS,
+}
+# Socket.dispatch_event, set by _socket (which imports this module): a
+# subclass that overrides it sees every event, listened to or not.
+_plain_dispatch: Any = None
+
 
 def _text(ptr: int | None, n: int) -> str:
     return string_at(ptr, n).decode("utf-8", "replace") if n and ptr else ""
@@ -178,18 +192,15 @@ class _Hub:
         """Takes up to ``limit`` waiting events and runs their listeners.
         Returns how many it took. A listener's exception propagates (the
         events not yet taken stay queued) unless ``on_error`` takes it."""
-        lib = _native.load()
         # Per thread, like ss_next_event's strings; each record is copied
         # into an event object before a listener runs (which may drain too).
-        local = self._local
-        ref = getattr(local, "ev_ref", None)
-        if ref is None:
-            ev = local.ev = _native.SSEvent()
-            ref = local.ev_ref = byref(ev)
-        else:
-            ev = local.ev
-        next_event = lib.ss_next_event
+        try:
+            ev, ref, next_event = self._local.taker
+        except AttributeError:
+            ev = _native.SSEvent()
+            ev, ref, next_event = self._local.taker = (ev, byref(ev), _native.load().ss_next_event)
         sockets = self.sockets
+        plain_dispatch = _plain_dispatch
         n = 0
         try:
             while n < limit:
@@ -204,12 +215,22 @@ class _Hub:
                 # and input make the event fd readable).
                 last = not ev.queued
                 addr = ev.socket
-                event = _to_event(ev)
+                t = ev.type
                 wref = sockets.get(addr)
-                if ev.type in _FINAL:
+                if t in _FINAL:
                     self.active.pop(addr, None)
                 sock = wref() if wref is not None else None
-                if sock is not None:  # else freed or collected: nobody listens
+                # Else freed or collected: nobody listens. And nobody listens
+                # to an event whose type has no listener on a socket whose
+                # class keeps the standard dispatch_event: taken without an
+                # event object (errors are always dispatched: an unhandled
+                # one is logged).
+                if sock is not None and (
+                    (name := _QUIET_NAMES.get(t)) is None
+                    or name in sock._listeners
+                    or type(sock).dispatch_event is not plain_dispatch
+                ):
+                    event = _to_event(ev)
                     if on_error is None:
                         sock.dispatch_event(event)
                     else:
@@ -234,8 +255,12 @@ class _Hub:
             return n
         if timeout is not None and timeout <= 0:
             return 0
-        fd = self.event_fd()
-        w = self._thread_wake()
+        fd = self._fd
+        if fd < 0:
+            fd = self.event_fd()
+        w = getattr(self._local, "wake", None)
+        if w is None:
+            w = self._thread_wake()
         me = w.fd
         with self._lock:
             if self._gen != seen_gen:

@@ -36,7 +36,7 @@ from ctypes import (
 from typing import TYPE_CHECKING, Any, overload
 from collections.abc import Callable
 
-from . import _amf, _errors, _native
+from . import _amf, _dispatch, _errors, _native
 from ._constants import (
     CertificateStatus,
     Endian,
@@ -138,6 +138,9 @@ def _free_handle(lib: _native.Lib, addr: int) -> None:
     hub.forget(addr)
     lib.ss_socket_free(c_void_p(addr))
 
+
+# Event types that are logged when no listener handles them (dispatch_event).
+_REPORTED = frozenset({IOErrorEvent.IO_ERROR, SecurityErrorEvent.SECURITY_ERROR})
 
 # ss_set_event_mask values (securesocket.h): everything, or all but outputProgress.
 _EVENT_MASK_ALL = 0xFFFFFFFF
@@ -328,12 +331,10 @@ class Socket(EventDispatcher):
         ``ioError`` or ``securityError`` that no listener handles is not
         dropped silently: it is logged (:data:`logger`), as AIR's debugger
         reports an unhandled IOErrorEvent."""
-        handled = self.has_event_listener(event.type)
+        kind = event.type
+        handled = kind in self._listeners  # has_event_listener, on every event
         result = super().dispatch_event(event)
-        if not handled and isinstance(event, ErrorEvent) and event.type in (
-            IOErrorEvent.IO_ERROR,
-            SecurityErrorEvent.SECURITY_ERROR,
-        ):
+        if not handled and kind in _REPORTED and isinstance(event, ErrorEvent):
             detail = getattr(event, "detail", "")
             logger.error("unhandled %s on %r: %s (%s)", event.type, self, event.text, detail)
         return result
@@ -395,7 +396,12 @@ class Socket(EventDispatcher):
     @property
     def connected(self) -> bool:
         """True after the ``connect`` event until closed by either side."""
-        return bool(self._get(self._lib.ss_get_connected, c_int()))
+        # Inlined (no _get): read in every polling loop.
+        out = c_int()
+        rc = self._lib.ss_get_connected(self._h, out)
+        if rc:
+            raise_for(self._lib, self._h, rc)
+        return out.value != 0
 
     @property
     def bytes_available(self) -> int:
@@ -810,10 +816,19 @@ class Socket(EventDispatcher):
         """
         if length < 0:
             raise ValueError(f"length must be >= 0, not {length}")
-        mv = _byte_view(buffer)
-        if mv.readonly:
-            raise TypeError("read_bytes_into needs a writable buffer")
-        cap = mv.nbytes
+        # The common buffers without a cast: c_char.from_buffer takes any
+        # writable C-contiguous buffer and refuses others (TypeError).
+        if isinstance(buffer, bytearray):
+            mv: Any = buffer
+            cap = len(buffer)
+        elif isinstance(buffer, memoryview) and not buffer.readonly:
+            mv = buffer
+            cap = buffer.nbytes
+        else:
+            mv = _byte_view(buffer)
+            if mv.readonly:
+                raise TypeError("read_bytes_into needs a writable buffer")
+            cap = mv.nbytes
         # c_char.from_buffer exports the buffer for as long as `anchor` lives
         # (so it cannot be resized under the call) and gives its address
         # without copying. One fixed ctypes type: (c_char * n) would create and
@@ -993,6 +1008,12 @@ class Socket(EventDispatcher):
         Raises :class:`RangeError` (#2006) if offset or offset+length is past
         the end; nothing is written then.
         """
+        if offset == 0 and length == 0 and type(data) is bytes:
+            # The common call, without the checks that cannot fail for it.
+            rc = self._lib.ss_write_bytes(self._h, data, len(data), 0, 0)
+            if rc:
+                raise_for(self._lib, self._h, rc)
+            return
         _u32("offset", offset)
         _u32("length", length)
         anchor: Any = None
@@ -1309,6 +1330,11 @@ class Socket(EventDispatcher):
                     raise _errors.SocketIOError(event.text, event.error_id, event.detail, -event.error_id)
 
         return await asyncio.wait_for(wait(), timeout)
+
+
+# Events nobody listens to are taken without dispatching them while a
+# socket's class keeps this dispatch_event (_dispatch.Hub.drain).
+_dispatch._plain_dispatch = Socket.dispatch_event
 
 
 class SecureSocket(Socket):

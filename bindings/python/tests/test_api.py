@@ -219,6 +219,10 @@ def test_argument_checks(sock: SecureSocket) -> None:
         sock.write_bytes(b"abc", offset=2**32)
     with pytest.raises(TypeError):
         sock.read_bytes_into(b"read-only")
+    with pytest.raises(TypeError, match="writable"):
+        sock.read_bytes_into(memoryview(b"read-only"))
+    with pytest.raises(TypeError):  # not contiguous: no address to read into
+        sock.read_bytes_into(memoryview(bytearray(8))[::2])
     with pytest.raises(TypeError):
         sock.write_bytes("text")  # type: ignore[arg-type]
     with pytest.raises(UnicodeEncodeError):

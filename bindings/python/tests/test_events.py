@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import signal
 import struct
 import threading
 import time
@@ -373,3 +374,101 @@ def test_output_progress_interest_follows_listeners() -> None:
         assert not progress_on()
     finally:
         s.free()
+
+
+def _take_one(timeout: float = 10.0) -> int:
+    """Dispatches until at least one event was taken; returns how many."""
+    taken = 0
+    deadline = time.monotonic() + timeout
+    while not taken and time.monotonic() < deadline:
+        taken += securesocket.dispatch(1.0)
+    return taken
+
+
+def test_events_nobody_listens_to_are_still_taken(lab: Lab, sock: SecureSocket) -> None:
+    """The dispatcher takes an event that no listener wants without building
+    an event object: it still counts, leaves the queue, and never reaches a
+    listener added afterwards (which sees only later events)."""
+    sock.connect(lab.host, lab.port("echo"))
+    assert _take_one() == 1  # the connect, to nobody
+    assert sock.connected
+    assert securesocket.dispatch(0) == 0
+    sock.write_bytes(b"ping")
+    sock.flush()
+    assert _take_one() == 1  # its socketData, to nobody
+    assert securesocket.dispatch(0) == 0
+    assert sock.read_bytes() == b"ping"
+    rec = Recorder(sock)
+    sock.write_bytes(b"pong!")
+    sock.flush()
+    wait_for(rec.has("socketData"))
+    # Only the new arrival: the earlier socketData was taken, not left to
+    # merge with this one.
+    assert [e.bytes_loaded for e in rec.of("socketData")] == [5]
+    assert sock.read_bytes() == b"pong!"
+
+
+def test_a_subclass_dispatch_event_sees_every_event(lab: Lab) -> None:
+    """A socket class that overrides dispatch_event gets every event, also
+    those no listener wants."""
+
+    class Traced(SecureSocket):
+        seen: list[str]
+
+        def dispatch_event(self, event: Event) -> bool:
+            self.seen.append(event.type)
+            return super().dispatch_event(event)
+
+    s = Traced()
+    s.seen = []
+    try:
+        s.connect(lab.host, lab.port("echo"))
+        wait_for(lambda: "connect" in s.seen)
+        s.write_bytes(b"ping")
+        s.flush()
+        wait_for(lambda: "socketData" in s.seen)
+        assert s.seen == ["connect", "socketData"]
+    finally:
+        s.free()
+
+
+def test_wake_ends_a_dispatch_that_waits_on_a_quiet_connection(lab: Lab, sock: SecureSocket) -> None:
+    """wake() from another thread ends a dispatch() that waits while a
+    connection is open and silent (its descriptor is watched too)."""
+    connect(sock, lab, "echo")
+    result: list[int] = []
+    t = threading.Thread(target=lambda: result.append(securesocket.dispatch(30)))
+    t.start()
+    deadline = time.monotonic() + 10
+    while not hub._waiters and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert hub._waiters
+    securesocket.wake()
+    t.join(10)
+    assert not t.is_alive() and result == [0]
+    assert sock.connected
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no setitimer (Windows)")
+def test_a_signal_handler_that_raises_ends_a_waiting_dispatch(lab: Lab, sock: SecureSocket) -> None:
+    """A signal's Python handler runs while dispatch() waits, and its
+    exception ends the wait (as Ctrl-C's KeyboardInterrupt does)."""
+
+    class Interrupted(Exception):
+        pass
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Interrupted
+
+    connect(sock, lab, "echo")
+    old = signal.signal(signal.SIGALRM, handler)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        start = time.monotonic()
+        with pytest.raises(Interrupted):
+            securesocket.dispatch(30)
+        assert time.monotonic() - start < 10
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert sock.connected
