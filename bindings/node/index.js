@@ -395,6 +395,7 @@ class Socket extends EventDispatcher {
   /**
    * Receives this socket's event records from the pump; returns true when
    * the pump should yield before the next event (a promise was settled).
+   * rec is the pump's reused record: valid during this call only.
    * @private
    */
   [pump.kDeliver](rec) {
@@ -453,10 +454,12 @@ class Socket extends EventDispatcher {
     // process.on('warning')) and does not end the process.
     const unhandled = (rec.type === EVENT.IO_ERROR || rec.type === EVENT.SECURITY_ERROR) && !settled &&
       !this.hasEventListener(type);
+    const { text, detail } = rec; // rec is not ours after the listeners ran
+    const isIOError = rec.type === EVENT.IO_ERROR;
     this.dispatchEvent(ev);
     if (unhandled) {
-      process.emitWarning(rec.detail ? `${rec.text} (${rec.detail})` : rec.text, {
-        type: rec.type === EVENT.IO_ERROR ? 'UnhandledIOErrorEvent' : 'UnhandledSecurityErrorEvent',
+      process.emitWarning(detail ? `${text} (${detail})` : text, {
+        type: isIOError ? 'UnhandledIOErrorEvent' : 'UnhandledSecurityErrorEvent',
         code: 'ERR_SS_UNHANDLED_ERROR_EVENT',
         detail: 'Add an "ioError" listener (or use connectAsync) to handle it.',
       });

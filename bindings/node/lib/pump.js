@@ -5,21 +5,33 @@
 // that is readable while events wait (ss_event_fd; on Linux also while a
 // connection's input waits, which ss_next_event then decrypts on this
 // thread: the header's "Input on Linux"). The pump watches
-// that descriptor on Node's event loop with koffi.node.poll (libuv uv_poll,
-// level-triggered); when it is readable, a drain (setImmediate, see
-// onReadable) takes the events with ss_next_event - plain C in the library,
-// it never enters the Go runtime - and hands each to the socket object that
-// owns it. No timer loop, no thread pool, no blocking wait.
+// that descriptor on Node's event loop with a libuv poll handle (uv_poll,
+// level-triggered: see "Watching the descriptor" below); when it is
+// readable, a drain (setImmediate, see onReadable) takes the events with
+// ss_next_event and hands each to the socket object that owns it. No timer
+// loop, no thread pool, no blocking wait.
 //
-// The poll handle exists only while some socket of this thread is connecting
-// or open: it keeps the loop alive then, and a program with no open socket
-// exits by itself. (Closed rather than unref'd when idle: a thread without
-// busy sockets then takes no events, and koffi 3.3.4 crashes when a worker
-// thread ends with a poll handle still open.) Sockets that are connecting or
-// open are also held strongly here (like net.Socket, an open socket stays
-// alive without user references); idle ones only weakly, so the GC can take
-// them and their FinalizationRegistry entry frees the native handle.
-
+// The poll handle is started only while some socket of this thread is
+// connecting or open: it keeps the loop alive then, and a program with no
+// open socket exits by itself. (Stopped or closed rather than unref'd when
+// idle: a thread without busy sockets then takes no events, and koffi 3.3.4
+// crashes when a worker thread ends with a poll handle still open.) Sockets
+// that are connecting or open are also held strongly here (like net.Socket,
+// an open socket stays alive without user references); idle ones only
+// weakly, so the GC can take them and their FinalizationRegistry entry frees
+// the native handle.
+//
+// Watching the descriptor. On Node's main thread (POSIX) the pump starts its
+// own uv_poll_t on uv_default_loop() - libuv's functions come from the node
+// process itself, which exports them for addons - with a koffi-registered C
+// callback: one call into JS per wake-up, without arguments to build.
+// koffi.node.poll does the same with a handle of its own, but builds an
+// object ({readable, writable, disconnect}) for every call through three
+// napi_set_named_property calls, which cost about 2 us of a 64-byte round
+// trip on this path (V8's slow property paths, cold after the thread slept).
+// Elsewhere - worker threads (their loop is not uv_default_loop), Windows
+// (the descriptor is a SOCKET), Electron, Bun and Deno (their own loops or
+// none), or if any of it cannot be set up - koffi.node.poll.
 const native = require('./native');
 
 /** Most events handled per wake-up before yielding to the event loop. */
@@ -27,13 +39,17 @@ const BUDGET = 1024;
 
 let api = null;
 let fd = -1;
-let poll = null;
+/** The descriptor's watcher: {kind, start(), stop()}, made on the first start. */
+let watcher = null;
+/** Whether the watcher is started. */
+let watching = false;
 let buf = null;
 let u64 = null;
+let u32 = null;
 let i32 = null;
 let off = null;
 
-/** handle (BigInt) -> WeakRef of its socket object */
+/** handle (see keyOf) -> WeakRef of its socket object */
 const owners = new Map();
 /** sockets connecting or open: held strongly; the descriptor is watched while non-empty */
 const busy = new Set();
@@ -45,6 +61,7 @@ function init() {
   const size = native.koffi.sizeof(a.event);
   buf = Buffer.alloc(size);
   u64 = new BigUint64Array(buf.buffer, buf.byteOffset, size / 8);
+  u32 = new Uint32Array(buf.buffer, buf.byteOffset, size / 4);
   i32 = new Int32Array(buf.buffer, buf.byteOffset, size / 4);
   const m = a.event.members;
   off = {
@@ -78,44 +95,149 @@ function init() {
   process.on('exit', closePoll);
 }
 
-function openPoll() {
-  if (poll === null) poll = native.koffi.node.poll(fd, { readable: true }, onReadable);
+/** uv_handle_type UV_POLL and uv_poll_event UV_READABLE (uv.h; stable across libuv 1.x). */
+const UV_POLL = 8;
+const UV_READABLE = 1;
+/** The callback type of uv_poll_start, declared once per koffi instance. */
+let uvPollCb = null;
+
+/**
+ * The fast watcher (see "Watching the descriptor"): a uv_poll_t of our own
+ * on the main thread's loop, or null where it does not apply or cannot be
+ * set up.
+ */
+function uvWatcher() {
+  if (process.platform === 'win32' || process.release.name !== 'node' || process.versions.electron !== undefined ||
+      process.versions.bun !== undefined || process.versions.deno !== undefined) {
+    return null;
+  }
+  if (!require('node:worker_threads').isMainThread) return null;
+  const { koffi } = native;
+  try {
+    const self = koffi.load(null); // the process: node and its libuv
+    const loop = self.func('void *uv_default_loop(void)')();
+    const size = Number(self.func('size_t uv_handle_size(int type)')(UV_POLL));
+    const pollInit = self.func('int uv_poll_init(void *loop, void *handle, int fd)');
+    if (uvPollCb === null) uvPollCb = koffi.pointer(koffi.proto('void (void *handle, int status, int events)'));
+    const pollStart = self.func('int uv_poll_start(void *handle, int events, void *cb)');
+    const pollStop = self.func('int uv_poll_stop(void *handle)');
+    if (loop === null || !(size > 0)) return null;
+    // The uv_poll_t: an ArrayBuffer's backing store (outside the JS heap,
+    // zeroed, never moved), referenced from here for the life of the
+    // process; the handle is only ever stopped, never closed, so libuv may
+    // use it as long as the loop runs.
+    const handle = new Uint8Array(new ArrayBuffer(size));
+    if (pollInit(loop, handle, fd) !== 0) return null;
+    // Registered for good (one slot of koffi's 8192): the handle may call it
+    // whenever it is started.
+    const cb = koffi.register(onReadable, uvPollCb);
+    return {
+      kind: 'uv',
+      start() {
+        const rc = pollStart(handle, UV_READABLE, cb);
+        if (rc !== 0) {
+          const err = new Error(`securesocket: cannot watch the event descriptor (uv_poll_start: ${rc})`);
+          err.code = 'ERR_SS_LIBRARY';
+          throw err;
+        }
+      },
+      stop() { pollStop(handle); },
+    };
+  } catch {
+    return null;
+  }
 }
 
-function closePoll() {
-  if (poll === null) return;
-  poll.close();
-  poll = null;
-}
-
-const EMPTY = '';
-
-function decodeString(ptrIndex, lenIndex) {
-  const n = u64[lenIndex];
-  return n === 0n ? EMPTY : native.koffi.decode.string(u64[ptrIndex], Number(n));
-}
-
-/** Takes the oldest event from the library as a plain record, or null. */
-function take() {
-  if (api.ss_next_event(buf) !== 1) return null;
-  const type = i32[off.type];
+/** koffi.node.poll: a handle per start, closed when stopped. */
+function koffiWatcher() {
+  let poll = null;
   return {
-    type,
-    // The name only matters for types newer than this binding (type 0).
-    typeName: type === 0 ? native.koffi.decode.string(u64[off.typeName]) : EMPTY,
-    handle: u64[off.socket],
-    errorId: i32[off.errorId],
-    text: decodeString(off.text, off.textLen),
-    detail: decodeString(off.detail, off.detailLen),
-    loaded: Number(u64[off.loaded]),
-    pending: Number(u64[off.pending]),
-    total: Number(u64[off.total]),
-    queued: Number(u64[off.queued]),
+    kind: 'koffi',
+    start() { poll = native.koffi.node.poll(fd, { readable: true }, onReadable); },
+    stop() {
+      poll.close();
+      poll = null;
+    },
   };
 }
 
+function openPoll() {
+  if (watching) return;
+  if (watcher === null) watcher = uvWatcher() ?? koffiWatcher();
+  watcher.start();
+  watching = true;
+}
+
+function closePoll() {
+  if (!watching) return;
+  watching = false;
+  watcher.stop();
+}
+
+const EMPTY = '';
+const TWO_32 = 2 ** 32;
+
+const TWO_53 = 2n ** 53n;
+
+/**
+ * The key of a handle in owners: the pointer as a Number below 2^53, where
+ * that is exact (every 64-bit user-space address today), else the BigInt
+ * itself. take() reads it from the event by the same rule, without a BigInt.
+ */
+function keyOf(handle) {
+  return handle < TWO_53 ? Number(handle) : handle;
+}
+
+/** The uint64 at 8-byte index i of the event, as a Number (exact below 2^53). */
+function u64n(i) {
+  return u32[2 * i] + u32[2 * i + 1] * TWO_32;
+}
+
+function decodeString(ptrIndex, lenIndex) {
+  const n = u64n(lenIndex);
+  return n === 0 ? EMPTY : native.koffi.decode.string(u64[ptrIndex], n);
+}
+
+/**
+ * The event record handed to sockets, one per thread and reused by every
+ * take(): a socket reads it during its [kDeliver] call and keeps nothing of
+ * it (it builds the Event objects its listeners see). Numbers only, so an
+ * event costs no allocation before the Event itself.
+ */
+const rec = {
+  type: 0,
+  typeName: EMPTY,
+  handle: 0,
+  errorId: 0,
+  text: EMPTY,
+  detail: EMPTY,
+  loaded: 0,
+  pending: 0,
+  total: 0,
+  queued: 0,
+};
+
+/** Takes the oldest event from the library into rec; false if none waits. */
+function take() {
+  if (api.ss_next_event(buf) !== 1) return false;
+  const type = i32[off.type];
+  rec.type = type;
+  // The name only matters for types newer than this binding (type 0).
+  rec.typeName = type === 0 ? native.koffi.decode.string(u64[off.typeName]) : EMPTY;
+  const hi = u32[2 * off.socket + 1];
+  rec.handle = hi < 0x200000 ? u32[2 * off.socket] + hi * TWO_32 : u64[off.socket]; // as keyOf
+  rec.errorId = i32[off.errorId];
+  rec.text = decodeString(off.text, off.textLen);
+  rec.detail = decodeString(off.detail, off.detailLen);
+  rec.loaded = u64n(off.loaded);
+  rec.pending = u64n(off.pending);
+  rec.total = u64n(off.total);
+  rec.queued = u64n(off.queued);
+  return true;
+}
+
 /** Hands rec to its socket; true if the socket wants the pump to yield. */
-function deliver(rec) {
+function deliver() {
   const ref = owners.get(rec.handle);
   const sock = ref === undefined ? undefined : ref.deref();
   if (sock === undefined) return false; // collected or destroyed: nobody to tell
@@ -146,9 +268,8 @@ function schedule() {
 function drain() {
   scheduled = false;
   for (let budget = BUDGET; budget > 0; budget--) {
-    const rec = take();
-    if (rec === null) return;
-    if (deliver(rec)) break;
+    if (!take()) return;
+    if (deliver()) break;
     // None waited behind it: done without another call (later events and
     // input make the descriptor readable again).
     if (rec.queued === 0) return;
@@ -170,12 +291,12 @@ const kDeliver = Symbol('deliver');
  */
 function attach(handle, sock) {
   init();
-  owners.set(handle, new WeakRef(sock));
+  owners.set(keyOf(handle), new WeakRef(sock));
 }
 
 /** Stops routing events of handle. */
 function detach(handle) {
-  owners.delete(handle);
+  owners.delete(keyOf(handle));
 }
 
 /**
@@ -191,4 +312,9 @@ function setBusy(sock, on) {
   }
 }
 
-module.exports = { attach, detach, setBusy, kDeliver };
+/** Which watcher this thread uses ('uv' or 'koffi'), or null before the first start (for tests). */
+function watcherKind() {
+  return watcher === null ? null : watcher.kind;
+}
+
+module.exports = { attach, detach, setBusy, kDeliver, watcherKind };

@@ -81,7 +81,23 @@ test('worker_threads: a socket used from a worker', async () => {
   const r = await run([fixture('worker.js')]);
   assert.equal(r.killed, false);
   assert.equal(r.code, 0, r.err);
-  assert.deepEqual(r.out, ['worker read true', 'worker exit 0']);
+  assert.deepEqual(r.out, ['worker read true', 'worker watcher koffi', 'worker exit 0']);
+});
+
+test('the main thread watches the event descriptor with its own uv_poll handle', async (t) => {
+  // lib/pump.js, "Watching the descriptor": koffi.node.poll only where the
+  // handle of our own does not apply (the worker test above).
+  const s = sock(t);
+  await s.connectAsync(lab.host, port('echo'));
+  assert.equal(require('../lib/pump').watcherKind(), process.platform === 'win32' ? 'koffi' : 'uv');
+  // It is stopped while no socket is busy and started again: events still flow.
+  s.close();
+  await new Promise((r) => setTimeout(r, 20));
+  await s.connectAsync(lab.host, port('echo'));
+  s.writeUTF('watched');
+  s.flush();
+  await nextEvent(s, 'socketData');
+  assert.equal(s.readUTF(), 'watched');
 });
 
 test('connectAsync rejects with ERR_SS_ABORTED when close(), destroy() or connect() ends the attempt', async (t) => {
