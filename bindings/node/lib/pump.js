@@ -30,8 +30,9 @@
 // napi_set_named_property calls, which cost about 2 us of a 64-byte round
 // trip on this path (V8's slow property paths, cold after the thread slept).
 // Elsewhere - worker threads (their loop is not uv_default_loop), Windows
-// (the descriptor is a SOCKET), Electron, Bun and Deno (their own loops or
-// none), or if any of it cannot be set up - koffi.node.poll.
+// (the descriptor is a SOCKET), CPUs other than x64 and arm64, Electron, Bun
+// and Deno (their own loops or none), or if any of it cannot be set up -
+// koffi.node.poll.
 const native = require('./native');
 
 /** Most events handled per wake-up before yielding to the event loop. */
@@ -107,7 +108,8 @@ let uvPollCb = null;
  * set up.
  */
 function uvWatcher() {
-  if (process.platform === 'win32' || process.release.name !== 'node' || process.versions.electron !== undefined ||
+  if (process.platform === 'win32' || (process.arch !== 'x64' && process.arch !== 'arm64') ||
+      process.release.name !== 'node' || process.versions.electron !== undefined ||
       process.versions.bun !== undefined || process.versions.deno !== undefined) {
     return null;
   }
@@ -118,7 +120,15 @@ function uvWatcher() {
     const loop = self.func('void *uv_default_loop(void)')();
     const size = Number(self.func('size_t uv_handle_size(int type)')(UV_POLL));
     const pollInit = self.func('int uv_poll_init(void *loop, void *handle, int fd)');
-    if (uvPollCb === null) uvPollCb = koffi.pointer(koffi.proto('void (void *handle, int status, int events)'));
+    // uv_poll_cb is void (uv_poll_t *, int status, int events); declared
+    // without parameters, so that koffi converts none of them (the handle
+    // pointer would be a new BigInt per call). The callee ignoring its
+    // register arguments is sound on the calling conventions of the POSIX
+    // platforms this path runs on (x86-64 System V, AArch64): the caller
+    // owns the arguments. onReadable needs none: the descriptor is the only
+    // one watched, and an error status (a closed descriptor) is seen by the
+    // next ss_next_event as well.
+    if (uvPollCb === null) uvPollCb = koffi.pointer(koffi.proto('void (void)'));
     const pollStart = self.func('int uv_poll_start(void *handle, int events, void *cb)');
     const pollStop = self.func('int uv_poll_stop(void *handle)');
     if (loop === null || !(size > 0)) return null;
