@@ -186,16 +186,22 @@ function closePoll() {
 
 const EMPTY = '';
 const TWO_32 = 2 ** 32;
-
 const TWO_53 = 2n ** 53n;
 
 /**
  * The key of a handle in owners: the pointer as a Number below 2^53, where
  * that is exact (every 64-bit user-space address today), else the BigInt
- * itself. take() reads it from the event by the same rule, without a BigInt.
+ * itself. take() reads it from the event by the same rule (keyAt), without
+ * a BigInt.
  */
 function keyOf(handle) {
   return handle < TWO_53 ? Number(handle) : handle;
+}
+
+/** keyOf of the pointer at 8-byte index i of views w32/w64 over the same memory. */
+function keyAt(w32, w64, i) {
+  const hi = w32[2 * i + 1];
+  return hi < 0x200000 ? w32[2 * i] + hi * TWO_32 : w64[i];
 }
 
 /** The uint64 at 8-byte index i of the event, as a Number (exact below 2^53). */
@@ -234,8 +240,7 @@ function take() {
   rec.type = type;
   // The name only matters for types newer than this binding (type 0).
   rec.typeName = type === 0 ? native.koffi.decode.string(u64[off.typeName]) : EMPTY;
-  const hi = u32[2 * off.socket + 1];
-  rec.handle = hi < 0x200000 ? u32[2 * off.socket] + hi * TWO_32 : u64[off.socket]; // as keyOf
+  rec.handle = keyAt(u32, u64, off.socket);
   rec.errorId = i32[off.errorId];
   rec.text = decodeString(off.text, off.textLen);
   rec.detail = decodeString(off.detail, off.detailLen);
@@ -327,4 +332,4 @@ function watcherKind() {
   return watcher === null ? null : watcher.kind;
 }
 
-module.exports = { attach, detach, setBusy, kDeliver, watcherKind };
+module.exports = { attach, detach, setBusy, kDeliver, watcherKind, keyOf, keyAt };

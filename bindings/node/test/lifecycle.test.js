@@ -84,6 +84,23 @@ test('worker_threads: a socket used from a worker', async () => {
   assert.deepEqual(r.out, ['worker read true', 'worker watcher koffi', 'worker exit 0']);
 });
 
+test('the pump finds a socket by the handle its events carry, at any pointer value', () => {
+  // attach() keys sockets by keyOf(handle); take() reads the event's handle
+  // with keyAt, without a BigInt. Both must agree, also where a Number is
+  // no longer exact.
+  const { keyOf, keyAt } = require('../lib/pump');
+  const mem = new ArrayBuffer(16);
+  const w32 = new Uint32Array(mem);
+  const w64 = new BigUint64Array(mem);
+  for (const h of [1n, 0x7f3a12345678n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n,
+    2n ** 60n, 2n ** 64n - 1n]) {
+    w64[1] = h;
+    assert.equal(keyAt(w32, w64, 1), keyOf(h), `handle ${h}`);
+    assert.equal(BigInt(keyOf(h)), h, `key of ${h} is exact`);
+  }
+  assert.equal(typeof keyOf(0x7f3a12345678n), 'number');
+});
+
 test('the main thread watches the event descriptor with its own uv_poll handle', async (t) => {
   // lib/pump.js, "Watching the descriptor": koffi.node.poll only where the
   // handle of our own does not apply (the worker test above).
