@@ -90,6 +90,17 @@ class Theirs {
 
 // ---- ours: securesocket -------------------------------------------------
 
+// The listeners of every connection of Ours (`this` is the socket): they
+// wake the one read waiting.
+function oursData() {
+  if (this.wake) this.wake();
+}
+
+function oursFail(e) {
+  this.failed = new Error(`securesocket: ${e.type} ${e.detail || ''}`);
+  if (this.wake) this.wake();
+}
+
 class Ours {
   constructor() {
     this.ss = require(path.join(__dirname, '..', '..', 'bindings', 'node'));
@@ -103,13 +114,9 @@ class Ours {
     const s = new this.ss.SecureSocket();
     s.wake = null;
     s.failed = null;
-    s.on('socketData', () => { if (s.wake) s.wake(); });
-    const fail = (e) => {
-      s.failed = new Error(`securesocket: ${e.type} ${e.detail || ''}`);
-      if (s.wake) s.wake();
-    };
-    s.on('ioError', fail);
-    s.on('close', fail);
+    s.on('socketData', oursData);
+    s.on('ioError', oursFail);
+    s.on('close', oursFail);
     await s.connectAsync(HOST, port);
     return s;
   }
