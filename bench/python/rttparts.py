@@ -81,7 +81,11 @@ def package_trips(ss: ModuleType, msg: bytes, back: memoryview) -> Callable[[int
 
     side = bench.Ours()
     side.ss = ss
-    s = dial(ss)
+    return side_trips(side, dial(ss), msg, back)
+
+
+def side_trips(side: Any, s: Any, msg: bytes, back: memoryview) -> Callable[[int], None]:
+    """k round trips of bench.py's loop on side (Ours or Theirs)."""
     write, read_full = side.write, side.read_full
 
     def run(k: int) -> None:
@@ -131,15 +135,7 @@ def ssl_trips(msg: bytes, back: memoryview) -> Callable[[int], None]:
     import bench
 
     side = bench.Theirs()
-    s = side.dial(PORT)
-    write, read_full = side.write, side.read_full
-
-    def run(k: int) -> None:
-        for _ in range(k):
-            write(s, msg)
-            read_full(s, back)
-
-    return run
+    return side_trips(side, side.dial(PORT), msg, back)
 
 
 def main() -> None:

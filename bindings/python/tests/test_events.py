@@ -107,15 +107,21 @@ def test_unreferenced_connected_socket_keeps_getting_events(lab: Lab) -> None:
     sock.free()
 
 
-def test_wake_ends_a_blocking_dispatch() -> None:
+def dispatch_in_a_thread() -> tuple[threading.Thread, list[int]]:
+    """Starts dispatch(30) in another thread and returns once it waits
+    (wake() wakes the threads already waiting); the list gets its result."""
     result: list[int] = []
     t = threading.Thread(target=lambda: result.append(securesocket.dispatch(30)))
     t.start()
-    # wake() wakes the threads already waiting: wait until this one is.
     deadline = time.monotonic() + 10
     while not hub._waiters and time.monotonic() < deadline:
         time.sleep(0.01)
     assert hub._waiters
+    return t, result
+
+
+def test_wake_ends_a_blocking_dispatch() -> None:
+    t, result = dispatch_in_a_thread()
     start = time.monotonic()
     securesocket.wake()
     t.join(5)
@@ -436,13 +442,7 @@ def test_wake_ends_a_dispatch_that_waits_on_a_quiet_connection(lab: Lab, sock: S
     """wake() from another thread ends a dispatch() that waits while a
     connection is open and silent (its descriptor is watched too)."""
     connect(sock, lab, "echo")
-    result: list[int] = []
-    t = threading.Thread(target=lambda: result.append(securesocket.dispatch(30)))
-    t.start()
-    deadline = time.monotonic() + 10
-    while not hub._waiters and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert hub._waiters
+    t, result = dispatch_in_a_thread()
     securesocket.wake()
     t.join(10)
     assert not t.is_alive() and result == [0]
