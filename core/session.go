@@ -66,9 +66,9 @@ type scopedSessions struct {
 	scope string
 
 	mu sync.Mutex
-	// Set before the handshake (predictKeyShare).
-	predicted bool         // offered classical groups only
-	inherited keyShareMemo // what the session offered for resumption knew
+	// Set before the handshake (predictKeyShare): what the session offered
+	// for resumption knew, when the connect offers classical groups only.
+	predicted keyShareMemo
 	// Set by the handshake (observe), read when its tickets arrive (Put).
 	learned keyShareMemo
 }
@@ -105,8 +105,9 @@ func (s *scopedSessions) Put(key string, cs *tls.ClientSessionState) {
 // secret itself came from that classical exchange. What a prediction can
 // cost: a server that added ML-KEM in the meantime gets a classical
 // exchange until the memory expires; a server that now accepts ML-KEM only
-// refuses the predicted connect, whose failure drops the session so that
-// the next connect offers every group. A prediction never learns anything:
+// refuses the predicted connect, and crypto/tls drops a session whose
+// handshake failed, so the next connect offers every group (tested in
+// keyshare_test.go). A prediction never learns anything:
 // a predicted connect that was not resumed leaves its tickets without a
 // memory, so a full handshake that offers the hybrid comes next.
 const keyShareMemory = 10 * time.Minute
@@ -172,7 +173,7 @@ func (s *scopedSessions) predictKeyShare(serverName string) bool {
 		return false
 	}
 	s.mu.Lock()
-	s.predicted, s.inherited = true, m
+	s.predicted = m
 	s.mu.Unlock()
 	return true
 }
@@ -187,24 +188,12 @@ func (s *scopedSessions) observe(cs tls.ConnectionState) {
 	switch {
 	case cs.Version != tls.VersionTLS13:
 		s.learned = keyShareMemo{}
-	case !s.predicted:
+	case s.predicted.group == 0:
 		s.learned = keyShareMemo{group: cs.CurveID, learned: timeNow()}
 	case cs.DidResume:
-		s.learned = s.inherited
+		s.learned = s.predicted
 	default:
 		s.learned = keyShareMemo{}
-	}
-}
-
-// failed is told that the connect failed: a predicted connect's session is
-// dropped, so that the next connect offers every group in a full
-// handshake.
-func (s *scopedSessions) failed(serverName string) {
-	s.mu.Lock()
-	predicted := s.predicted
-	s.mu.Unlock()
-	if predicted {
-		sessionCache().Put(s.scope+serverName, nil)
 	}
 }
 

@@ -231,7 +231,6 @@ func (s *Socket) Connect(host string, port int) error {
 			cfg.CurvePreferences = classicalGroups
 		}
 		cfg.ClientSessionCache = cache
-		at.sessions = cache
 		verify := cfg.VerifyConnection
 		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 			err := verify(cs)
@@ -310,9 +309,6 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 	if err != nil {
 		if raw != nil {
 			raw.Close()
-		}
-		if at.sessions != nil {
-			at.sessions.failed(cfg.ServerName)
 		}
 		status, detail := s.classifyFailureLocked(ctx, err, at)
 		s.revStatus, s.revDetail = at.revocation, at.revDetail

@@ -302,8 +302,7 @@ type attempt struct {
 	chain      []*x509.Certificate
 	revocation RevocationResult
 	revDetail  string
-	resumed    bool            // the handshake resumed a session (session.go)
-	sessions   *scopedSessions // the session cache, when on (session.go)
+	resumed    bool // the handshake resumed a session (session.go)
 
 	// Set by clientTLSConfig and prepare, read by the verification.
 	trust      trustSettings
