@@ -90,8 +90,9 @@
  *   - One Go runtime per process: do not load this library together with
  *     another Go c-shared library.
  *   - The runtime runs one more processor (GOMAXPROCS) than Go's default for
- *     the machine, so that a host thread that waits in C between calls keeps
- *     its own (capi/procs.go). The environment variable GOMAXPROCS, when
+ *     the machine, so that a host thread waiting in C between calls is not
+ *     robbed of its processor whenever Go's other ones are busy
+ *     (capi/procs.go). The environment variable GOMAXPROCS, when
  *     set, decides instead.
  */
 #ifndef SECURESOCKET_H
