@@ -341,10 +341,12 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 	s.resumed = tc != nil && tc.ConnectionState().DidResume
 	s.local, _ = raw.LocalAddr().(*net.TCPAddr)
 	s.remote, _ = raw.RemoteAddr().(*net.TCPAddr)
-	s.post(Event{Type: EventConnect})
+	// Watch first: the host, woken by the event, finds the watch in place
+	// instead of waiting for the lock of its event queue meanwhile.
 	if s.startReaderLocked(l) {
 		first = l
 	}
+	s.post(Event{Type: EventConnect})
 }
 
 // classifyFailureLocked says why a connect attempt (or a startTLS) failed:
@@ -384,10 +386,11 @@ func (s *Socket) shutdownLocked() {
 		s.abort = nil
 	}
 	if l := s.link; l != nil {
-		// A peer that does not read cannot hold the writer past this.
-		l.conn.SetWriteDeadline(time.Now().Add(closeGrace))
 		s.link = nil
-		s.endLinkLocked(l)
+		if !s.endLinkLocked(l) {
+			// A peer that does not read cannot hold the writer past this.
+			l.conn.SetWriteDeadline(time.Now().Add(closeGrace))
+		}
 	}
 	s.gen++
 	s.st = stateIdle
@@ -728,9 +731,9 @@ func (s *Socket) peerClosedLocked(l *link, err error) {
 // endLinkLocked marks l closing: what was flushed is still written, then
 // close_notify and the TCP close, by the writer goroutine (started here if
 // no write is under way).
-func (s *Socket) endLinkLocked(l *link) {
+func (s *Socket) endLinkLocked(l *link) (closedHere bool) {
 	if l.closing {
-		return
+		return false
 	}
 	l.closing = true
 	s.unwatchLocked(l)
@@ -743,11 +746,12 @@ func (s *Socket) endLinkLocked(l *link) {
 		// cannot block (closeIdle); otherwise a kept goroutine, whose stack
 		// TLS has grown already (handshaker.go), instead of two new ones.
 		l.pumping = true
-		if !l.closeIdle() {
+		if closedHere = l.closeIdle(); !closedHere {
 			runHandshake(func() { l.conn.Close() })
 		}
 	}
 	linkEnded()
+	return closedHere
 }
 
 // idleClosesHere counts the closes closeIdle did (for the tests).
