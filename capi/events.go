@@ -65,6 +65,11 @@ func (k *sink) WatchInput(_ *core.Socket, fd uintptr) bool {
 	return C.ssi_watch(k.h, C.int(fd)) != 0
 }
 
+// DetachGoPoller: the host watches a socket's descriptor until the socket
+// is closed (a C host never stops), so a host-driven link may leave Go's
+// network poller (core's gopoller_linux.go).
+func (k *sink) DetachGoPoller() bool { return true }
+
 // UnwatchInput takes the descriptor out of the set again.
 func (k *sink) UnwatchInput(*core.Socket) { C.ssi_unwatch(k.h) }
 

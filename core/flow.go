@@ -54,6 +54,13 @@ type flowConn struct {
 	// (hostread.go) reads only what the kernel already holds.
 	tryRead  func(p []byte) (int, error)
 	nonblock atomic.Bool
+	// detached: the descriptor left Go's network poller (gopoller_linux.go):
+	// Read and Write wait in poll(2) instead (waitFor), until the deadlines
+	// recorded here (Unix nanoseconds, 0: none), or until Close (shut).
+	detached atomic.Bool
+	shut     atomic.Bool
+	rdl, wdl atomic.Int64
+	raw      syscall.RawConn
 	// quietClose: link.closeIdle writes close_notify directly (it holds
 	// the socket's lock and the pump's: no other write or deadline runs).
 	quietClose bool
@@ -122,9 +129,12 @@ func (r *records) drySince() bool {
 func (c *flowConn) Read(p []byte) (int, error) {
 	var n int
 	var err error
-	if c.nonblock.Load() {
+	switch {
+	case c.nonblock.Load():
 		n, err = c.tryRead(p)
-	} else {
+	case c.detached.Load():
+		n, err = c.readWait(p)
+	default:
 		n, err = c.Conn.Read(p)
 	}
 	if c.rec.track {
@@ -171,7 +181,7 @@ func handleOf(c net.Conn) (uintptr, bool) {
 }
 
 func newFlowConn(c net.Conn) *flowConn {
-	f := &flowConn{Conn: c, try: tryWriter(c), tryRead: tryReader(c)}
+	f := &flowConn{Conn: c, try: tryWriter(c), tryRead: tryReader(c), raw: rawConnOf(c)}
 	f.sentC.L = &f.mu
 	return f
 }
@@ -199,7 +209,102 @@ func (c *flowConn) Write(p []byte) (int, error) {
 			return 0, err
 		}
 	}
+	if c.detached.Load() {
+		return c.writeWait(p)
+	}
 	return c.Conn.Write(p)
+}
+
+// detachGoPoller takes the connection (descriptor fd) out of Go's network
+// poller for good, where the platform allows (gopoller_linux.go). The
+// caller guarantees that nothing waits in Go's poller on it meanwhile.
+func (c *flowConn) detachGoPoller(fd uintptr) bool {
+	if c.try == nil || c.tryRead == nil || c.raw == nil || !detachGoPoller(fd) {
+		return false
+	}
+	c.detached.Store(true)
+	return true
+}
+
+// readWait is a blocking Read of a detached connection.
+func (c *flowConn) readWait(p []byte) (int, error) {
+	for {
+		n, err := c.tryRead(p)
+		if err != os.ErrDeadlineExceeded { // bytes, the end, or an error
+			return n, err
+		}
+		if err := c.waitFor(pollIn, &c.rdl); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// writeWait is a blocking Write of a detached connection.
+func (c *flowConn) writeWait(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := c.try(p[n:])
+		if err != nil {
+			return n, err
+		}
+		if n += m; n < len(p) && m == 0 {
+			if err := c.waitFor(pollOut, &c.wdl); err != nil {
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// waitFor waits in poll(2) until the descriptor is ready for events, its
+// deadline passes (os.ErrDeadlineExceeded) or Close was called
+// (net.ErrClosed). Close shuts the descriptor down first, which ends the
+// wait; a wait also looks again every second.
+func (c *flowConn) waitFor(events int16, deadline *atomic.Int64) error {
+	var err error
+	cerr := c.raw.Control(func(fd uintptr) {
+		for {
+			now := time.Now().UnixNano()
+			d := deadline.Load()
+			switch {
+			case d != 0 && now >= d:
+				err = os.ErrDeadlineExceeded
+				return
+			case c.shut.Load():
+				err = net.ErrClosed
+				return
+			}
+			if pollWait(fd, events, d, now) != 0 {
+				return
+			}
+		}
+	})
+	if cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// unixNano is t for the deadlines above: 0 for none.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// SetReadDeadline passes the deadline on and keeps it for readWait.
+func (c *flowConn) SetReadDeadline(t time.Time) error {
+	c.rdl.Store(unixNano(t))
+	return c.Conn.SetReadDeadline(t)
+}
+
+// SetDeadline is both deadlines.
+func (c *flowConn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
 }
 
 // SetWriteDeadline passes the deadline on, except while an idle link's
@@ -211,6 +316,7 @@ func (c *flowConn) SetWriteDeadline(t time.Time) error {
 	if c.quietClose {
 		return nil
 	}
+	c.wdl.Store(unixNano(t))
 	return c.Conn.SetWriteDeadline(t)
 }
 
@@ -225,11 +331,26 @@ func (c *flowConn) addBacklogLocked(p []byte) {
 // sendSegsLocked writes segs (taken from the backlog) and counts them sent.
 func (c *flowConn) sendSegsLocked(segs []outSeg) error {
 	n := segsLen(segs)
-	if err := sendSegs(c.Conn, segs); err != nil {
+	if err := c.sendSegs(segs); err != nil {
 		return err
 	}
 	c.sent.Add(uint64(n))
 	return nil
+}
+
+// sendSegs writes segs (sendSegs), in poll(2) once detached.
+func (c *flowConn) sendSegs(segs []outSeg) error {
+	if !c.detached.Load() {
+		return sendSegs(c.Conn, segs)
+	}
+	var err error
+	for _, g := range segs {
+		if err == nil {
+			_, err = c.writeWait(g.b)
+		}
+	}
+	releaseSegs(segs)
+	return err
 }
 
 // backlogCounts returns added and sent.
@@ -246,6 +367,12 @@ func (c *flowConn) takeBacklogLocked() []outSeg {
 // Close closes the connection and releases the backlog: whoever closes
 // has given up on sending it (close_notify went after it, or could not).
 func (c *flowConn) Close() error {
+	if c.detached.Load() {
+		// A writer or reader may wait in poll(2) on the descriptor (and
+		// hold it open meanwhile): end the wait first.
+		c.shut.Store(true)
+		c.raw.Control(shutdownFD)
+	}
 	err := c.Conn.Close()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -281,7 +408,7 @@ func (c *flowConn) sendBacklog() error {
 		n := segsLen(segs)
 		c.sending = true
 		c.mu.Unlock()
-		err := sendSegs(c.Conn, segs)
+		err := c.sendSegs(segs)
 		c.mu.Lock()
 		c.sending = false
 		c.sentC.Broadcast()

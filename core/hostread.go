@@ -39,6 +39,15 @@ type InputWatcher interface {
 	UnwatchInput(s *Socket)
 }
 
+// GoPollerDetacher is implemented by an InputWatcher whose host watches
+// its sockets' descriptors for as long as they are open (the C ABI's
+// sink): DetachGoPoller true lets a host-driven link leave Go's network
+// poller, whose thread would otherwise wake for every packet that arrives
+// while any Go timer is pending (gopoller_linux.go).
+type GoPollerDetacher interface {
+	DetachGoPoller() bool
+}
+
 // hostReads: sockets whose sink is an InputWatcher use it. The environment
 // variable SECURESOCKET_READER=goroutine turns it off (for comparisons).
 var hostReads = os.Getenv("SECURESOCKET_READER") != "goroutine"
@@ -52,6 +61,11 @@ func (s *Socket) startReaderLocked(l *link) bool {
 	if w, ok := s.sink.(InputWatcher); ok && hostReads && l.tc != nil && l.flow != nil && l.flow.tryRead != nil {
 		if fd, ok := descriptor(l.flow.Conn); ok && w.WatchInput(s, fd) {
 			l.hostDriven, l.watching = true, true
+			if d, ok := w.(GoPollerDetacher); ok && d.DetachGoPoller() && l.flow.detachGoPoller(fd) {
+				// A reader goroutine this link may fall back to reads
+				// in poll(2) too (flowConn.readWait).
+				l.readable = nil
+			}
 			return true
 		}
 	}
