@@ -59,6 +59,7 @@ type flowConn struct {
 	// recorded here (Unix nanoseconds, 0: none), or until Close (shut).
 	detached atomic.Bool
 	shut     atomic.Bool
+	waiters  atomic.Int32 // in waitFor
 	rdl, wdl atomic.Int64
 	raw      syscall.RawConn
 	// quietClose: link.closeIdle writes close_notify directly (it holds
@@ -261,6 +262,8 @@ func (c *flowConn) writeWait(p []byte) (int, error) {
 // (net.ErrClosed). Close shuts the descriptor down first, which ends the
 // wait; a wait also looks again every second.
 func (c *flowConn) waitFor(events int16, deadline *atomic.Int64) error {
+	c.waiters.Add(1)
+	defer c.waiters.Add(-1)
 	var err error
 	cerr := c.raw.Control(func(fd uintptr) {
 		for {
@@ -369,9 +372,12 @@ func (c *flowConn) takeBacklogLocked() []outSeg {
 func (c *flowConn) Close() error {
 	if c.detached.Load() {
 		// A writer or reader may wait in poll(2) on the descriptor (and
-		// hold it open meanwhile): end the wait first.
+		// hold it open meanwhile): end the wait first. One that starts
+		// after this sees shut.
 		c.shut.Store(true)
-		c.raw.Control(shutdownFD)
+		if c.waiters.Load() > 0 {
+			c.raw.Control(shutdownFD)
+		}
 	}
 	err := c.Conn.Close()
 	c.mu.Lock()
