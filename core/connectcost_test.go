@@ -117,7 +117,7 @@ func idleClose(t *testing.T, partial bool) {
 		}
 		if idle && partial && s.link.flow.try != nil {
 			try := s.link.flow.try
-			s.link.flow.try = func(p []byte) (int, error) { return try(p[:min(len(p), 3)]) }
+			s.link.flow.try = func(p []byte, more bool) (int, error) { return try(p[:min(len(p), 3)], more) }
 		}
 		s.mu.Unlock()
 		if idle {

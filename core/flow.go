@@ -34,13 +34,13 @@ type linkConn interface {
 // produced them. Close releases what is left of the backlog.
 type flowConn struct {
 	net.Conn
-	try     func(p []byte) (int, error) // one write(2) that never waits; nil where unsupported
-	direct  atomic.Bool                 // the host thread is writing: never block
-	mu      sync.Mutex                  // orders writes and guards backlog
-	backlog backlog                     // what the kernel did not take during direct writes (outbuf.go)
-	sending bool                        // sendBacklog is writing backlog bytes without the lock
-	sentC   sync.Cond                   // on mu: sending ended
-	closed  bool                        // Close was called: the backlog is dropped, nothing joins it
+	try     func(p []byte, more bool) (int, error) // one write(2) that never waits (more: MSG_MORE); nil where unsupported
+	direct  atomic.Bool                            // the host thread is writing: never block
+	mu      sync.Mutex                             // orders writes and guards backlog
+	backlog backlog                                // what the kernel did not take during direct writes (outbuf.go)
+	sending bool                                   // sendBacklog is writing backlog bytes without the lock
+	sentC   sync.Cond                              // on mu: sending ended
+	closed  bool                                   // Close was called: the backlog is dropped, nothing joins it
 	// added and sent count the backlog's bytes ever queued and ever
 	// written: a direct write whose bytes are not all written before
 	// added moved are on the wire once sent reaches it (Socket.directWrite).
@@ -195,7 +195,9 @@ func (c *flowConn) Write(p []byte) (int, error) {
 			c.addBacklogLocked(p)
 			return len(p), nil
 		}
-		n, err := c.try(p)
+		// An idle link's close_notify waits for the FIN of the close
+		// that follows (link.closeIdle): one segment.
+		n, err := c.try(p, c.quietClose)
 		if err != nil {
 			return n, err
 		}
@@ -244,7 +246,7 @@ func (c *flowConn) readWait(p []byte) (int, error) {
 func (c *flowConn) writeWait(p []byte) (int, error) {
 	n := 0
 	for n < len(p) {
-		m, err := c.try(p[n:])
+		m, err := c.try(p[n:], false)
 		if err != nil {
 			return n, err
 		}

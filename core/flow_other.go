@@ -6,7 +6,7 @@ import "net"
 
 // tryWriter: no non-blocking write here; every flush goes to the writer
 // goroutine.
-func tryWriter(net.Conn) func([]byte) (int, error) { return nil }
+func tryWriter(net.Conn) func([]byte, bool) (int, error) { return nil }
 
 // directWrites: every flush goes to the writer goroutine here.
 const directWrites = false

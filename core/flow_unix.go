@@ -15,17 +15,17 @@ import (
 // tryWriter returns a write that makes one non-blocking write(2) on c's
 // descriptor (Go keeps it non-blocking) and reports what the kernel took:
 // 0 and no error when its buffer is full. Nil when c has no descriptor.
-func tryWriter(c net.Conn) func([]byte) (int, error) {
+func tryWriter(c net.Conn) func([]byte, bool) (int, error) {
 	rc := rawConnOf(c)
 	if rc == nil {
 		return nil
 	}
-	return func(p []byte) (int, error) {
+	return func(p []byte, more bool) (int, error) {
 		var n int
 		var werr error
 		err := rc.Write(func(fd uintptr) bool {
 			for {
-				n, werr = rawWrite(int(fd), p)
+				n, werr = rawWrite(int(fd), p, more)
 				if werr != syscall.EINTR {
 					return true // done either way: never wait for room
 				}
