@@ -90,6 +90,12 @@ static inline int ssi_key_set(ssi_key_t k, const void *v) {
 #define pthread_setspecific ssi_key_set
 
 static inline int64_t ssi_now_ms(void) { return (int64_t)GetTickCount64(); }
+static inline int64_t ssi_now_us(void) {
+  LARGE_INTEGER c, f;
+  QueryPerformanceCounter(&c);
+  QueryPerformanceFrequency(&f);
+  return (int64_t)(c.QuadPart / f.QuadPart * 1000000 + c.QuadPart % f.QuadPart * 1000000 / f.QuadPart);
+}
 
 #else /* POSIX */
 
@@ -100,6 +106,11 @@ static inline int64_t ssi_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+static inline int64_t ssi_now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 #endif

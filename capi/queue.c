@@ -226,6 +226,10 @@ void ssi_unwatch(void *h) {
  * thread, without waiting; never called with mu held (the pump posts).
  * Returns how many it pumped; *stream is set when a pump decrypted a
  * stream's batch (a full TLS record or more). */
+#if SSI_EPOLL
+static void note_streamed(int stream);
+#endif
+
 static int pump_ready(int *stream) {
   *stream = 0;
 #if SSI_EPOLL
@@ -240,6 +244,7 @@ static int pump_ready(int *stream) {
     quiet = 0;
     pumped++;
   }
+  if (pumped > 0) note_streamed(*stream);
   return pumped;
 #else
   return 0;
@@ -425,6 +430,9 @@ typedef struct ssi_tls {
                 the next empty queue returns 0 first */
   char *msg;
   size_t msg_cap;
+  int streamed;          /* this thread's last pump decrypted a stream's batch */
+  unsigned spin_skip;    /* waits left before this thread spins again */
+  unsigned spin_backoff; /* the skip after the next spin that finds nothing */
 } ssi_tls;
 
 static pthread_key_t tls_key;
@@ -732,6 +740,82 @@ int ss_next_event(ss_event *out) {
 
 static int64_t now_ms(void) { return ssi_now_ms(); }
 
+#if SSI_EPOLL
+/* Remembers whether this thread's last pump decrypted a stream's batch. */
+static void note_streamed(int stream) {
+  ssi_tls *t = tls_get();
+  if (t != NULL) t->streamed = stream;
+}
+#endif
+
+/* ---- spinning before a wait ------------------------------------------------
+ * A reply on loopback or a LAN comes back in tens of microseconds; a thread
+ * that sleeps for it pays the wake-up of an idle processor, which in a
+ * virtual machine costs more than the round trip itself (the C client's 64-byte
+ * round trips: 14,000-16,000 per second when it sleeps, 24,000-27,000 when it
+ * polls for 50 us first; docs/benchmarks.md, "Waiting"). So a wait first polls
+ * (pump_ready without waiting) for up to spin_us, as Linux's busy_poll does
+ * for sockets (its documented value: 50). A spin that finds nothing makes the
+ * thread's next waits skip it, 1, 2, 4 ... up to 64 waits (a peer slower than
+ * the spin costs at most one spin in that many waits); one that finds an event
+ * resets that. There is no spin with one processor online (it would hold the
+ * peer's), or with SECURESOCKET_SPIN_US=0. */
+static int spin_us = -1;
+
+static void spin_init(void) {
+  const char *e = getenv("SECURESOCKET_SPIN_US");
+  long v = e != NULL && *e != '\0' ? strtol(e, NULL, 10) : 50;
+  if (v < 0) v = 0;
+  if (v > 1000) v = 1000;
+#if SSI_EPOLL
+  if (sysconf(_SC_NPROCESSORS_ONLN) < 2) v = 0;
+#else
+  v = 0; /* no host-driven input to poll here */
+#endif
+  spin_us = (int)v;
+}
+
+static pthread_once_t spin_once = PTHREAD_ONCE_INIT;
+
+/* Polls until an event waits (1), or the spin time passes or ss_wake() was
+ * called (0). Never sleeps. */
+static int spin_events(void) {
+  pthread_once(&spin_once, spin_init);
+  pthread_mutex_lock(&mu);
+  int got = q_len > 0;
+  pthread_mutex_unlock(&mu);
+  if (got) return 1;
+  if (spin_us <= 0) return 0;
+  ssi_tls *t = tls_get();
+  if (t == NULL || t->streamed) return 0; /* a stream: its next batch is worth a sleep */
+  if (t->spin_skip > 0) {
+    t->spin_skip--;
+    return 0;
+  }
+  int64_t start = ssi_now_us();
+  for (;;) {
+    pthread_mutex_lock(&mu);
+    int got = q_len > 0, woken = wakes > 0;
+    pthread_mutex_unlock(&mu);
+    if (got) {
+      t->spin_backoff = 0;
+      return 1;
+    }
+    if (woken || ssi_now_us() - start > spin_us) break;
+    int stream;
+    pump_ready(&stream);
+  }
+  t->spin_backoff = t->spin_backoff == 0 ? 1 : t->spin_backoff < 64 ? 2 * t->spin_backoff : 64;
+  t->spin_skip = t->spin_backoff;
+  return 0;
+}
+
+int ss_spin_events(void) {
+  if (ssi_forked) return SS_ERR_FORKED;
+  if (!fds_ready()) return SS_ERR_NOMEM;
+  return spin_events();
+}
+
 /* Waits until events wait (1), or a wake, timeout or signal ends the wait (0),
  * or poll fails (<0). */
 static int wait_events(int timeout_ms) {
@@ -762,6 +846,7 @@ static int wait_events(int timeout_ms) {
       return 0;
     }
     pthread_mutex_unlock(&mu);
+    if (spin_events()) return 1;
 
     int left = -1;
     if (timeout_ms > 0) {

@@ -958,6 +958,23 @@ SS_API int ss_dispatch(int timeout_ms);
  * ss_event_fd() readable. Returns SS_OK or SS_ERR_FORKED. */
 SS_API int ss_wake(void);
 
+/* Polls for an event without sleeping, for at most the library's spin time,
+ * and returns 1 as soon as ss_next_event() has one (a reply that arrived is
+ * decrypted meanwhile, on this thread), 0 when the time passed or ss_wake()
+ * was called, SS_ERR_FORKED or SS_ERR_NOMEM. A host that waits on
+ * ss_event_fd() calls it just before it would block, and blocks only on 0:
+ * a reply that comes back within the spin time then costs no sleep and no
+ * wake-up of an idle processor (ss_dispatch() does the same in its waits).
+ *
+ * The spin time is 50 microseconds (Linux's recommended busy_poll value),
+ * SECURESOCKET_SPIN_US microseconds when set (0 turns spinning off, at most
+ * 1000), and 0 with a single processor online or where input is not
+ * host-driven (not Linux). A spin that finds nothing makes the thread's
+ * next calls return 0 at once, for 1, 2, 4 ... up to 64 calls, so a peer
+ * slower than the spin costs at most one spin in 64 waits; a spin that finds
+ * an event resets that. The spin burns the processor it runs on. */
+SS_API int ss_spin_events(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -546,6 +546,32 @@ static void test_wake(void) {
   CHECK(ss_dispatch(1000) == 0);
 }
 
+/* ss_spin_events polls without sleeping, for at most the spin time (50 us
+ * by default; a wide guard here), says 1 at once while an event waits, and
+ * leaves a wake for the wait it ends. */
+static void test_spin(void) {
+  ss_event ev;
+  while (ss_next_event(&ev) > 0) {
+  }
+  int64_t t0 = tu_now_ms();
+  for (int i = 0; i < 200; i++) CHECK(ss_spin_events() == 0);
+  CHECK(tu_now_ms() - t0 < 1000); /* 200 spins: backed off, not 200 x 50 us */
+  CHECK(ss_wake() == SS_OK);
+  CHECK(ss_spin_events() == 0);
+  t0 = tu_now_ms();
+  CHECK(ss_dispatch(5000) == 0); /* the wake is still there for the wait */
+  CHECK(tu_now_ms() - t0 < 1000);
+  /* An event that waits: 1, however the thread's spins backed off. */
+  ss_socket *s = ss_socket_new();
+  CHECK(s != NULL);
+  CHECK_OK(s, ss_connect(s, "127.0.0.1", SS_NTS, 1)); /* refused: one ioError */
+  struct pollfd p = {ss_event_fd(), POLLIN, 0};
+  CHECK(poll(&p, 1, 10000) == 1);
+  CHECK(ss_spin_events() == 1);
+  CHECK(ss_next_event(&ev) == 1 && ev.type == SS_EVENT_IO_ERROR);
+  CHECK_OK(s, ss_socket_free(s));
+}
+
 #ifdef _WIN32
 /* Linux only: the wrap exists for glibc's pthread_getattr_np, and Windows
  * has no fork() (so no fork guard to test). */
@@ -617,6 +643,7 @@ static void test_fork_child(void) {
     bad |= ss_dispatch(-1) != SS_ERR_FORKED;
     bad |= ss_event_fd() != SS_ERR_FORKED;
     bad |= ss_wake() != SS_ERR_FORKED;
+    bad |= ss_spin_events() != SS_ERR_FORKED;
     bad |= ss_socket_free(s) != SS_ERR_FORKED;
     bad |= strstr(ss_error_message(s), "fork") == NULL;
     bad |= strstr(ss_error_text(SS_ERR_EOF), "fork") == NULL;
@@ -732,6 +759,7 @@ static const tu_test tests[] = {
     {"ports_out_of_range", test_ports_out_of_range},
     {"no_events", test_no_events},
     {"wake", test_wake},
+    {"spin", test_spin},
     {"foreign_stack_cost", test_foreign_stack_cost},
     {"fork_child", test_fork_child},
     {"fork_child_under_load", test_fork_child_under_load},

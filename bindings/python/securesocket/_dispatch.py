@@ -132,6 +132,7 @@ class _Hub:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._fd = -1
+        self._spin: Any = None
         # Threads waiting in dispatch(), by their wake fd, and a count of
         # changes (deliveries, wake()) that run() conditions are checked at.
         self._waiters: set[int] = set()
@@ -255,6 +256,14 @@ class _Hub:
             return n
         if timeout is not None and timeout <= 0:
             return 0
+        # A reply that comes back within the library's spin time (50 us)
+        # costs no sleep and no wake-up of an idle processor
+        # (ss_spin_events; the GIL is released meanwhile).
+        spin = self._spin
+        if spin is None:
+            spin = self._spin = _native.load().ss_spin_events
+        if spin() > 0:
+            return self.drain()
         fd = self._fd
         if fd < 0:
             fd = self.event_fd()

@@ -247,6 +247,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "ss_next_event": (c_int, [_p(SSEvent)]),
     "ss_dispatch": (c_int, [c_int]),
     "ss_wake": (c_int, []),
+    "ss_spin_events": (c_int, []),
 }
 
 
