@@ -803,7 +803,13 @@ static int spin_events(void) {
     }
     if (woken || ssi_now_us() - start > spin_us) break;
     int stream;
-    pump_ready(&stream);
+    if (pump_ready(&stream) > 0) {
+      /* A quiet pump: what it posted makes the event fd readable now, for
+       * the host's poll (Node's loop, asyncio) as for this thread. */
+      pthread_mutex_lock(&mu);
+      settle_locked();
+      pthread_mutex_unlock(&mu);
+    }
   }
   t->spin_backoff = t->spin_backoff == 0 ? 1 : t->spin_backoff < 64 ? 2 * t->spin_backoff : 64;
   t->spin_skip = t->spin_backoff;

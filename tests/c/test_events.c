@@ -52,6 +52,39 @@ static void test_fd_level(void) {
   ss_socket_free(s);
 }
 
+/* A reply that ss_spin_events decrypts leaves the event fd readable while
+ * its event waits: a host that polls the fd (Node's loop, asyncio) sees it. */
+static void test_spin_leaves_fd_readable(void) {
+  ss_socket *s = ss_socket_new();
+  CHECK_OK(s, ss_connect(s, lab_host(), SS_NTS, lab_port("echo")));
+  ss_event ev;
+  CHECK(fd_readable(10000));
+  CHECK(ss_next_event(&ev) == 1 && ev.type == SS_EVENT_CONNECT);
+  for (int round = 0; round < 20; round++) {
+    CHECK_OK(s, ss_write_bytes(s, "ping", 4, 0, 0));
+    CHECK_OK(s, ss_flush(s));
+    /* Spin until the reply's socketData was taken (the spins back off after
+     * a miss, and outputProgress comes first): whenever a spin says an event
+     * waits, the event fd says so too. */
+    int data = 0;
+    for (int64_t deadline = tu_now_ms() + 10000; !data && tu_now_ms() < deadline;) {
+      int got = ss_spin_events();
+      CHECK(got >= 0);
+      if (got == 1) {
+        CHECK(fd_readable(0));
+        while (ss_next_event(&ev) == 1) data |= ev.type == SS_EVENT_SOCKET_DATA;
+      }
+    }
+    CHECK(data);
+    uint8_t back[4];
+    size_t n = 0;
+    CHECK_OK(s, ss_read_bytes(s, back, sizeof back, 0, &n));
+    CHECK(n == 4 && memcmp(back, "ping", 4) == 0);
+    CHECK(!fd_readable(0));
+  }
+  ss_socket_free(s);
+}
+
 /* One fd and one loop serve every socket. */
 static void test_many_sockets(void) {
   enum { N = 6 };
@@ -300,6 +333,7 @@ static void test_free_drops_events(void) {
 static const tu_test tests[] = {
     {"unhandled_error_reported", test_unhandled_error_reported},
     {"fd_level", test_fd_level},
+    {"spin_leaves_fd_readable", test_spin_leaves_fd_readable},
     {"many_sockets", test_many_sockets},
     {"dispatch_callbacks", test_dispatch_callbacks},
     {"event_mask", test_event_mask},

@@ -205,6 +205,7 @@ const SIGNATURES = [
   // ss_next_event fills a caller-owned buffer laid out as ss_event (below).
   'int ss_event_fd(void)',
   'int ss_next_event(uint8_t *out)',
+  'int ss_spin_events(void)',
 ];
 
 let api = null;

@@ -98,6 +98,7 @@ function init() {
 
 /** uv_handle_type UV_POLL and uv_poll_event UV_READABLE (uv.h; stable across libuv 1.x). */
 const UV_POLL = 8;
+const UV_PREPARE = 9;
 const UV_READABLE = 1;
 /** The callback type of uv_poll_start, declared once per koffi instance. */
 let uvPollCb = null;
@@ -141,6 +142,7 @@ function uvWatcher() {
     // Registered for good (one slot of koffi's 8192): the handle may call it
     // whenever it is started.
     const cb = koffi.register(onReadable, uvPollCb);
+    const spin = spinner(self, loop);
     return {
       kind: 'uv',
       start() {
@@ -150,8 +152,46 @@ function uvWatcher() {
           err.code = 'ERR_SS_LIBRARY';
           throw err;
         }
+        if (spin !== null) spin.start();
       },
-      stop() { pollStop(handle); },
+      stop() {
+        pollStop(handle);
+        if (spin !== null) spin.stop();
+      },
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Before the loop sleeps: a uv_prepare_t (run once per loop iteration, just
+ * before libuv polls) that lets the library poll for a reply for up to its
+ * spin time (ss_spin_events, 50 us), but only when the loop would block
+ * (uv_backend_timeout not 0: nothing else is due). A reply within that time
+ * then costs no sleep and no wake-up of an idle processor; the poll handle
+ * sees the descriptor readable at once. Unref'd: it never keeps the loop
+ * alive. Null where it cannot be set up (the pump works without it).
+ */
+function spinner(self, loop) {
+  const { koffi } = native;
+  try {
+    const size = Number(self.func('size_t uv_handle_size(int type)')(UV_PREPARE));
+    const init = self.func('int uv_prepare_init(void *loop, void *handle)');
+    const start = self.func('int uv_prepare_start(void *handle, void *cb)');
+    const stop = self.func('int uv_prepare_stop(void *handle)');
+    const unref = self.func('void uv_unref(void *handle)');
+    const backendTimeout = self.func('int uv_backend_timeout(void *loop)');
+    if (!(size > 0)) return null;
+    const handle = new Uint8Array(new ArrayBuffer(size)); // as the poll handle's
+    if (init(loop, handle) !== 0) return null;
+    unref(handle);
+    const cb = koffi.register(() => {
+      if (backendTimeout(loop) !== 0) api.ss_spin_events();
+    }, uvPollCb);
+    return {
+      start() { start(handle, cb); },
+      stop() { stop(handle); },
     };
   } catch {
     return null;
