@@ -777,14 +777,20 @@ static void spin_init(void) {
 
 static pthread_once_t spin_once = PTHREAD_ONCE_INIT;
 
+/* Whether events wait in the queue; with woken, whether a wake does. */
+static int events_waiting(int *woken) {
+  pthread_mutex_lock(&mu);
+  int got = q_len > 0;
+  if (woken != NULL) *woken = wakes > 0;
+  pthread_mutex_unlock(&mu);
+  return got;
+}
+
 /* Polls until an event waits (1), or the spin time passes or ss_wake() was
  * called (0). Never sleeps. */
 static int spin_events(void) {
   pthread_once(&spin_once, spin_init);
-  pthread_mutex_lock(&mu);
-  int got = q_len > 0;
-  pthread_mutex_unlock(&mu);
-  if (got) return 1;
+  if (events_waiting(NULL)) return 1;
   if (spin_us <= 0) return 0;
   ssi_tls *t = tls_get();
   if (t == NULL || t->streamed) return 0; /* a stream: its next batch is worth a sleep */
@@ -794,10 +800,8 @@ static int spin_events(void) {
   }
   int64_t start = ssi_now_us();
   for (;;) {
-    pthread_mutex_lock(&mu);
-    int got = q_len > 0, woken = wakes > 0;
-    pthread_mutex_unlock(&mu);
-    if (got) {
+    int woken;
+    if (events_waiting(&woken)) {
       t->spin_backoff = 0;
       return 1;
     }

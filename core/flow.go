@@ -336,15 +336,15 @@ func (c *flowConn) addBacklogLocked(p []byte) {
 // sendSegsLocked writes segs (taken from the backlog) and counts them sent.
 func (c *flowConn) sendSegsLocked(segs []outSeg) error {
 	n := segsLen(segs)
-	if err := c.sendSegs(segs); err != nil {
+	if err := c.writeSegs(segs); err != nil {
 		return err
 	}
 	c.sent.Add(uint64(n))
 	return nil
 }
 
-// sendSegs writes segs (sendSegs), in poll(2) once detached.
-func (c *flowConn) sendSegs(segs []outSeg) error {
+// writeSegs writes segs with sendSegs, or in poll(2) once detached.
+func (c *flowConn) writeSegs(segs []outSeg) error {
 	if !c.detached.Load() {
 		return sendSegs(c.Conn, segs)
 	}
@@ -416,7 +416,7 @@ func (c *flowConn) sendBacklog() error {
 		n := segsLen(segs)
 		c.sending = true
 		c.mu.Unlock()
-		err := c.sendSegs(segs)
+		err := c.writeSegs(segs)
 		c.mu.Lock()
 		c.sending = false
 		c.sentC.Broadcast()

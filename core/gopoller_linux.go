@@ -22,7 +22,7 @@ import (
 // and perf stat of a 256 MiB download over the C ABI counted 4,000 to 7,000
 // such wake-ups, each a context switch, often on the processor that the
 // peer needs, against 9 once the descriptor was out of Go's set (see
-// docs/benchmarks.md, "Go's poller").
+// docs/benchmarks.md, "Who reads a connection's input").
 //
 // So a link whose host drives its input for good leaves Go's set
 // (detachGoPoller), and from then on waits on its descriptor with poll(2)
@@ -33,7 +33,7 @@ import (
 // hears of the descriptor again; closing it deregisters nothing
 // (EPOLL_CTL_DEL's ENOENT is ignored by the runtime).
 
-// goPollerFD is the runtime's epoll descriptor, found once: Go does not
+// goPoller.fd is the runtime's epoll descriptor, found once: Go does not
 // export it, but the kernel lists each epoll set's members in
 // /proc/self/fdinfo, and Go's registration of a connection is recognisable
 // (EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET, internal/poll's and
@@ -53,7 +53,6 @@ func findGoPoller(fd int) int {
 	if err != nil {
 		return -1
 	}
-	want := []byte("tfd: ")
 	for _, e := range dir {
 		n, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -62,7 +61,7 @@ func findGoPoller(fd int) int {
 		if link, err := os.Readlink("/proc/self/fd/" + e.Name()); err != nil || link != "anon_inode:[eventpoll]" {
 			continue
 		}
-		if hasMember(n, fd, want) {
+		if hasMember(n, fd) {
 			return n
 		}
 	}
@@ -72,7 +71,8 @@ func findGoPoller(fd int) int {
 // hasMember reads /proc/self/fdinfo/<epfd> for a line
 // "tfd: <fd> events: <goPollerMask> ..." (the kernel adds EPOLLERR and
 // EPOLLHUP, which it always reports).
-func hasMember(epfd, fd int, want []byte) bool {
+func hasMember(epfd, fd int) bool {
+	want := []byte("tfd: ")
 	f, err := os.Open("/proc/self/fdinfo/" + strconv.Itoa(epfd))
 	if err != nil {
 		return false

@@ -24,7 +24,7 @@ func inGoPoller(t *testing.T, fd uintptr) bool {
 	if goPoller.fd < 0 {
 		t.Fatal("Go's epoll set was not found")
 	}
-	return hasMember(goPoller.fd, int(fd), []byte("tfd: "))
+	return hasMember(goPoller.fd, int(fd))
 }
 
 // A host-driven link of a sink that keeps watching leaves Go's poller; a

@@ -100,8 +100,11 @@ function init() {
 const UV_POLL = 8;
 const UV_PREPARE = 9;
 const UV_READABLE = 1;
-/** The callback type of uv_poll_start, declared once per koffi instance. */
-let uvPollCb = null;
+/**
+ * The callback type of uv_poll_start and uv_prepare_start as registered
+ * here (without parameters, see uvWatcher), declared once per koffi instance.
+ */
+let voidCb = null;
 
 /**
  * The fast watcher (see "Watching the descriptor"): a uv_poll_t of our own
@@ -119,7 +122,8 @@ function uvWatcher() {
   try {
     const self = koffi.load(null); // the process: node and its libuv
     const loop = self.func('void *uv_default_loop(void)')();
-    const size = Number(self.func('size_t uv_handle_size(int type)')(UV_POLL));
+    const handleSize = self.func('size_t uv_handle_size(int type)');
+    const size = Number(handleSize(UV_POLL));
     const pollInit = self.func('int uv_poll_init(void *loop, void *handle, int fd)');
     // uv_poll_cb is void (uv_poll_t *, int status, int events); declared
     // without parameters, so that koffi converts none of them (the handle
@@ -129,7 +133,7 @@ function uvWatcher() {
     // owns the arguments. onReadable needs none: the descriptor is the only
     // one watched, and an error status (a closed descriptor) is seen by the
     // next ss_next_event as well.
-    if (uvPollCb === null) uvPollCb = koffi.pointer(koffi.proto('void (void)'));
+    if (voidCb === null) voidCb = koffi.pointer(koffi.proto('void (void)'));
     const pollStart = self.func('int uv_poll_start(void *handle, int events, void *cb)');
     const pollStop = self.func('int uv_poll_stop(void *handle)');
     if (loop === null || !(size > 0)) return null;
@@ -141,8 +145,8 @@ function uvWatcher() {
     if (pollInit(loop, handle, fd) !== 0) return null;
     // Registered for good (one slot of koffi's 8192): the handle may call it
     // whenever it is started.
-    const cb = koffi.register(onReadable, uvPollCb);
-    const spin = spinner(self, loop);
+    const cb = koffi.register(onReadable, voidCb);
+    const spin = spinner(self, loop, handleSize);
     return {
       kind: 'uv',
       start() {
@@ -173,10 +177,10 @@ function uvWatcher() {
  * sees the descriptor readable at once. Unref'd: it never keeps the loop
  * alive. Null where it cannot be set up (the pump works without it).
  */
-function spinner(self, loop) {
+function spinner(self, loop, handleSize) {
   const { koffi } = native;
   try {
-    const size = Number(self.func('size_t uv_handle_size(int type)')(UV_PREPARE));
+    const size = Number(handleSize(UV_PREPARE));
     const init = self.func('int uv_prepare_init(void *loop, void *handle)');
     const start = self.func('int uv_prepare_start(void *handle, void *cb)');
     const stop = self.func('int uv_prepare_stop(void *handle)');
@@ -188,7 +192,7 @@ function spinner(self, loop) {
     unref(handle);
     const cb = koffi.register(() => {
       if (backendTimeout(loop) !== 0) api.ss_spin_events();
-    }, uvPollCb);
+    }, voidCb);
     return {
       start() { start(handle, cb); },
       stop() { stop(handle); },
