@@ -3,6 +3,7 @@ package core
 import (
 	"crypto/tls"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,6 +25,9 @@ type keyShareServer struct {
 type keyShareMode struct {
 	groups    []tls.CurveID
 	ticketKey byte
+	noTickets bool // every handshake is a full one
+	// The server's certificate instead of the PKI's leaf (nil: the leaf).
+	cert *tls.Certificate
 }
 
 func newKeyShareServer(t *testing.T, mode keyShareMode) *keyShareServer {
@@ -40,6 +44,10 @@ func newKeyShareServer(t *testing.T, mode keyShareMode) *keyShareServer {
 			c.GetConfigForClient = nil
 			c.CurvePreferences = m.groups
 			c.SetSessionTicketKeys([][32]byte{{m.ticketKey}})
+			c.SessionTicketsDisabled = m.noTickets
+			if m.cert != nil {
+				c.Certificates = []tls.Certificate{*m.cert}
+			}
 			return c, nil
 		}
 	})
@@ -60,6 +68,13 @@ func (ks *keyShareServer) offeredHybrid(t *testing.T) bool {
 		t.Fatalf("a ClientHello without X25519: %v", last)
 	}
 	return slices.Contains(last, tls.X25519MLKEM768)
+}
+
+// hellos counts the ClientHellos that reached the server.
+func (ks *keyShareServer) hellos() int {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	return len(ks.offered)
 }
 
 // connectOnce connects a fresh socket that trusts the server's anchor and
@@ -94,34 +109,77 @@ func TestKeySharePrediction(t *testing.T) {
 		step(t, ks, "resumption", true, true, false)
 		step(t, ks, "resumption of the resumed connection's ticket", true, true, false)
 		// The memory is as old as the handshake that offered every group,
-		// not as the last ticket: it expires.
+		// not as the last one: it expires.
 		setClock(t, keyShareMemory+time.Minute)
 		step(t, ks, "after the memory expired", true, true, true)
 		step(t, ks, "after it was learned again", true, true, false)
+	})
+	t.Run("full handshakes to a server that chose X25519", func(t *testing.T) {
+		ks := newKeyShareServer(t, keyShareMode{groups: classical.groups, noTickets: true})
+		step(t, ks, "first connect", true, false, true)
+		for i := 0; i < 3; i++ {
+			step(t, ks, "full handshake", true, false, false)
+		}
+		setClock(t, keyShareMemory+time.Minute)
+		step(t, ks, "after the memory expired", true, false, true)
+		step(t, ks, "after it was learned again", true, false, false)
 	})
 	t.Run("a server that chose the hybrid", func(t *testing.T) {
 		ks := newKeyShareServer(t, hybrid)
 		for i := 0; i < 3; i++ {
 			step(t, ks, "connect", true, i > 0, true)
 		}
+		full := newKeyShareServer(t, keyShareMode{groups: hybrid.groups, noTickets: true})
+		for i := 0; i < 3; i++ {
+			step(t, full, "full handshake", true, false, true)
+		}
 	})
-	t.Run("a server that refused the session", func(t *testing.T) {
+	t.Run("a server that added the hybrid", func(t *testing.T) {
 		ks := newKeyShareServer(t, classical)
 		step(t, ks, "first connect", true, false, true)
 		ks.mode.Store(keyShareMode{groups: hybrid.groups, ticketKey: 2})
-		// Predicted, but the new ticket key refuses the session: a full
-		// handshake that offered the classical groups only learns nothing.
+		// The new ticket key refuses the session: a full handshake that
+		// offers the classical groups only, until the memory expires.
 		step(t, ks, "predicted connect, not resumed", true, false, false)
-		step(t, ks, "next connect", true, true, true)
+		step(t, ks, "next connect", true, true, false)
+		setClock(t, keyShareMemory+time.Minute)
+		step(t, ks, "after the memory expired", true, true, true)
+		step(t, ks, "after the server chose the hybrid", true, true, true)
 	})
 	t.Run("a server that now accepts the hybrid only", func(t *testing.T) {
-		ks := newKeyShareServer(t, classical)
+		for _, tickets := range []bool{true, false} {
+			ks := newKeyShareServer(t, keyShareMode{groups: classical.groups, ticketKey: 1, noTickets: !tickets})
+			step(t, ks, "first connect", true, false, true)
+			ks.mode.Store(keyShareMode{groups: []tls.CurveID{tls.X25519MLKEM768}, ticketKey: 1, noTickets: !tickets})
+			before := ks.hellos()
+			// The server refuses the predicted ClientHello; the connect
+			// tries once more with every group (and without the session,
+			// which crypto/tls dropped with the failed handshake).
+			step(t, ks, "predicted connect", true, false, true)
+			if n := ks.hellos() - before; n != 2 {
+				t.Fatalf("tickets %v: %d ClientHellos, want the predicted one and one retry", tickets, n)
+			}
+			step(t, ks, "next connect", true, tickets, true)
+		}
+	})
+	t.Run("a refused certificate is not tried twice", func(t *testing.T) {
+		mode := keyShareMode{groups: classical.groups, noTickets: true}
+		ks := newKeyShareServer(t, mode)
 		step(t, ks, "first connect", true, false, true)
-		ks.mode.Store(keyShareMode{groups: []tls.CurveID{tls.X25519MLKEM768}, ticketKey: 1})
-		step(t, ks, "predicted connect", false, false, false)
-		// crypto/tls dropped the session whose handshake failed: every
-		// group, full handshake.
-		step(t, ks, "next connect", true, false, true)
+		// The server now shows a certificate of another PKI.
+		other := newSessionPKI(t, time.Now().Add(time.Hour), time.Now().Add(time.Hour), "")
+		mode.cert = &tls.Certificate{Certificate: [][]byte{other.leaf}, PrivateKey: other.leafKey}
+		ks.mode.Store(mode)
+		before := ks.hellos()
+		step(t, ks, "predicted connect to an untrusted certificate", false, false, false)
+		if n := ks.hellos() - before; n != 1 {
+			t.Fatalf("%d ClientHellos for a refused certificate, want 1", n)
+		}
+		// A predicted connect that failed forgets the memory.
+		mode.cert = nil
+		ks.mode.Store(mode)
+		step(t, ks, "after the failure", true, false, true)
+		step(t, ks, "learned again", true, false, false)
 	})
 	t.Run("the session cache off", func(t *testing.T) {
 		ks := newKeyShareServer(t, classical)
@@ -134,4 +192,33 @@ func TestKeySharePrediction(t *testing.T) {
 			t.Fatal("a socket without the session cache did not offer the hybrid")
 		}
 	})
+}
+
+func TestKeyShareMemoryBounded(t *testing.T) {
+	keyShares.Lock()
+	saved := keyShares.m
+	keyShares.m = map[string]keyShareMemo{}
+	keyShares.Unlock()
+	t.Cleanup(func() {
+		keyShares.Lock()
+		keyShares.m = saved
+		keyShares.Unlock()
+	})
+	for i := 0; i < 3*keyShareBookSize; i++ {
+		learnKeyShare(strconv.Itoa(i), tls.X25519)
+	}
+	keyShares.Lock()
+	n := len(keyShares.m)
+	keyShares.Unlock()
+	if n != keyShareBookSize {
+		t.Fatalf("%d entries, want %d", n, keyShareBookSize)
+	}
+	last := strconv.Itoa(3*keyShareBookSize - 1)
+	if !predictKeyShare(last) {
+		t.Fatal("the newest entry was evicted")
+	}
+	forgetKeyShare(last)
+	if predictKeyShare(last) {
+		t.Fatal("a forgotten entry still predicts")
+	}
 }

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/binary"
@@ -60,17 +59,9 @@ func defaultSessionCache() bool {
 
 // scopedSessions is one connect's view of the shared cache: crypto/tls keys
 // sessions by server name only, so every key is prefixed with the scope of
-// the socket's trust settings. It also carries the connect's key-share
-// memory (below) from the handshake to the tickets it receives.
+// the socket's trust settings.
 type scopedSessions struct {
 	scope string
-
-	mu sync.Mutex
-	// Set before the handshake (predictKeyShare): what the session offered
-	// for resumption knew, when the connect offers classical groups only.
-	predicted keyShareMemo
-	// Set by the handshake (observe), read when its tickets arrive (Put).
-	learned keyShareMemo
 }
 
 func (s *scopedSessions) Get(key string) (*tls.ClientSessionState, bool) {
@@ -78,123 +69,96 @@ func (s *scopedSessions) Get(key string) (*tls.ClientSessionState, bool) {
 }
 
 func (s *scopedSessions) Put(key string, cs *tls.ClientSessionState) {
-	if cs != nil {
-		s.mu.Lock()
-		memo := s.learned
-		s.mu.Unlock()
-		memo.attach(cs)
-	}
 	sessionCache().Put(s.scope+key, cs)
 }
 
-// Key-share prediction for resumption.
+// Key-share prediction.
 //
 // A TLS 1.3 client sends a key share for the group it expects the server to
 // choose; crypto/tls sends X25519MLKEM768 (post-quantum hybrid) and X25519.
-// Generating the ML-KEM share costs about a tenth of a resumed reconnect's
-// CPU, and a server without ML-KEM discards it. So each cached session
-// remembers which group the server chose in the last handshake that offered
-// every group, and when. A connect that resumes a session whose server chose
-// X25519 less than keyShareMemory ago offers the classical groups only (one
-// X25519 share). Nothing is weakened for a server that uses ML-KEM: it chose
-// the hybrid, and is always offered it.
+// Generating the ML-KEM share costs about a twentieth of a full handshake's
+// CPU and a tenth of a resumed reconnect's, and a server without ML-KEM
+// (most servers still; OpenSSL before 3.5) discards it. So the process
+// remembers, per server and trust scope (the session cache's scope: host,
+// port, server name and every trust setting), which group the server chose
+// in the last successful handshake that offered every group, and when. A
+// connect to a server that chose X25519 less than keyShareMemory ago offers
+// the classical groups only (one X25519 share), full handshake or
+// resumption alike. A server that chose the hybrid is always offered it.
 //
-// Why this is safe: the server's choice is authenticated (the handshake
-// transcript covers the ClientHello that offered the hybrid, and the
-// server's Finished covers the transcript), and the resumed session's
-// secret itself came from that classical exchange. What a prediction can
-// cost: a server that added ML-KEM in the meantime gets a classical
-// exchange until the memory expires; a server that now accepts ML-KEM only
-// refuses the predicted connect, and crypto/tls drops a session whose
-// handshake failed, so the next connect offers every group (tested in
-// keyshare_test.go). A prediction never learns anything:
-// a predicted connect that was not resumed leaves its tickets without a
-// memory, so a full handshake that offers the hybrid comes next.
+// Why this is safe: the choice is learned only from a completed handshake,
+// whose transcript (covering the ClientHello that offered the hybrid and
+// the ServerHello that declined it) the server's certificate signature and
+// Finished authenticate, under the same trust settings. Offering a server
+// what it chose anyway changes nothing it would negotiate. What a
+// prediction can cost: a server that added ML-KEM in the meantime gets a
+// classical exchange until the memory expires. A predicted handshake
+// teaches nothing, and one that fails forgets the memory; a server that
+// now accepts ML-KEM only refuses the predicted ClientHello with an alert,
+// and the connect then tries once more, offering every group, within the
+// same timeout (dial in socket.go; tested in keyshare_test.go).
+//
+// The memory goes with the session cache: a socket with the cache off
+// offers every group, and learns nothing.
 const keyShareMemory = 10 * time.Minute
+
+// keyShareBookSize bounds the memory; entries are a few dozen bytes.
+const keyShareBookSize = 1024
 
 // classicalGroups are crypto/tls's default groups without the
 // post-quantum hybrids (tls.Config.CurvePreferences filters the defaults,
 // whose order crypto/tls keeps; X25519 comes first, so it gets the share).
 var classicalGroups = []tls.CurveID{tls.X25519, tls.CurveP256, tls.CurveP384, tls.CurveP521}
 
-// keyShareMemo is what a session knows of its server's key exchange.
+// keyShareMemo is what the process knows of a server's key exchange.
 type keyShareMemo struct {
-	group   tls.CurveID // 0: nothing known
+	group   tls.CurveID
 	learned time.Time
 }
 
-// keyShareTag marks the memo among a session's Extra values (which
-// crypto/tls keeps with the session and otherwise ignores).
-var keyShareTag = []byte("securesocket/keyshare\x00")
+var keyShares = struct {
+	sync.Mutex
+	m map[string]keyShareMemo
+}{m: map[string]keyShareMemo{}}
 
-func (m keyShareMemo) attach(cs *tls.ClientSessionState) {
-	if m.group == 0 {
-		return
-	}
-	_, st, err := cs.ResumptionState()
-	if err != nil || st == nil {
-		return
-	}
-	extra := st.Extra[:0:0]
-	for _, e := range st.Extra {
-		if !bytes.HasPrefix(e, keyShareTag) {
-			extra = append(extra, e)
-		}
-	}
-	b := append(append([]byte(nil), keyShareTag...), byte(m.group>>8), byte(m.group))
-	st.Extra = append(extra, binary.BigEndian.AppendUint64(b, uint64(m.learned.UnixNano())))
-}
-
-func memoOf(cs *tls.ClientSessionState) keyShareMemo {
-	_, st, err := cs.ResumptionState()
-	if err != nil || st == nil {
-		return keyShareMemo{}
-	}
-	for _, e := range st.Extra {
-		if len(e) == len(keyShareTag)+10 && bytes.HasPrefix(e, keyShareTag) {
-			e = e[len(keyShareTag):]
-			return keyShareMemo{group: tls.CurveID(binary.BigEndian.Uint16(e)),
-				learned: time.Unix(0, int64(binary.BigEndian.Uint64(e[2:])))}
-		}
-	}
-	return keyShareMemo{}
-}
-
-// predictKeyShare looks at the session a connect to serverName will offer
-// and says whether the connect should offer the classical groups only.
-func (s *scopedSessions) predictKeyShare(serverName string) bool {
-	cs, ok := s.Get(serverName)
-	if !ok || cs == nil {
-		return false
-	}
-	m := memoOf(cs)
+// predictKeyShare says whether a connect to the server that key names
+// should offer the classical groups only.
+func predictKeyShare(key string) bool {
+	keyShares.Lock()
+	m, ok := keyShares.m[key]
+	keyShares.Unlock()
 	age := timeNow().Sub(m.learned)
-	if m.group != tls.X25519 || age < 0 || age >= keyShareMemory {
-		return false
-	}
-	s.mu.Lock()
-	s.predicted = m
-	s.mu.Unlock()
-	return true
+	return ok && m.group == tls.X25519 && age >= 0 && age < keyShareMemory
 }
 
-// observe records what the handshake tells about the server's key
-// exchange, for the tickets it will receive: a handshake that offered
-// every group learns the server's choice; a resumed predicted one keeps
-// what its session knew; anything else knows nothing.
-func (s *scopedSessions) observe(cs tls.ConnectionState) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch {
-	case cs.Version != tls.VersionTLS13:
-		s.learned = keyShareMemo{}
-	case s.predicted.group == 0:
-		s.learned = keyShareMemo{group: cs.CurveID, learned: timeNow()}
-	case cs.DidResume:
-		s.learned = s.predicted
-	default:
-		s.learned = keyShareMemo{}
+// learnKeyShare records the group a server chose in a handshake that
+// offered every group. When the memory is full, expired entries go, then
+// the oldest.
+func learnKeyShare(key string, group tls.CurveID) {
+	now := timeNow()
+	keyShares.Lock()
+	defer keyShares.Unlock()
+	if _, ok := keyShares.m[key]; !ok && len(keyShares.m) >= keyShareBookSize {
+		oldest := ""
+		for k, m := range keyShares.m {
+			if age := now.Sub(m.learned); age < 0 || age >= keyShareMemory {
+				delete(keyShares.m, k)
+			} else if oldest == "" || m.learned.Before(keyShares.m[oldest].learned) {
+				oldest = k
+			}
+		}
+		if len(keyShares.m) >= keyShareBookSize {
+			delete(keyShares.m, oldest)
+		}
 	}
+	keyShares.m[key] = keyShareMemo{group: group, learned: now}
+}
+
+// forgetKeyShare drops what the process knows of a server's key exchange.
+func forgetKeyShare(key string) {
+	keyShares.Lock()
+	delete(keyShares.m, key)
+	keyShares.Unlock()
 }
 
 // sessionScope is a digest of everything that decides whether a server is

@@ -227,15 +227,16 @@ func (s *Socket) Connect(host string, port int) error {
 	cfg := clientTLSConfig(ctx, serverName, s.minVer, trust, at)
 	if s.sessions {
 		cache := &scopedSessions{scope: sessionScope(host, port, serverName, s.minVer, trust)}
-		if cache.predictKeyShare(serverName) {
+		at.shareKey = cache.scope + serverName
+		if predictKeyShare(at.shareKey) {
 			cfg.CurvePreferences = classicalGroups
+			at.predicted = true
 		}
 		cfg.ClientSessionCache = cache
 		verify := cfg.VerifyConnection
 		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 			err := verify(cs)
 			at.resumed = cs.DidResume
-			cache.observe(cs)
 			if err != nil && cs.DidResume {
 				// The session's certificates no longer pass: it must not
 				// be offered again (crypto/tls drops a session whose
@@ -275,18 +276,43 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 	if !plan.plain {
 		err = at.prepare(ctx, cfg) // the trust store, read within the timeout
 	}
-	if err == nil {
-		raw, err = plan.dial(ctx, host, port)
-	}
 	var tc *tls.Conn
 	var flow *flowConn
-	if err == nil {
-		flow = newFlowConn(raw)
-	}
-	if err == nil && !plan.plain {
+	for err == nil {
+		raw, err = plan.dial(ctx, host, port)
+		if err == nil {
+			flow = newFlowConn(raw)
+		}
+		if err != nil || plan.plain {
+			break
+		}
 		flow.rec.track = true // every byte TLS reads passes flow.Read
 		tc = tls.Client(flow, cfg)
 		err = tc.HandshakeContext(ctx)
+		if !at.predicted {
+			if err == nil && at.shareKey != "" && tc.ConnectionState().Version == tls.VersionTLS13 {
+				// Learned from a completed handshake, which
+				// authenticated the server's choice (session.go).
+				learnKeyShare(at.shareKey, tc.ConnectionState().CurveID)
+			}
+			break
+		}
+		if err == nil {
+			break
+		}
+		// A predicted connect failed: forget, and when the server
+		// refused the ClientHello (an alert before its certificate was
+		// accepted), try once more, offering every group.
+		forgetKeyShare(at.shareKey)
+		var op *net.OpError
+		if at.verified || ctx.Err() != nil || !errors.As(err, &op) || op.Op != "remote error" {
+			break
+		}
+		raw.Close()
+		raw, tc, flow, err = nil, nil, nil, nil
+		cfg = cfg.Clone()
+		cfg.CurvePreferences = nil
+		at.predicted = false
 	}
 	// A host-driven link is pumped once after the lock is released
 	// (startReaderLocked).

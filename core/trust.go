@@ -303,6 +303,11 @@ type attempt struct {
 	revocation RevocationResult
 	revDetail  string
 	resumed    bool // the handshake resumed a session (session.go)
+	// Key-share prediction (session.go): the server's key in the memory
+	// ("" with the session cache off), and whether this attempt offers
+	// the classical groups only.
+	shareKey  string
+	predicted bool
 
 	// Set by clientTLSConfig and prepare, read by the verification.
 	trust      trustSettings
