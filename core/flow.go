@@ -65,6 +65,9 @@ type flowConn struct {
 	// quietClose: link.closeIdle writes close_notify directly (it holds
 	// the socket's lock and the pump's: no other write or deadline runs).
 	quietClose bool
+	// more: a direct write has more records of the same flush to come
+	// (corkedWrite): MSG_MORE.
+	more atomic.Bool
 	// Owned by the pump (it alone reads while nonblock is set): where TLS
 	// records end in the raw input, so that the pump can tell it read the
 	// kernel dry without another read(2) that fails (see readWaiting).
@@ -197,7 +200,7 @@ func (c *flowConn) Write(p []byte) (int, error) {
 		}
 		// An idle link's close_notify waits for the FIN of the close
 		// that follows (link.closeIdle): one segment.
-		n, err := c.try(p, c.quietClose)
+		n, err := c.try(p, c.quietClose || c.more.Load())
 		if err != nil {
 			return n, err
 		}

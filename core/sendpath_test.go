@@ -79,6 +79,55 @@ func TestFlushesAgainstAFullSocketArriveInOrder(t *testing.T) {
 	}
 }
 
+// A flush of several TLS records is written with MSG_MORE on every record
+// but its last (corkedWrite), so the kernel sends large segments and pushes
+// them out at the end of the flush; every byte arrives.
+func TestALargeFlushIsCorked(t *testing.T) {
+	if !directWrites {
+		t.Skip("no non-blocking writes here")
+	}
+	const total = 200 << 10
+	port, got := receiveAll(t, total)
+	s, q := connectToPort(t, port)
+	type call struct {
+		n    int
+		more bool
+	}
+	var mu sync.Mutex
+	var calls []call
+	s.mu.Lock()
+	f := s.link.flow
+	try := f.try
+	f.try = func(p []byte, more bool) (int, error) {
+		n, err := try(p, more)
+		mu.Lock()
+		calls = append(calls, call{len(p), more})
+		mu.Unlock()
+		return n, err
+	}
+	s.mu.Unlock()
+	want := make([]byte, total)
+	for i := range want {
+		want[i] = byte(i * 13)
+	}
+	s.WriteBytes(want, 0, 0)
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	waitReceived(t, got, want, 10*time.Second)
+	waitAvailable(t, s, q, 1)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) < total/maxRecordPayload {
+		t.Fatalf("%d writes for %d bytes in records of at most %d", len(calls), total, maxRecordPayload)
+	}
+	for i, c := range calls {
+		if last := i == len(calls)-1; c.more == last {
+			t.Fatalf("write %d of %d (%d bytes): MSG_MORE %v", i+1, len(calls), c.n, c.more)
+		}
+	}
+}
+
 // receiveAll starts a server that reads exactly total bytes and hands them
 // over, then answers one byte; it returns the port and the channel.
 func receiveAll(t *testing.T, total int) (int, chan []byte) {

@@ -993,8 +993,9 @@ func (s *Socket) Flush() error {
 		return nil
 	}
 	chunk, blk := l.takeLocked(directMax)
+	next := l.queued > 0 && len(chunk) < directMax
 	s.mu.Unlock()
-	s.directWrite(l, chunk, blk)
+	s.directWrite(l, chunk, blk, next)
 	return nil
 }
 
@@ -1002,8 +1003,10 @@ func (s *Socket) Flush() error {
 // the rest of the queue up to directMax in all (a flush in several
 // segments, such as a length and then a large block), then hands the right
 // to write to the writer goroutine if anything is left. A chunk's block,
-// if not nil, is released after its write.
-func (s *Socket) directWrite(l *link, chunk []byte, blk *outBlock) {
+// if not nil, is released after its write. next says that another chunk
+// follows this one in the same call (the queue held more, within
+// directMax): its last record is corked too (corkedWrite).
+func (s *Socket) directWrite(l *link, chunk []byte, blk *outBlock, next bool) {
 	defer s.recoverLink(l)
 	held := blk // released also when a write panics
 	defer func() { held.release() }()
@@ -1011,7 +1014,7 @@ func (s *Socket) directWrite(l *link, chunk []byte, blk *outBlock) {
 	for {
 		before, _ := l.flow.backlogCounts()
 		l.flow.direct.Store(true)
-		n, err := l.conn.Write(chunk)
+		n, err := corkedWrite(l, chunk, next)
 		l.flow.direct.Store(false)
 		held = nil
 		blk.release()
@@ -1033,6 +1036,7 @@ func (s *Socket) directWrite(l *link, chunk []byte, blk *outBlock) {
 			break
 		}
 		chunk, blk = l.takeLocked(directMax - done)
+		next = l.queued > 0 && done+len(chunk) < directMax
 		held = blk
 		s.mu.Unlock()
 	}
@@ -1047,6 +1051,36 @@ func (s *Socket) directWrite(l *link, chunk []byte, blk *outBlock) {
 		go s.sendLoop(l)
 	}
 }
+
+// corkedWrite writes chunk through TLS in records of at most TLS's largest
+// payload, each with MSG_MORE but the last of the flush (the last of chunk
+// unless next): the kernel then builds TCP segments as large as the path
+// takes from the whole flush, instead of pushing each record out on its
+// own, and pushes them at the flush's end. (A directWrite that stops after
+// a corked chunk leaves the rest to the writer goroutine, whose writes
+// push; a failed write closes the connection, which sends what the kernel
+// holds.)
+func corkedWrite(l *link, chunk []byte, next bool) (int, error) {
+	if l.tc == nil || (len(chunk) <= maxRecordPayload && !next) {
+		return l.conn.Write(chunk)
+	}
+	done := 0
+	for done < len(chunk) {
+		end := min(done+maxRecordPayload, len(chunk))
+		l.flow.more.Store(next || end < len(chunk))
+		n, err := l.conn.Write(chunk[done:end])
+		done += n
+		if err != nil {
+			l.flow.more.Store(false)
+			return done, err
+		}
+	}
+	l.flow.more.Store(false)
+	return done, nil
+}
+
+// maxRecordPayload is the most plaintext a TLS record carries.
+const maxRecordPayload = 16 << 10
 
 // sendLoop sends what direct writes left until none is left, without the
 // right to write: the host's thread keeps encrypting its flushes meanwhile
