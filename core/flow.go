@@ -225,6 +225,9 @@ func (c *flowConn) Write(p []byte) (int, error) {
 // poller for good, where the platform allows (gopoller_linux.go). The
 // caller guarantees that nothing waits in Go's poller on it meanwhile.
 func (c *flowConn) detachGoPoller(fd uintptr) bool {
+	if c.detached.Load() {
+		return true // it never joined (dialDetached)
+	}
 	if c.try == nil || c.tryRead == nil || c.raw == nil || !detachGoPoller(fd) {
 		return false
 	}

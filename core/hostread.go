@@ -73,6 +73,14 @@ func (s *Socket) startReaderLocked(l *link) bool {
 	return false
 }
 
+// hostDetaches says whether a link of this socket will be host-driven and
+// leave Go's network poller (startReaderLocked), as far as the sink tells.
+func (s *Socket) hostDetaches() bool {
+	_, watches := s.sink.(InputWatcher)
+	d, ok := s.sink.(GoPollerDetacher)
+	return hostReads && watches && ok && d.DetachGoPoller()
+}
+
 // descriptor returns the descriptor of a TCP connection itself (not of a
 // wrapper that may hold bytes of its own).
 func descriptor(c net.Conn) (uintptr, bool) {

@@ -224,11 +224,17 @@ type dialPlan struct {
 	noDelay bool
 	proxy   *proxyConfig
 	plain   bool // connect without TLS
+	// detach: the socket's host will drive its input and let it leave Go's
+	// network poller, so the connect may bypass that poller from the start
+	// (dialfast_linux.go, connector_linux.go).
+	detach bool
 }
 
 // dialPlan returns the plan of a connect attempt. Callers hold s.mu.
 func (s *Socket) dialPlan() dialPlan {
-	return dialPlan{noDelay: !s.proto.delay, proxy: s.proto.proxy, plain: s.proto.plain}
+	p := dialPlan{noDelay: !s.proto.delay, proxy: s.proto.proxy, plain: s.proto.plain}
+	p.detach = !p.plain && p.proxy == nil && s.hostDetaches()
+	return p
 }
 
 // dial opens the TCP connection to host:port and applies the options.

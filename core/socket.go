@@ -219,9 +219,12 @@ func (s *Socket) Connect(host string, port int) error {
 	s.detail = ""
 	s.revStatus, s.revDetail, s.peerChain = RevocationNotChecked, "", nil
 	s.resumed, s.refusedResumed = false, false
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.timeout)*time.Millisecond)
-	s.abort = cancel
-	at := &attempt{}
+	at := &attempt{deadline: time.Now().Add(time.Duration(s.timeout) * time.Millisecond)}
+	ctx, cancel := newDeadlineCtx(at.deadline) // deadline.go
+	s.abort = func() {
+		cancel()
+		at.intr.interrupt()
+	}
 	serverName := s.connectServerName(host)
 	trust := s.trust.clone()
 	cfg := clientTLSConfig(ctx, serverName, s.minVer, trust, at)
@@ -251,11 +254,14 @@ func (s *Socket) Connect(host string, port int) error {
 	s.applyProtoConfig(cfg)
 	plan := s.dialPlan()
 	s.mu.Unlock()
-	runHandshake(func() { s.dial(ctx, cancel, gen, host, port, cfg, at, plan) })
+	job := func() { s.dial(ctx, cancel, gen, host, port, cfg, at, plan) }
+	if !plan.detach || !runOnConnector(job) { // connector_linux.go
+		runHandshake(job)
+	}
 	return nil
 }
 
-func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64, host string, port int, cfg *tls.Config, at *attempt, plan dialPlan) {
+func (s *Socket) dial(ctx context.Context, cancel func(), gen uint64, host string, port int, cfg *tls.Config, at *attempt, plan dialPlan) {
 	defer cancel()
 	defer func() {
 		// A bug in verification must not take the host process down: it
@@ -279,16 +285,26 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 	var tc *tls.Conn
 	var flow *flowConn
 	for err == nil {
-		raw, err = plan.dial(ctx, host, port)
+		detached := false
+		if ap, ok := dialAddrPort(host, port); ok && plan.detach {
+			raw, detached, err = dialDetached(ctx, at.deadline, &at.intr, ap, plan.noDelay) // dialfast_linux.go
+		} else {
+			raw, err = plan.dial(ctx, host, port)
+		}
 		if err == nil {
 			flow = newFlowConn(raw)
+			flow.detached.Store(detached)
 		}
 		if err != nil || plan.plain {
 			break
 		}
 		flow.rec.track = true // every byte TLS reads passes flow.Read
 		tc = tls.Client(flow, cfg)
-		err = tc.HandshakeContext(ctx)
+		if detached {
+			err = handshakeDetached(ctx, at, tc, flow)
+		} else {
+			err = tc.HandshakeContext(ctx)
+		}
 		if !at.predicted {
 			if err == nil && at.shareKey != "" && tc.ConnectionState().Version == tls.VersionTLS13 {
 				// Learned from a completed handshake, which
@@ -350,6 +366,9 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		return
 	}
 	l := &link{conn: tc, tc: tc, flow: flow, waiting: kernelBuffered(raw), readable: readWaiter(raw), host: host, generated: gen}
+	if flow.detached.Load() {
+		l.readable = nil // a reader goroutine waits in poll(2) (flowConn.readWait)
+	}
 	if plan.plain {
 		l.conn = newPlainConn(flow)
 		// StartTLS's handshake reads the same TCP connection and owns its
@@ -373,6 +392,29 @@ func (s *Socket) dial(ctx context.Context, cancel context.CancelFunc, gen uint64
 		first = l
 	}
 	s.post(Event{Type: EventConnect})
+}
+
+// handshakeDetached runs tc's handshake over a connection outside Go's
+// poller (dialDetached): its waits in poll(2) end at the attempt's
+// deadline, or when the attempt is abandoned (the interrupter closes the
+// connection, as crypto/tls's HandshakeContext would on cancellation).
+func handshakeDetached(ctx context.Context, at *attempt, tc *tls.Conn, flow *flowConn) error {
+	d := unixNano(at.deadline)
+	flow.rdl.Store(d)
+	flow.wdl.Store(d)
+	defer func() {
+		flow.rdl.Store(0)
+		flow.wdl.Store(0)
+	}()
+	if !at.intr.set(func() { flow.Close() }) {
+		return context.Canceled
+	}
+	err := tc.Handshake()
+	at.intr.clear()
+	if cerr := ctx.Err(); cerr != nil && err != nil {
+		return cerr
+	}
+	return err
 }
 
 // classifyFailureLocked says why a connect attempt (or a startTLS) failed:

@@ -308,6 +308,10 @@ type attempt struct {
 	// the classical groups only.
 	shareKey  string
 	predicted bool
+	// The attempt's deadline, and what ends its waits in poll(2) when it is
+	// abandoned (deadline.go).
+	deadline time.Time
+	intr     interrupter
 
 	// Set by clientTLSConfig and prepare, read by the verification.
 	trust      trustSettings
