@@ -8,8 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// connector is one OS thread that runs connect attempts of host-driven
-// sockets while it is free. It waits for an attempt in read(2) on an
+// connector is one OS thread that runs TLS connect attempts to IP addresses
+// (without a proxy) while it is free. It waits for an attempt in read(2) on an
 // eventfd, and the attempt waits in poll(2) (dialDetached, flowConn.waitFor),
 // so Go's scheduler never parks or wakes a goroutine for it: a connect wakes
 // this thread, a reply of the server wakes it again, and nothing else. An

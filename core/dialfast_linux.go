@@ -27,8 +27,10 @@ import (
 // So the connector thread (connector_linux.go) connects to an IP address
 // itself: a non-blocking connect(2), poll(2) until it completes, bounded by
 // the attempt's deadline and ended by its interrupter (deadline.go), then
-// net.FileConn for Go's connection type, which leaves Go's poller at once.
-// The handshake then waits in poll(2) too (flowConn.waitFor). A host name
+// net.FileConn for Go's connection type. The handshake then waits in poll(2)
+// too (flowConn.waitFor). A C host's connection leaves Go's poller at once;
+// a Queue's stays registered and is used through it after the handshake
+// (Ready may hand its links to reader goroutines, which wait there). A host name
 // keeps Go's dialer: it races IPv6 and IPv4 (RFC 6555), and looking the
 // name up costs more than the poller does.
 
@@ -47,11 +49,12 @@ func dialAddrPort(host string, port int) (netip.AddrPort, bool) {
 
 // dialDetached connects to ap, bounded by deadline and ended by intr, as
 // net.Dialer would (net.FileConn applies its defaults: TCP_NODELAY,
-// keep-alive every 15 s; noDelay false turns Nagle's algorithm back on), and
-// returns the connection taken out of Go's poller. detached is false when
-// Go's poller could not be left; the connection works either way. Errors
+// keep-alive every 15 s; noDelay false turns Nagle's algorithm back on).
+// With detach the connection leaves Go's poller at once (a C host's socket);
+// detached is false when it stays there (without detach, or when Go's poller
+// could not be left); the connection works either way. Errors
 // are worded as the dialer's: a *net.OpError around the system call's.
-func dialDetached(ctx context.Context, deadline time.Time, intr *interrupter, ap netip.AddrPort, noDelay bool) (c net.Conn, detached bool, err error) {
+func dialDetached(ctx context.Context, deadline time.Time, intr *interrupter, ap netip.AddrPort, noDelay, detach bool) (c net.Conn, detached bool, err error) {
 	addr := net.TCPAddrFromAddrPort(ap)
 	fail := func(call string, errno error) error {
 		if call != "" {
@@ -118,7 +121,7 @@ func dialDetached(ctx context.Context, deadline time.Time, intr *interrupter, ap
 	if tcp, ok := c.(*net.TCPConn); ok && !noDelay {
 		_ = tcp.SetNoDelay(false)
 	}
-	if h, ok := handleOf(c); ok {
+	if h, ok := handleOf(c); ok && detach {
 		detached = detachGoPoller(h)
 	}
 	return c, detached, nil

@@ -14,7 +14,7 @@ import (
 
 func dialAddrPort(string, int) (netip.AddrPort, bool) { return netip.AddrPort{}, false }
 
-func dialDetached(context.Context, time.Time, *interrupter, netip.AddrPort, bool) (net.Conn, bool, error) {
+func dialDetached(context.Context, time.Time, *interrupter, netip.AddrPort, bool, bool) (net.Conn, bool, error) {
 	return nil, false, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -224,9 +225,13 @@ type dialPlan struct {
 	noDelay bool
 	proxy   *proxyConfig
 	plain   bool // connect without TLS
+	// fast: a TLS connect to an IP address without a proxy, which runs on
+	// the connector thread when it is free and connects to addr without Go's
+	// network poller (connector_linux.go, dialfast_linux.go).
+	fast bool
+	addr netip.AddrPort
 	// detach: the socket's host will drive its input and let it leave Go's
-	// network poller, so the connect may bypass that poller from the start
-	// (dialfast_linux.go, connector_linux.go).
+	// poller: a fast connect's connection never joins it.
 	detach bool
 }
 
@@ -234,6 +239,13 @@ type dialPlan struct {
 func (s *Socket) dialPlan() dialPlan {
 	p := dialPlan{noDelay: !s.proto.delay, proxy: s.proto.proxy, plain: s.proto.plain}
 	p.detach = !p.plain && p.proxy == nil && s.hostDetaches()
+	return p
+}
+
+// withAddress completes the plan with where it connects.
+func (p dialPlan) withAddress(host string, port int) dialPlan {
+	p.addr, p.fast = dialAddrPort(host, port)
+	p.fast = p.fast && !p.plain && p.proxy == nil
 	return p
 }
 

@@ -252,10 +252,10 @@ func (s *Socket) Connect(host string, port int) error {
 		cfg.SessionTicketsDisabled = true
 	}
 	s.applyProtoConfig(cfg)
-	plan := s.dialPlan()
+	plan := s.dialPlan().withAddress(host, port)
 	s.mu.Unlock()
 	job := func() { s.dial(ctx, cancel, gen, host, port, cfg, at, plan) }
-	if !plan.detach || !runOnConnector(job) { // connector_linux.go
+	if !plan.fast || !runOnConnector(job) { // connector_linux.go
 		runHandshake(job)
 	}
 	return nil
@@ -285,23 +285,27 @@ func (s *Socket) dial(ctx context.Context, cancel func(), gen uint64, host strin
 	var tc *tls.Conn
 	var flow *flowConn
 	for err == nil {
-		detached := false
-		if ap, ok := dialAddrPort(host, port); ok && plan.detach {
-			raw, detached, err = dialDetached(ctx, at.deadline, &at.intr, ap, plan.noDelay) // dialfast_linux.go
+		// A fast connect's handshake waits in poll(2) (flowConn.waitFor),
+		// also when its connection joined Go's poller (a Queue's socket:
+		// its links may be handed to goroutines), which it uses after.
+		detached, pollWaits := false, plan.fast
+		if plan.fast {
+			raw, detached, err = dialDetached(ctx, at.deadline, &at.intr, plan.addr, plan.noDelay, plan.detach) // dialfast_linux.go
 		} else {
 			raw, err = plan.dial(ctx, host, port)
 		}
 		if err == nil {
 			flow = newFlowConn(raw)
-			flow.detached.Store(detached)
+			flow.detached.Store(pollWaits)
 		}
 		if err != nil || plan.plain {
 			break
 		}
 		flow.rec.track = true // every byte TLS reads passes flow.Read
 		tc = tls.Client(flow, cfg)
-		if detached {
+		if pollWaits {
 			err = handshakeDetached(ctx, at, tc, flow)
+			flow.detached.Store(detached)
 		} else {
 			err = tc.HandshakeContext(ctx)
 		}
