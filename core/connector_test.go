@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -236,6 +237,60 @@ func TestConnectorCloseAndBusy(t *testing.T) {
 	}
 	if e, ok := p.Queue.TryNext(); ok && e.Type != EventConnect && e.Type != EventClose {
 		t.Fatalf("an event after close(): %s (%s)", e.Type, e.Detail)
+	}
+}
+
+// threads returns the process's number of OS threads.
+func threads(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Threads:"); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no Threads line in /proc/self/status")
+	return 0
+}
+
+// A burst of connects that wait for their servers holds no thread each:
+// only the connector's attempt waits in poll(2); the others run on
+// goroutines that wait in Go's poller.
+func TestConnectBurstHoldsNoThreads(t *testing.T) {
+	const n = 200
+	p := newPollQueue(t, true)
+	silent, accepted := silentServer(t)
+	before := threads(t)
+	socks := make([]*Socket, n)
+	for i := range socks {
+		socks[i] = New(p)
+		socks[i].SetTimeout(20000)
+		if err := socks[i].Connect("127.0.0.1", silent); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func() {
+		for _, s := range socks {
+			s.Close()
+		}
+	}()
+	for i := 0; i < n; i++ {
+		select {
+		case <-accepted:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d of %d connections reached the server", i, n)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // every ClientHello sent, every attempt waiting
+	if grew := threads(t) - before; grew > n/4 {
+		t.Fatalf("%d connects waiting for their server added %d threads", n, grew)
 	}
 }
 

@@ -225,9 +225,10 @@ type dialPlan struct {
 	noDelay bool
 	proxy   *proxyConfig
 	plain   bool // connect without TLS
-	// fast: a TLS connect to an IP address without a proxy, which runs on
-	// the connector thread when it is free and connects to addr without Go's
-	// network poller (connector_linux.go, dialfast_linux.go).
+	// fast: a TLS connect to an IP address without a proxy that runs on the
+	// connector thread, which connects to addr without Go's network poller
+	// (connector_linux.go, dialfast_linux.go). False when it runs on a
+	// goroutine.
 	fast bool
 	addr netip.AddrPort
 	// detach: the socket's host will drive its input and let it leave Go's

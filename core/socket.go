@@ -254,9 +254,12 @@ func (s *Socket) Connect(host string, port int) error {
 	s.applyProtoConfig(cfg)
 	plan := s.dialPlan().withAddress(host, port)
 	s.mu.Unlock()
-	job := func() { s.dial(ctx, cancel, gen, host, port, cfg, at, plan) }
-	if !plan.fast || !runOnConnector(job) { // connector_linux.go
-		runHandshake(job)
+	// Only the connector thread connects without Go's poller: its waits in
+	// poll(2) hold the thread, which a burst of connects on goroutines must
+	// not do (thousands of threads).
+	if !plan.fast || !runOnConnector(func() { s.dial(ctx, cancel, gen, host, port, cfg, at, plan) }) { // connector_linux.go
+		plan.fast = false
+		runHandshake(func() { s.dial(ctx, cancel, gen, host, port, cfg, at, plan) })
 	}
 	return nil
 }
