@@ -30,6 +30,25 @@ func hostConnect(t *testing.T, p *pollQueue, host string, port int, timeoutMS in
 	return s, e
 }
 
+// connectorIdle waits until the connector thread has no attempt (one of an
+// earlier test may still be letting go).
+func connectorIdle(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		connector.mu.Lock()
+		busy := connector.busy
+		connector.mu.Unlock()
+		if !busy {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the connector stayed busy")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // A host-driven socket's connect to an IP address runs on the connector
 // thread and never joins Go's poller; the link carries round trips. A name
 // goes through Go's dialer on a goroutine and ends the same.
@@ -40,6 +59,7 @@ func TestConnectorConnects(t *testing.T) {
 	p := newPollQueue(t, true)
 	port := testServer(t, func(c *tls.Conn) { io.Copy(c, c) })
 	for _, host := range []string{"127.0.0.1", "localhost"} {
+		connectorIdle(t)
 		before := connector.runs.Load()
 		s, e := hostConnect(t, p, host, port, 0)
 		if e.Type != EventConnect {
@@ -78,6 +98,7 @@ func TestConnectorQueueSocket(t *testing.T) {
 	q := NewQueue()
 	s := New(q)
 	defer s.Close()
+	connectorIdle(t)
 	before := connector.runs.Load()
 	if err := s.Connect("127.0.0.1", port); err != nil {
 		t.Fatal(err)
@@ -199,6 +220,7 @@ func TestConnectorCloseAndBusy(t *testing.T) {
 	echo := testServer(t, func(c *tls.Conn) { io.Copy(c, c) })
 	s := New(p)
 	defer s.Close()
+	connectorIdle(t)
 	before := connector.runs.Load()
 	if err := s.Connect("127.0.0.1", silent); err != nil {
 		t.Fatal(err)
