@@ -20,9 +20,9 @@ import (
 // scheduler work, often a thread woken to spin and sleep again, and a Go
 // thread idle in the poller wakes for the descriptor's events. Measured in
 // plain crypto/tls (3,000 resumed reconnects with a 64-byte round trip each,
-// perf stat): 10.2 context switches and 371 µs of CPU per reconnect through
-// net.Dial, 4.7 and 295 µs with the connect and the handshake's waits in
-// poll(2) on the connecting thread (docs/benchmarks.md, "Reconnects").
+// perf stat, 3 runs and 2): 10.0-11.0 context switches and 371-383 µs of CPU
+// per reconnect through net.Dial, 4.7 and 294-297 µs with the connect and
+// the handshake's waits in poll(2) on the connecting thread (docs/benchmarks.md, "Reconnects").
 //
 // So the connector thread (connector_linux.go) connects to an IP address
 // itself: a non-blocking connect(2), poll(2) until it completes, bounded by
@@ -121,8 +121,10 @@ func dialDetached(ctx context.Context, deadline time.Time, intr *interrupter, ap
 	if tcp, ok := c.(*net.TCPConn); ok && !noDelay {
 		_ = tcp.SetNoDelay(false)
 	}
-	if h, ok := handleOf(c); ok && detach {
-		detached = detachGoPoller(h)
+	if detach {
+		if h, ok := handleOf(c); ok {
+			detached = detachGoPoller(h)
+		}
 	}
 	return c, detached, nil
 }

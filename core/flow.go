@@ -56,7 +56,9 @@ type flowConn struct {
 	nonblock atomic.Bool
 	// detached: the descriptor left Go's network poller (gopoller_linux.go):
 	// Read and Write wait in poll(2) instead (waitFor), until the deadlines
-	// recorded here (Unix nanoseconds, 0: none), or until Close (shut).
+	// recorded here (Unix nanoseconds, 0: none), or until Close (shut). Also
+	// set during the connector's handshake on a descriptor still in Go's
+	// poller (a Queue's socket, Socket.dial), and cleared after it.
 	detached atomic.Bool
 	shut     atomic.Bool
 	waiters  atomic.Int32 // in waitFor

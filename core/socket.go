@@ -291,7 +291,7 @@ func (s *Socket) dial(ctx context.Context, cancel func(), gen uint64, host strin
 		// A fast connect's handshake waits in poll(2) (flowConn.waitFor),
 		// also when its connection joined Go's poller (a Queue's socket:
 		// its links may be handed to goroutines), which it uses after.
-		detached, pollWaits := false, plan.fast
+		detached := false
 		if plan.fast {
 			raw, detached, err = dialDetached(ctx, at.deadline, &at.intr, plan.addr, plan.noDelay, plan.detach) // dialfast_linux.go
 		} else {
@@ -299,14 +299,14 @@ func (s *Socket) dial(ctx context.Context, cancel func(), gen uint64, host strin
 		}
 		if err == nil {
 			flow = newFlowConn(raw)
-			flow.detached.Store(pollWaits)
+			flow.detached.Store(plan.fast)
 		}
 		if err != nil || plan.plain {
 			break
 		}
 		flow.rec.track = true // every byte TLS reads passes flow.Read
 		tc = tls.Client(flow, cfg)
-		if pollWaits {
+		if plan.fast {
 			err = handshakeDetached(ctx, at, tc, flow)
 			flow.detached.Store(detached)
 		} else {
