@@ -61,6 +61,9 @@ SSI_HIDDEN void ssi_purge(void *h);      /* drops the events waiting for h */
  * in the set behind ss_event_fd; 1 if watched, 0 where there is no set. */
 SSI_HIDDEN int ssi_watch(void *h, int fd);
 SSI_HIDDEN void ssi_unwatch(void *h);
+/* Offers h's connect attempt to the host's next blocking wait (core's
+ * offer.go); left_ms is what remains of its timeout. */
+SSI_HIDDEN void ssi_offer(void *h, int64_t left_ms);
 /* Lists a freed handle in a C array so leak checkers see it as reachable
  * (tombstone.c); 0, or -1 when out of memory. Callers serialise. */
 SSI_HIDDEN int ssi_tombstone(void *h);

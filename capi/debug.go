@@ -45,6 +45,12 @@ func ss_debug_post(h *C.ss_socket, typ C.int, count C.uint32_t) C.int {
 	})
 }
 
+// ss_debug_offers_run returns how many connects ss_dispatch has run on its
+// own thread (core's offer.go, queue.c's offer_take_locked).
+//
+//export ss_debug_offers_run
+func ss_debug_offers_run() C.int64_t { return C.int64_t(offersRun.Load()) }
+
 // ss_debug_panic dereferences nil inside an export, to show that a runtime
 // panic becomes SS_ERR_PANIC rather than killing the host.
 //

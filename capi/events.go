@@ -6,6 +6,8 @@ package main
 import "C"
 
 import (
+	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/securesocket/securesocket/core"
@@ -69,6 +71,32 @@ func (k *sink) WatchInput(_ *core.Socket, fd uintptr) bool {
 // is closed (a C host never stops), so a host-driven link may leave Go's
 // network poller (core's gopoller_linux.go).
 func (k *sink) DetachGoPoller() bool { return true }
+
+// offered is the newest connect attempt offered to the host (core's
+// offer.go): a blocking wait of ss_dispatch may run it (queue.c, ssi_offer).
+var offered atomic.Pointer[core.ConnectOffer]
+
+// OfferConnect makes o the attempt the host's next blocking wait may run.
+func (k *sink) OfferConnect(o *core.ConnectOffer) {
+	offered.Store(o)
+	C.ssi_offer(k.h, C.int64_t(time.Until(o.Deadline).Milliseconds()))
+}
+
+// ssgo_run_offer runs the offered attempt on the host's thread, called by
+// queue.c's wait when it may (offer_take_locked); 1 if it ran it, 0 if the
+// connector had taken it. Not part of the public ABI.
+//
+//export ssgo_run_offer
+func ssgo_run_offer() C.int {
+	if o := offered.Swap(nil); o != nil && o.Run() {
+		offersRun.Add(1)
+		return 1
+	}
+	return 0
+}
+
+// offersRun counts the connects ss_dispatch ran (ss_debug_offers_run).
+var offersRun atomic.Int64
 
 // UnwatchInput takes the descriptor out of the set again.
 func (k *sink) UnwatchInput(*core.Socket) { C.ssi_unwatch(k.h) }

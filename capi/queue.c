@@ -50,6 +50,7 @@
 /* capi/events.go's //export (declared here rather than through cgo's
  * _cgo_export.h, so that this file also compiles alone: tests/cross). */
 extern int ssgo_pump(void *h);
+extern int ssgo_run_offer(void);
 #else
 #define SSI_EPOLL 0
 #endif
@@ -130,6 +131,7 @@ enum { quiet = 0 };
 static int fd_err;      /* error of a failed ssi_evfd_open() */
 #if SSI_EPOLL
 static int epfd = -1; /* efd + watched connections; ss_event_fd() */
+static int n_watched; /* records with fd >= 0; written under mu, read atomically */
 #endif
 static pthread_once_t fd_once = PTHREAD_ONCE_INIT;
 
@@ -174,6 +176,40 @@ static int host_fd(void) {
   return (int)efd.rd;
 }
 
+/* The newest connect attempt offered to the host (core's offer.go, capi's
+ * sink.OfferConnect): a wait of ss_dispatch that would block for it runs it
+ * on this thread instead (wait_events). Under mu. */
+static void *offer_h;
+static int64_t offer_end; /* now_ms() when the attempt's timeout ends */
+/* ss_wake() was called: the host wakes waits from other threads, and a wait
+ * that runs a connect cannot be woken before the connect ends. Such a host
+ * keeps its prompt wakes: no wait runs a connect from then on. Under mu. */
+static int woke_ever;
+static int64_t now_ms(void);
+
+void ssi_offer(void *h, int64_t left_ms) {
+  SSI_GO_ARG(h);
+  int64_t end = now_ms() + (left_ms > 0 ? left_ms : 0);
+  pthread_mutex_lock(&mu);
+  offer_h = h;
+  offer_end = end;
+  pthread_mutex_unlock(&mu);
+}
+
+/* Whether a wait that ends at deadline (0: never) may run the offered
+ * attempt now: nothing waits, no other socket exists (its events would wait
+ * behind the handshake), the offer's socket has no connection, and the
+ * attempt ends before the wait does. Takes the offer when so. */
+#if SSI_EPOLL
+static int offer_take_locked(int64_t deadline) {
+  if (offer_h == NULL || q_len > 0 || wakes > 0 || woke_ever || tab_len != 1) return 0;
+  ssi_rec *r = rec_find(offer_h);
+  if (r == NULL || r->fd >= 0 || (deadline != 0 && offer_end > deadline)) return 0;
+  offer_h = NULL;
+  return 1;
+}
+#endif
+
 int ssi_watch(void *h, int fd) {
   SSI_GO_ARG(h);
   SSI_GO_ARG(fd);
@@ -189,6 +225,8 @@ int ssi_watch(void *h, int fd) {
     ev.data.ptr = h;
     int rc = epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
     if (rc != 0 && errno == EEXIST) rc = epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+    if (r->fd < 0 && rc == 0) __atomic_add_fetch(&n_watched, 1, __ATOMIC_RELAXED);
+    if (r->fd >= 0 && rc != 0) __atomic_sub_fetch(&n_watched, 1, __ATOMIC_RELAXED);
     r->fd = rc == 0 ? fd : -1;
     ok = rc == 0;
   }
@@ -206,6 +244,7 @@ static void unwatch_locked(ssi_rec *r) {
   if (r->fd >= 0) {
     epoll_ctl(epfd, EPOLL_CTL_DEL, r->fd, NULL);
     r->fd = -1;
+    __atomic_sub_fetch(&n_watched, 1, __ATOMIC_RELAXED);
   }
 }
 #endif
@@ -233,7 +272,7 @@ static void note_streamed(int stream);
 static int pump_ready(int *stream) {
   *stream = 0;
 #if SSI_EPOLL
-  if (epfd < 0) return 0;
+  if (epfd < 0 || __atomic_load_n(&n_watched, __ATOMIC_RELAXED) == 0) return 0;
   struct epoll_event evs[64];
   int n = epoll_wait(epfd, evs, 64, 0);
   int pumped = 0;
@@ -515,6 +554,7 @@ void ssi_unregister(void *h) {
 #endif
     rec_remove(h);
   }
+  if (offer_h == h) offer_h = NULL;
   pthread_mutex_unlock(&mu);
   if (r == NULL) return;
   free(r->err_msg);
@@ -855,7 +895,28 @@ static int wait_events(int timeout_ms) {
       pthread_mutex_unlock(&mu);
       return 0;
     }
+#if SSI_EPOLL
+    int run = timeout_ms != 0 && offer_take_locked(deadline);
+#else
+    int run = 0; /* a library thread reads every connection: no host-run connects */
+#endif
     pthread_mutex_unlock(&mu);
+#if SSI_EPOLL
+    if (run) {
+      /* The connect this wait is for: run it here, quietly (its events
+       * need no wake-up of this thread), then look again. */
+      quiet = 1;
+      ssgo_run_offer();
+      quiet = 0;
+      pthread_mutex_lock(&mu);
+      int got = q_len > 0;
+      pthread_mutex_unlock(&mu);
+      if (got) return 1; /* ss_dispatch takes them, then settles the fd */
+      continue;
+    }
+#else
+    (void)run;
+#endif
     if (spin_events()) return 1;
 
     int left = -1;
@@ -926,6 +987,7 @@ int ss_wake(void) {
   if (ssi_forked) return SS_ERR_FORKED;
   if (!fds_ready()) return SS_ERR_NOMEM;
   pthread_mutex_lock(&mu);
+  woke_ever = 1;
   if (wakes < 0xffffffffu && wakes++ == 0) fd_signal(&wfd);
   pthread_mutex_unlock(&mu);
   return SS_OK;

@@ -4,19 +4,27 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // connector is one OS thread that runs TLS connect attempts to IP addresses
-// (without a proxy) while it is free. It waits for an attempt in read(2) on an
-// eventfd, and the attempt waits in poll(2) (dialDetached, flowConn.waitFor),
-// so Go's scheduler never parks or wakes a goroutine for it: a connect wakes
-// this thread, a reply of the server wakes it again, and nothing else. An
-// attempt that finds it busy runs on a goroutine (runHandshake).
+// (without a proxy) while it is free. It waits for an attempt in poll(2) on
+// an eventfd and a timerfd, and the attempt waits in poll(2) (dialDetached,
+// flowConn.waitFor), so Go's scheduler never parks or wakes a goroutine for
+// it: a connect wakes this thread, a reply of the server wakes it again,
+// and nothing else. An attempt that finds it busy runs on a goroutine
+// (runHandshake).
+//
+// An attempt that the host may run itself (offer.go) is handed over with a
+// delay instead (runOnConnectorLater): the timerfd wakes the connector
+// only if the host has not taken the attempt meanwhile, and a host that
+// takes it withdraws it, so the connector never wakes for it.
 var connector struct {
 	once sync.Once
-	efd  int
+	efd  int // eventfd: an attempt to start now
+	tfd  int // timerfd: an attempt to start when it expires
 	mu   sync.Mutex
 	busy bool
 	job  func()
@@ -26,18 +34,9 @@ var connector struct {
 // runOnConnector hands job to the connector thread; false when it is busy
 // or could not start.
 func runOnConnector(job func()) bool {
-	connector.once.Do(startConnector)
-	if connector.efd < 0 {
+	if !connectorTake(job) {
 		return false
 	}
-	connector.mu.Lock()
-	if connector.busy {
-		connector.mu.Unlock()
-		return false
-	}
-	connector.busy = true
-	connector.job = job
-	connector.mu.Unlock()
 	one := [8]byte{1}
 	for {
 		_, err := unix.Write(connector.efd, one[:])
@@ -48,28 +47,81 @@ func runOnConnector(job func()) bool {
 	return true
 }
 
+// runOnConnectorLater is runOnConnector with the start delayed by delay;
+// withdraw takes job back if the connector has not started it yet (and
+// then it never wakes for it).
+func runOnConnectorLater(job func(), delay time.Duration) (withdraw func(), ok bool) {
+	if !connectorTake(job) {
+		return nil, false
+	}
+	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(max(int64(delay), 1))}
+	if unix.TimerfdSettime(connector.tfd, 0, &spec, nil) != nil {
+		// Without the timer, start at once.
+		one := [8]byte{1}
+		unix.Write(connector.efd, one[:])
+		return func() {}, true
+	}
+	return func() {
+		connector.mu.Lock()
+		defer connector.mu.Unlock()
+		if connector.busy && connector.job != nil {
+			// Still waiting for its timer: no other attempt can be
+			// there meanwhile (busy), so this one is job.
+			connector.job = nil
+			connector.busy = false
+			unix.TimerfdSettime(connector.tfd, 0, &unix.ItimerSpec{}, nil)
+		}
+	}, true
+}
+
+// connectorTake makes job the connector's if it is free.
+func connectorTake(job func()) bool {
+	connector.once.Do(startConnector)
+	if connector.efd < 0 {
+		return false
+	}
+	connector.mu.Lock()
+	defer connector.mu.Unlock()
+	if connector.busy {
+		return false
+	}
+	connector.busy = true
+	connector.job = job
+	return true
+}
+
 func startConnector() {
-	efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
+	connector.efd, connector.tfd = -1, -1
+	efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 	if err != nil {
-		connector.efd = -1
 		return
 	}
-	connector.efd = efd
+	tfd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_CLOEXEC|unix.TFD_NONBLOCK)
+	if err != nil {
+		unix.Close(efd)
+		return
+	}
+	connector.efd, connector.tfd = efd, tfd
 	go func() {
 		runtime.LockOSThread()
+		fds := []unix.PollFd{{Fd: int32(efd), Events: unix.POLLIN}, {Fd: int32(tfd), Events: unix.POLLIN}}
 		var b [8]byte
 		for {
-			if _, err := unix.Read(efd, b[:]); err != nil {
+			if _, err := unix.Poll(fds, -1); err != nil {
 				continue // EINTR
 			}
+			// Both are non-blocking: reading resets what woke us.
+			unix.Read(efd, b[:])
+			unix.Read(tfd, b[:])
 			connector.mu.Lock()
 			job := connector.job
 			connector.job = nil
 			connector.mu.Unlock()
-			if job != nil {
-				connector.runs.Add(1)
-				job()
+			if job == nil {
+				continue // withdrawn, or a wake-up for a job already run
 			}
+			connector.runs.Add(1)
+			job()
 			connector.mu.Lock()
 			connector.busy = false
 			connector.mu.Unlock()

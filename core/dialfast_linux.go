@@ -26,11 +26,12 @@ import (
 //
 // So the connector thread (connector_linux.go) connects to an IP address
 // itself: a non-blocking connect(2), poll(2) until it completes, bounded by
-// the attempt's deadline and ended by its interrupter (deadline.go), then
-// net.FileConn for Go's connection type. The handshake then waits in poll(2)
-// too (flowConn.waitFor). A C host's connection leaves Go's poller at once;
-// a Queue's stays registered and is used through it after the handshake
-// (Ready may hand its links to reader goroutines, which wait there). A host name
+// the attempt's deadline and ended by its interrupter (deadline.go). The
+// handshake then waits in poll(2) too (flowConn.waitFor). A C host's
+// connection never joins Go's poller: it is a sockConn (sockconn_linux.go).
+// A Queue's becomes Go's connection type (net.FileConn), registered in the
+// poller and used through it after the handshake (Ready may hand its links
+// to reader goroutines, which wait there). A host name
 // keeps Go's dialer: it races IPv6 and IPv4 (RFC 6555), and looking the
 // name up costs more than the poller does.
 
@@ -48,12 +49,11 @@ func dialAddrPort(host string, port int) (netip.AddrPort, bool) {
 }
 
 // dialDetached connects to ap, bounded by deadline and ended by intr, as
-// net.Dialer would (net.FileConn applies its defaults: TCP_NODELAY,
-// keep-alive every 15 s; noDelay false turns Nagle's algorithm back on).
-// With detach the connection leaves Go's poller at once (a C host's socket);
-// detached is false when it stays there (without detach, or when Go's poller
-// could not be left); the connection works either way. Errors
-// are worded as the dialer's: a *net.OpError around the system call's.
+// net.Dialer would (with its defaults: TCP_NODELAY, keep-alive every 15 s;
+// noDelay false turns Nagle's algorithm back on). With detach the
+// connection never joins Go's poller (a C host's socket: a sockConn, and
+// detached is true); without, it is Go's, in the poller. Errors are worded
+// as the dialer's: a *net.OpError around the system call's.
 func dialDetached(ctx context.Context, deadline time.Time, intr *interrupter, ap netip.AddrPort, noDelay, detach bool) (c net.Conn, detached bool, err error) {
 	addr := net.TCPAddrFromAddrPort(ap)
 	fail := func(call string, errno error) error {
@@ -105,6 +105,15 @@ func dialDetached(ctx context.Context, deadline time.Time, intr *interrupter, ap
 	default:
 		return nil, false, fail("connect", err)
 	}
+	if detach {
+		// A C host's connection never joins Go's poller (sockconn_linux.go).
+		sc, err := newSockConn(fd, addr, noDelay)
+		if err != nil {
+			return nil, false, fail("", err)
+		}
+		fd = -1 // sc owns it
+		return sc, true, nil
+	}
 	// os.NewFile would register a non-blocking descriptor in Go's poller
 	// (and the close below remove it); net.FileConn makes its own
 	// non-blocking duplicate.
@@ -121,12 +130,7 @@ func dialDetached(ctx context.Context, deadline time.Time, intr *interrupter, ap
 	if tcp, ok := c.(*net.TCPConn); ok && !noDelay {
 		_ = tcp.SetNoDelay(false)
 	}
-	if detach {
-		if h, ok := handleOf(c); ok {
-			detached = detachGoPoller(h)
-		}
-	}
-	return c, detached, nil
+	return c, false, nil
 }
 
 // waitConnected waits until the connect on fd completed (or failed) or the

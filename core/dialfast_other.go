@@ -19,3 +19,9 @@ func dialDetached(context.Context, time.Time, *interrupter, netip.AddrPort, bool
 }
 
 func runOnConnector(func()) bool { return false }
+
+func runOnConnectorLater(func(), time.Duration) (func(), bool) { return nil, false }
+
+// sockConn is Linux's connection outside Go's poller (sockconn_linux.go);
+// elsewhere none is ever made.
+type sockConn struct{ net.Conn }

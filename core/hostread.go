@@ -84,7 +84,9 @@ func (s *Socket) hostDetaches() bool {
 // descriptor returns the descriptor of a TCP connection itself (not of a
 // wrapper that may hold bytes of its own).
 func descriptor(c net.Conn) (uintptr, bool) {
-	if _, ok := c.(*net.TCPConn); !ok {
+	switch c.(type) {
+	case *net.TCPConn, *sockConn:
+	default:
 		return 0, false
 	}
 	return handleOf(c)

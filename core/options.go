@@ -174,7 +174,7 @@ func (s *Socket) SetTCPNoDelay(on bool) error {
 	if s.link == nil {
 		return nil
 	}
-	if tcp, ok := s.link.rawConn().(*net.TCPConn); ok {
+	if tcp, ok := s.link.rawConn().(interface{ SetNoDelay(bool) error }); ok { // *net.TCPConn, *sockConn
 		if err := tcp.SetNoDelay(on); err != nil {
 			// The kernel refuses it only on a connection that is gone.
 			return newErr(ErrInvalidSocket, "TCP_NODELAY: "+describeNetError(err), err)

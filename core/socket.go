@@ -257,6 +257,16 @@ func (s *Socket) Connect(host string, port int) error {
 	// Only the connector thread connects without Go's poller: its waits in
 	// poll(2) hold the thread, which a burst of connects on goroutines must
 	// not do (thousands of threads).
+	if plan.fast {
+		slow := plan
+		slow.fast = false
+		// The host may run it itself (offer.go).
+		if s.startOffered(at.deadline,
+			func() { s.dial(ctx, cancel, gen, host, port, cfg, at, plan) },
+			func() { s.dial(ctx, cancel, gen, host, port, cfg, at, slow) }) {
+			return nil
+		}
+	}
 	if !plan.fast || !runOnConnector(func() { s.dial(ctx, cancel, gen, host, port, cfg, at, plan) }) { // connector_linux.go
 		plan.fast = false
 		runHandshake(func() { s.dial(ctx, cancel, gen, host, port, cfg, at, plan) })

@@ -849,6 +849,19 @@ SS_API int ss_write_object(ss_socket *s, const char *json, size_t len);
  * enters the Go runtime: it is cheap from any thread, including Node's main
  * thread.
  *
+ * Connects on Linux: a connect to an IP address runs on a library thread,
+ * which wakes for it, and its event wakes the host's thread again. When
+ * ss_dispatch() would only wait for that event anyway, it runs the connect
+ * (TCP, TLS handshake, certificate checks) on the calling thread instead,
+ * with the same outcome and events and no other thread woken. It does so
+ * only when nothing else can be kept waiting meanwhile: the socket is the
+ * only one that exists, no event waits, the socket's timeout
+ * (ss_set_timeout) ends within the wait's, so ss_dispatch() still returns
+ * within its timeout, and ss_wake() has never been called in the process
+ * (a host that wakes waits from other threads keeps prompt wakes: a wait
+ * that runs a connect returns when the connect ends). ss_close() or
+ * ss_socket_free() from another thread ends such a connect at once, as any.
+ *
  * Coalescing: while waiting, SS_EVENT_SOCKET_DATA events of a socket merge
  * into one (bytes_loaded adds up) and a waiting SS_EVENT_OUTPUT_PROGRESS is
  * updated in place, so data traffic alone cannot make the queue grow. They

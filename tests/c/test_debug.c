@@ -6,6 +6,7 @@
  */
 #include "portable.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
@@ -13,6 +14,80 @@
 /* Only in the ssdebug build of the library. */
 int ss_debug_post(ss_socket *s, int type, uint32_t count);
 int ss_debug_panic(ss_socket *s);
+int64_t ss_debug_offers_run(void);
+
+typedef struct {
+  int connected, failed;
+} outcome;
+
+static void on_outcome(const ss_event *ev, void *user) {
+  outcome *o = user;
+  if (ev->type == SS_EVENT_CONNECT) o->connected = 1;
+  if (ev->type == SS_EVENT_IO_ERROR || ev->type == SS_EVENT_SECURITY_ERROR) o->failed = 1;
+}
+
+/* Connects s to the lab's trusted server by its address (the connects that
+ * ss_dispatch may run itself are those to an IP address), dispatching with
+ * wait_ms until the outcome; 1 on a connect event. */
+static int connect_by_address(ss_socket *s, int wait_ms) {
+  outcome o = {0, 0};
+  ss_set_callback(s, on_outcome, &o);
+  CHECK_OK(s, ss_set_server_name(s, lab_host(), SS_NTS));
+  CHECK_OK(s, ss_connect(s, "127.0.0.1", SS_NTS, lab_port("trusted")));
+  int64_t end = tu_now_ms() + 20000;
+  while (!o.connected && !o.failed && tu_now_ms() < end) ss_dispatch(wait_ms);
+  ss_set_callback(s, NULL, NULL);
+  return o.connected;
+}
+
+/* ss_dispatch runs a connect on its own thread when the host waits for it
+ * anyway: the only socket, a wait that covers the socket's timeout, no
+ * ss_wake() ever (core's offer.go, queue.c's offer_take_locked). It never
+ * does otherwise: another socket's events would wait behind the handshake,
+ * the wait would outlast its timeout, or a wake would come late. Runs
+ * first: the other tests leave sockets, and the ss_wake() at its end is
+ * for good. */
+static void test_connect_offers(void) {
+  lab_require();
+  const char *fdkind = getenv("SS_EXPECT_EVENT_FD");
+  int pipe = fdkind != NULL && strcmp(fdkind, "pipe") == 0;
+  int slow = getenv("SS_MEMCHECK") != NULL; /* every wait of a host loses its race there */
+  int64_t ran = 0;
+  for (int i = 0; i < 5; i++) {
+    ss_socket *s = ss_socket_new();
+    int64_t before = ss_debug_offers_run();
+    CHECK(connect_by_address(s, -1));
+    ran += ss_debug_offers_run() - before;
+    ss_socket_free(s);
+  }
+  /* The first may lose its race with the library's thread; after one the
+   * host took, the library's thread waits for the host. */
+  if (pipe) {
+    CHECK(ran == 0); /* a library thread reads every connection there */
+  } else if (!slow) {
+    CHECK(ran >= 1);
+  }
+
+  int64_t before = ss_debug_offers_run();
+  /* A wait shorter than the socket's timeout. */
+  ss_socket *s = ss_socket_new();
+  CHECK_OK(s, ss_set_timeout(s, 20000));
+  CHECK(connect_by_address(s, 50));
+  ss_socket_free(s);
+  /* Another socket exists. */
+  s = ss_socket_new();
+  ss_socket *other = ss_socket_new();
+  CHECK(connect_by_address(s, -1));
+  ss_socket_free(s);
+  ss_socket_free(other);
+  /* ss_wake() was called: from now on, for good. */
+  CHECK(ss_wake() == SS_OK);
+  CHECK(ss_dispatch(1000) == 0); /* takes the wake */
+  s = ss_socket_new();
+  CHECK(connect_by_address(s, -1));
+  ss_socket_free(s);
+  CHECK(ss_debug_offers_run() == before);
+}
 
 static int take_all(ss_event *evs, int cap) {
   int n = 0;
@@ -186,6 +261,7 @@ static void test_free_in_callback_with_queue(void) {
 }
 
 static const tu_test tests[] = {
+    {"connect_offers", test_connect_offers},
     {"coalescing", test_coalescing},
     {"event_strings", test_event_strings},
     {"queued_count", test_queued_count},

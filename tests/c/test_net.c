@@ -770,7 +770,34 @@ static void test_session_resumption(void) {
   ss_socket_free(c);
 }
 
+/* ss_dispatch returns within its timeout while the only socket connects to
+ * a server that never answers (queue.c runs a connect on the waiting thread
+ * only when the socket's timeout ends within the wait's), and the connect
+ * still ends at the socket's timeout, whoever waits for it. */
+static void test_dispatch_within_timeout_while_connecting(void) {
+  ss_socket *s = ss_socket_new();
+  CHECK_OK(s, ss_set_timeout(s, 1500));
+  CHECK_OK(s, ss_set_server_name(s, lab_host(), SS_NTS));
+  int64_t start = tu_now_ms();
+  CHECK_OK(s, ss_connect(s, "127.0.0.1", SS_NTS, lab_port("silent")));
+  CHECK(ss_dispatch(100) == 0);
+  int64_t took = tu_now_ms() - start;
+  if (took > 1000) {
+    fprintf(stderr, "ss_dispatch(100) returned after %lld ms\n", (long long)took);
+    tu_failures++;
+  }
+  tu_event e;
+  CHECK(tu_wait_event(s, 0, 30000, &e) && e.type == SS_EVENT_IO_ERROR && strstr(e.detail, "timed out") != NULL);
+  took = tu_now_ms() - start;
+  if (took < 1400 || took > 10000) {
+    fprintf(stderr, "a 1500 ms connect ended after %lld ms\n", (long long)took);
+    tu_failures++;
+  }
+  ss_socket_free(s);
+}
+
 static const tu_test tests[] = {
+    {"dispatch_within_timeout_while_connecting", test_dispatch_within_timeout_while_connecting},
     {"session_resumption", test_session_resumption},
     {"cert_matrix", test_cert_matrix},
     {"cert_file_set_late", test_cert_file_set_late},
