@@ -66,6 +66,7 @@ type Queue struct {
 	head  int
 	ready chan struct{} // holds one token while events wait
 	host  queueHost     // the sockets' input this Queue pumps (queuehost_linux.go)
+	conns queueConnects // an attempt a Wait may run, and what it checks (offer.go)
 }
 
 // NewQueue returns an empty queue.
@@ -175,10 +176,27 @@ func (q *Queue) Ready() <-chan struct{} {
 // Wait returns the oldest event, waiting up to timeout for one. A negative
 // timeout waits without limit. On Linux, while the Queue pumps its sockets'
 // input (hostread.go), the wait is on their descriptors, and a reply is
-// decrypted by the waiting goroutine itself.
+// decrypted by the waiting goroutine itself. Likewise, when the Queue's only
+// socket connects to an IP address, no event waits, and the socket's
+// Timeout ends within this wait's, Wait runs the connect (TCP, handshake,
+// verification) on the calling goroutine instead of waiting for a thread
+// that would (offer.go): the same events follow, and Wait still returns
+// within its timeout, but an event that another goroutine Posts meanwhile
+// is returned when the connect ends.
 func (q *Queue) Wait(timeout time.Duration) (Event, bool) {
 	if e, ok := q.tryNext(); ok {
 		return e, true
+	}
+	if q.conns.offer.Load() != nil {
+		start := time.Now()
+		if q.runOffered(timeout) {
+			if e, ok := q.tryNext(); ok {
+				return e, true
+			}
+			if timeout >= 0 {
+				timeout = max(timeout-time.Since(start), 0)
+			}
+		}
 	}
 	if q.hostActive() {
 		return q.waitHost(timeout)

@@ -12,16 +12,18 @@ import (
 // it, and the connect event wakes the host's thread again. A host that is
 // about to block until that event anyway gains nothing from the hand-off
 // and pays two thread wake-ups for it. So when the socket's Sink is a
-// ConnectRunner (the C ABI's queue), the attempt is also offered to the
-// sink, and whoever comes first runs it: the connector, or the host's
-// blocking wait (ss_dispatch, capi/queue.c).
+// ConnectRunner (the C ABI's queue, a Queue), the attempt is also offered
+// to the sink, and whoever comes first runs it: the connector, or the
+// host's blocking wait (ss_dispatch, capi/queue.c; Queue.Wait).
 //
 // The sink decides when its host may take an offer: only where running it
 // keeps nothing else from the host. The C ABI's (capi/queue.c,
 // offer_take_locked): no other socket exists, no event waits, the attempt's
 // deadline falls within the wait's timeout (so the wait still returns within
 // it), and ss_wake() was never called (a wait that runs a connect cannot be
-// woken before the connect ends). close() or a new connect() ends an attempt
+// woken before the connect ends). A Queue's (runOffered): no other socket
+// of the Queue is connecting or connected, no event waits, and the
+// deadline falls within the Wait's timeout. close() or a new connect() ends an attempt
 // that the host runs as one on the connector (the attempt's interrupter).
 //
 // Hosts differ: a C program that connects and then waits takes every offer,
@@ -48,6 +50,7 @@ func (o *ConnectOffer) Run() bool {
 		o.withdraw()
 	}
 	hostsTake.Store(true)
+	offersRun.Add(1)
 	run := o.run
 	o.run = nil // a sink may keep its last offer: not the socket with it
 	run()
@@ -70,6 +73,9 @@ const offerDelay = 200 * time.Microsecond
 
 // hostsTake: the last offer that was decided went to the host.
 var hostsTake atomic.Bool
+
+// offersRun counts the offers hosts ran (for the tests).
+var offersRun atomic.Int64
 
 // startOffered starts a fast attempt of a ConnectRunner's socket: run is
 // the attempt with the fast plan, slow with Go's dialer (when the connector
@@ -107,4 +113,45 @@ func (s *Socket) startOffered(deadline time.Time, run, slow func()) bool {
 	// withdraw set.
 	cr.OfferConnect(o)
 	return true
+}
+
+// A Queue is a ConnectRunner: its Wait (and Dispatch) runs an offered
+// connect when the Queue has no other socket connecting or connected, no
+// event waits, and the attempt's deadline falls within the wait's timeout.
+type queueConnects struct {
+	offer    atomic.Pointer[ConnectOffer]
+	attempts atomic.Int32 // connect attempts started and not yet ended
+	links    atomic.Int32 // connections open (Socket.link set)
+}
+
+// OfferConnect makes o the attempt the Queue's next blocking Wait may run.
+func (q *Queue) OfferConnect(o *ConnectOffer) { q.conns.offer.Store(o) }
+
+// runOffered runs the Queue's offered attempt on the calling goroutine if
+// it may, and reports whether it did. timeout is what is left of the wait
+// (negative: no limit).
+func (q *Queue) runOffered(timeout time.Duration) bool {
+	c := &q.conns
+	o := c.offer.Load()
+	if o == nil || c.links.Load() != 0 || c.attempts.Load() != 1 {
+		return false
+	}
+	if timeout >= 0 && time.Until(o.Deadline) > timeout {
+		return false
+	}
+	if q.Len() > 0 || !c.offer.CompareAndSwap(o, nil) {
+		return false
+	}
+	return o.Run()
+}
+
+// queueCount adds d to a count of the socket's Queue, if its sink is one.
+func (s *Socket) queueCount(links bool, d int32) {
+	if q, ok := s.sink.(*Queue); ok {
+		if links {
+			q.conns.links.Add(d)
+		} else {
+			q.conns.attempts.Add(d)
+		}
+	}
 }

@@ -191,3 +191,65 @@ func TestOfferRunEnds(t *testing.T) {
 		t.Fatalf("an event after close(): %s (%s)", e.Type, e.Detail)
 	}
 }
+
+// A Queue is a ConnectRunner: its Wait runs the connect of its only socket,
+// within the wait's timeout, and never while another of its sockets is
+// connected or connecting, nor when the wait is shorter than the socket's
+// timeout.
+func TestQueueWaitRunsTheConnect(t *testing.T) {
+	if noDetach {
+		t.Skip("SECURESOCKET_GOPOLLER=keep")
+	}
+	port := testServer(t, func(c *tls.Conn) { io.Copy(c, c) })
+	hostsTook(t, true)
+	connectorIdle(t)
+
+	connect := func(q *Queue, wait time.Duration) (*Socket, int64) {
+		t.Helper()
+		s := New(q)
+		t.Cleanup(func() { s.Close() })
+		before := offersRun.Load()
+		if err := s.Connect("127.0.0.1", port); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			e, ok := q.Wait(wait)
+			if ok && e.Type == EventConnect {
+				return s, offersRun.Load() - before
+			}
+			if ok && (e.Type == EventIOError || e.Type == EventSecurityError) {
+				t.Fatalf("%s (%s)", e.Type, e.Detail)
+			}
+		}
+		t.Fatal("no connect event")
+		return nil, 0
+	}
+	q := NewQueue()
+	s, ran := connect(q, 30*time.Second) // the socket's timeout is 20 s
+	if ran != 1 {
+		t.Fatalf("Wait ran %d connects of the Queue's only socket, want 1", ran)
+	}
+	echoTrips(t, s, q, 2)
+	// Another socket of the Queue is connected: its events must not wait.
+	if _, ran := connect(q, 30*time.Second); ran != 0 {
+		t.Fatal("Wait ran a connect while another socket of its Queue was connected")
+	}
+	// A wait shorter than the socket's timeout (20 s).
+	if _, ran := connect(NewQueue(), 20*time.Millisecond); ran != 0 {
+		t.Fatal("a 20 ms Wait ran a connect with a 20 s timeout")
+	}
+	// Without a limit, and a socket of the Queue that was closed.
+	s.Close()
+	if _, ran := connect(q, -1); ran != 0 {
+		// q still has the connected socket of the second connect.
+		t.Fatal("Wait ran a connect while another socket of its Queue was connected")
+	}
+	// The connects above that the Queue left to the connector made the
+	// connector start at once again: take the first offer as a host did.
+	hostsTake.Store(true)
+	connectorIdle(t)
+	if _, ran := connect(New(nil).Queue(), -1); ran != 1 {
+		t.Fatal("Wait(-1) did not run its only socket's connect")
+	}
+}

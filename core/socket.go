@@ -257,6 +257,7 @@ func (s *Socket) Connect(host string, port int) error {
 	// Only the connector thread connects without Go's poller: its waits in
 	// poll(2) hold the thread, which a burst of connects on goroutines must
 	// not do (thousands of threads).
+	s.queueCount(false, 1)
 	if plan.fast {
 		slow := plan
 		slow.fast = false
@@ -275,6 +276,7 @@ func (s *Socket) Connect(host string, port int) error {
 }
 
 func (s *Socket) dial(ctx context.Context, cancel func(), gen uint64, host string, port int, cfg *tls.Config, at *attempt, plan dialPlan) {
+	defer s.queueCount(false, -1)
 	defer cancel()
 	defer func() {
 		// A bug in verification must not take the host process down: it
@@ -393,6 +395,7 @@ func (s *Socket) dial(ctx context.Context, cancel func(), gen uint64, host strin
 		l.readable = nil
 	}
 	linkStarted()
+	s.queueCount(true, 1)
 	s.link = l
 	s.st = stateOpen
 	s.status = StatusTrusted
@@ -836,6 +839,7 @@ func (s *Socket) endLinkLocked(l *link) (closedHere bool) {
 		}
 	}
 	linkEnded()
+	s.queueCount(true, -1)
 	return closedHere
 }
 
