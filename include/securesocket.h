@@ -861,6 +861,10 @@ SS_API int ss_write_object(ss_socket *s, const char *json, size_t len);
  * (a host that wakes waits from other threads keeps prompt wakes: a wait
  * that runs a connect returns when the connect ends). ss_close() or
  * ss_socket_free() from another thread ends such a connect at once, as any.
+ * While ss_dispatch() takes the connects, the library's thread leaves each
+ * one to it for 200 microseconds before it starts the connect itself; a
+ * host that does not wait after ss_connect() (an event loop on
+ * ss_event_fd()) makes it start at once again from its next connect on.
  *
  * Coalescing: while waiting, SS_EVENT_SOCKET_DATA events of a socket merge
  * into one (bytes_loaded adds up) and a waiting SS_EVENT_OUTPUT_PROGRESS is
