@@ -73,26 +73,34 @@ func (k *sink) WatchInput(_ *core.Socket, fd uintptr) bool {
 func (k *sink) DetachGoPoller() bool { return true }
 
 // offered is the newest connect attempt offered to the host (core's
-// offer.go): a blocking wait of ss_dispatch may run it (queue.c, ssi_offer).
-var offered atomic.Pointer[core.ConnectOffer]
+// offer.go), with its handle: a blocking wait of ss_dispatch may run it
+// (queue.c, ssi_offer).
+var offered atomic.Pointer[offer]
+
+type offer struct {
+	h unsafe.Pointer
+	o *core.ConnectOffer
+}
 
 // OfferConnect makes o the attempt the host's next blocking wait may run.
 func (k *sink) OfferConnect(o *core.ConnectOffer) {
-	offered.Store(o)
+	offered.Store(&offer{k.h, o})
 	C.ssi_offer(k.h, C.int64_t(time.Until(o.Deadline).Milliseconds()))
 }
 
-// ssgo_run_offer runs the offered attempt on the host's thread, called by
+// ssgo_run_offer runs h's offered attempt on the host's thread, called by
 // queue.c's wait when it may (offer_take_locked); 1 if it ran it, 0 if the
-// connector had taken it. Not part of the public ABI.
+// connector had taken it, or the newest offer is another socket's (two
+// threads offering at once). Not part of the public ABI.
 //
 //export ssgo_run_offer
-func ssgo_run_offer() C.int {
-	if o := offered.Swap(nil); o != nil && o.Run() {
-		offersRun.Add(1)
-		return 1
+func ssgo_run_offer(h unsafe.Pointer) C.int {
+	p := offered.Load()
+	if p == nil || p.h != h || !offered.CompareAndSwap(p, nil) || !p.o.Run() {
+		return 0
 	}
-	return 0
+	offersRun.Add(1)
+	return 1
 }
 
 // offersRun counts the connects ss_dispatch ran (ss_debug_offers_run).

@@ -50,7 +50,7 @@
 /* capi/events.go's //export (declared here rather than through cgo's
  * _cgo_export.h, so that this file also compiles alone: tests/cross). */
 extern int ssgo_pump(void *h);
-extern int ssgo_run_offer(void);
+extern int ssgo_run_offer(void *h);
 #else
 #define SSI_EPOLL 0
 #endif
@@ -201,12 +201,13 @@ void ssi_offer(void *h, int64_t left_ms) {
  * behind the handshake), the offer's socket has no connection, and the
  * attempt ends before the wait does. Takes the offer when so. */
 #if SSI_EPOLL
-static int offer_take_locked(int64_t deadline) {
-  if (offer_h == NULL || q_len > 0 || wakes > 0 || woke_ever || tab_len != 1) return 0;
+static void *offer_take_locked(int64_t deadline) {
+  if (offer_h == NULL || q_len > 0 || wakes > 0 || woke_ever || tab_len != 1) return NULL;
   ssi_rec *r = rec_find(offer_h);
-  if (r == NULL || r->fd >= 0 || (deadline != 0 && offer_end > deadline)) return 0;
+  if (r == NULL || r->fd >= 0 || (deadline != 0 && offer_end > deadline)) return NULL;
+  void *h = offer_h;
   offer_h = NULL;
-  return 1;
+  return h;
 }
 #endif
 
@@ -896,17 +897,17 @@ static int wait_events(int timeout_ms) {
       return 0;
     }
 #if SSI_EPOLL
-    int run = timeout_ms != 0 && offer_take_locked(deadline);
+    void *run = timeout_ms != 0 ? offer_take_locked(deadline) : NULL;
 #else
-    int run = 0; /* a library thread reads every connection: no host-run connects */
+    void *run = NULL; /* a library thread reads every connection: no host-run connects */
 #endif
     pthread_mutex_unlock(&mu);
 #if SSI_EPOLL
-    if (run) {
+    if (run != NULL) {
       /* The connect this wait is for: run it here, quietly (its events
        * need no wake-up of this thread), then look again. */
       quiet = 1;
-      ssgo_run_offer();
+      ssgo_run_offer(run);
       quiet = 0;
       pthread_mutex_lock(&mu);
       int got = q_len > 0;

@@ -28,13 +28,14 @@ var connector struct {
 	mu   sync.Mutex
 	busy bool
 	job  func()
+	seq  uint64       // counts the attempts handed over: which one job is
 	runs atomic.Int64 // attempts it ran, for the tests
 }
 
 // runOnConnector hands job to the connector thread; false when it is busy
 // or could not start.
 func runOnConnector(job func()) bool {
-	if !connectorTake(job) {
+	if _, ok := connectorTake(job); !ok {
 		return false
 	}
 	one := [8]byte{1}
@@ -51,7 +52,8 @@ func runOnConnector(job func()) bool {
 // withdraw takes job back if the connector has not started it yet (and
 // then it never wakes for it).
 func runOnConnectorLater(job func(), delay time.Duration) (withdraw func(), ok bool) {
-	if !connectorTake(job) {
+	seq, ok := connectorTake(job)
+	if !ok {
 		return nil, false
 	}
 	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(max(int64(delay), 1))}
@@ -64,9 +66,9 @@ func runOnConnectorLater(job func(), delay time.Duration) (withdraw func(), ok b
 	return func() {
 		connector.mu.Lock()
 		defer connector.mu.Unlock()
-		if connector.busy && connector.job != nil {
-			// Still waiting for its timer: no other attempt can be
-			// there meanwhile (busy), so this one is job.
+		if connector.busy && connector.job != nil && connector.seq == seq {
+			// Still waiting for its timer (and not another attempt
+			// handed over after this one ran).
 			connector.job = nil
 			connector.busy = false
 			unix.TimerfdSettime(connector.tfd, 0, &unix.ItimerSpec{}, nil)
@@ -74,20 +76,22 @@ func runOnConnectorLater(job func(), delay time.Duration) (withdraw func(), ok b
 	}, true
 }
 
-// connectorTake makes job the connector's if it is free.
-func connectorTake(job func()) bool {
+// connectorTake makes job the connector's if it is free, and returns its
+// number.
+func connectorTake(job func()) (uint64, bool) {
 	connector.once.Do(startConnector)
 	if connector.efd < 0 {
-		return false
+		return 0, false
 	}
 	connector.mu.Lock()
 	defer connector.mu.Unlock()
 	if connector.busy {
-		return false
+		return 0, false
 	}
 	connector.busy = true
 	connector.job = job
-	return true
+	connector.seq++
+	return connector.seq, true
 }
 
 func startConnector() {

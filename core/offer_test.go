@@ -253,3 +253,31 @@ func TestQueueWaitRunsTheConnect(t *testing.T) {
 		t.Fatal("Wait(-1) did not run its only socket's connect")
 	}
 }
+
+// A host withdraws only its own attempt: one whose connector already ran it
+// (the host's withdraw came late) leaves the next attempt on the connector
+// alone.
+func TestWithdrawTakesOnlyItsOwnAttempt(t *testing.T) {
+	connectorIdle(t)
+	ranA := make(chan struct{})
+	withdrawA, ok := runOnConnectorLater(func() { close(ranA) }, time.Millisecond)
+	if !ok {
+		t.Fatal("the connector was busy")
+	}
+	select {
+	case <-ranA:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the connector did not run an attempt whose delay ran out")
+	}
+	connectorIdle(t)
+	ranB := make(chan struct{})
+	if _, ok := runOnConnectorLater(func() { close(ranB) }, 50*time.Millisecond); !ok {
+		t.Fatal("the connector was busy")
+	}
+	withdrawA()
+	select {
+	case <-ranB:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a late withdraw took another attempt off the connector")
+	}
+}
