@@ -898,11 +898,7 @@ static int wait_events(int timeout_ms) {
     }
 #if SSI_EPOLL
     void *run = timeout_ms != 0 ? offer_take_locked(deadline) : NULL;
-#else
-    void *run = NULL; /* a library thread reads every connection: no host-run connects */
-#endif
     pthread_mutex_unlock(&mu);
-#if SSI_EPOLL
     if (run != NULL) {
       /* The connect this wait is for: run it here, quietly (its events
        * need no wake-up of this thread), then look again. */
@@ -916,7 +912,8 @@ static int wait_events(int timeout_ms) {
       continue;
     }
 #else
-    (void)run;
+    /* A library thread reads every connection: no host-run connects. */
+    pthread_mutex_unlock(&mu);
 #endif
     if (spin_events()) return 1;
 

@@ -38,14 +38,19 @@ func runOnConnector(job func()) bool {
 	if _, ok := connectorTake(job); !ok {
 		return false
 	}
+	wakeConnector()
+	return true
+}
+
+// wakeConnector makes the connector start its attempt now.
+func wakeConnector() {
 	one := [8]byte{1}
 	for {
 		_, err := unix.Write(connector.efd, one[:])
 		if err != unix.EINTR {
-			break
+			return
 		}
 	}
-	return true
 }
 
 // runOnConnectorLater is runOnConnector with the start delayed by delay;
@@ -58,9 +63,7 @@ func runOnConnectorLater(job func(), delay time.Duration) (withdraw func(), ok b
 	}
 	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(max(int64(delay), 1))}
 	if unix.TimerfdSettime(connector.tfd, 0, &spec, nil) != nil {
-		// Without the timer, start at once.
-		one := [8]byte{1}
-		unix.Write(connector.efd, one[:])
+		wakeConnector() // without the timer, at once
 		return func() {}, true
 	}
 	return func() {

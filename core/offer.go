@@ -43,7 +43,8 @@ type ConnectOffer struct {
 // Run runs the attempt on the calling goroutine's thread, and reports false
 // if the connector (or an earlier Run) took it first.
 func (o *ConnectOffer) Run() bool {
-	if !o.take() {
+	run, ok := o.claim()
+	if !ok {
 		return false
 	}
 	if o.withdraw != nil {
@@ -51,13 +52,20 @@ func (o *ConnectOffer) Run() bool {
 	}
 	hostsTake.Store(true)
 	offersRun.Add(1)
-	run := o.run
-	o.run = nil // a sink may keep its last offer: not the socket with it
 	run()
 	return true
 }
 
-func (o *ConnectOffer) take() bool { return o.taken.CompareAndSwap(false, true) }
+// claim takes the attempt for one caller and returns it; the offer keeps
+// nothing of it (a sink may keep its last offer, but not the socket with it).
+func (o *ConnectOffer) claim() (func(), bool) {
+	if !o.taken.CompareAndSwap(false, true) {
+		return nil, false
+	}
+	run := o.run
+	o.run = nil
+	return run, true
+}
 
 // ConnectRunner is a Sink whose host may run its sockets' connect attempts
 // (ConnectOffer). OfferConnect must not run the offer itself.
@@ -88,7 +96,7 @@ func (s *Socket) startOffered(deadline time.Time, run, slow func()) bool {
 	o := &ConnectOffer{Deadline: deadline, run: run}
 	job := func(later bool) func() {
 		return func() {
-			if o.take() {
+			if run, ok := o.claim(); ok {
 				if later {
 					hostsTake.Store(false) // the host let it wait
 				}
@@ -104,7 +112,7 @@ func (s *Socket) startOffered(deadline time.Time, run, slow func()) bool {
 	}
 	if !started {
 		runHandshake(func() {
-			if o.take() {
+			if _, ok := o.claim(); ok {
 				slow()
 			}
 		})

@@ -122,6 +122,9 @@ func TestOfferLeftToTheConnector(t *testing.T) {
 	if o.Run() {
 		t.Fatal("the host ran an attempt the connector had run")
 	}
+	if o.run != nil {
+		t.Fatal("an offer the connector ran still holds its attempt (and the socket)")
+	}
 	if ran := connector.runs.Load() - before; ran != 1 {
 		t.Fatalf("the connector ran %d attempts, want 1", ran)
 	}

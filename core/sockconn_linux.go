@@ -134,7 +134,7 @@ func (c *sockConn) Read(p []byte) (int, error) {
 	var rerr error
 	err := c.wait(unix.POLLIN, &c.rdl, func(fd int) bool {
 		n, rerr = unix.Read(fd, p)
-		return rerr != unix.EAGAIN
+		return rerr != unix.EAGAIN && rerr != unix.EINTR
 	})
 	switch {
 	case err != nil:
@@ -155,7 +155,7 @@ func (c *sockConn) Write(p []byte) (int, error) {
 		var werr error
 		err := c.wait(unix.POLLOUT, &c.wdl, func(fd int) bool {
 			n, werr = rawWrite(fd, p[done:], false)
-			return werr != unix.EAGAIN
+			return werr != unix.EAGAIN && werr != unix.EINTR
 		})
 		if err == nil && werr != nil {
 			err = os.NewSyscallError("write", werr)
@@ -168,9 +168,9 @@ func (c *sockConn) Write(p []byte) (int, error) {
 	return done, nil
 }
 
-// wait calls f (retrying EINTR is f's caller's: f says whether it is done)
-// until it is done, waiting in poll(2) for events in between, until the
-// deadline.
+// wait calls f until it says it is done, waiting in poll(2) for events in
+// between (a call that would block or was interrupted is not done), until
+// the deadline.
 func (c *sockConn) wait(events int16, deadline *atomic.Int64, f func(fd int) bool) error {
 	fd, ok := c.acquire()
 	if !ok {

@@ -254,23 +254,19 @@ func (s *Socket) Connect(host string, port int) error {
 	s.applyProtoConfig(cfg)
 	plan := s.dialPlan().withAddress(host, port)
 	s.mu.Unlock()
-	// Only the connector thread connects without Go's poller: its waits in
-	// poll(2) hold the thread, which a burst of connects on goroutines must
-	// not do (thousands of threads).
+	dialWith := func(p dialPlan) func() { return func() { s.dial(ctx, cancel, gen, host, port, cfg, at, p) } }
+	// Only the connector thread (or a host, below) connects without Go's
+	// poller: its waits in poll(2) hold the thread, which a burst of
+	// connects on goroutines must not do (thousands of threads).
+	slow := plan
+	slow.fast = false
 	s.queueCount(false, 1)
-	if plan.fast {
-		slow := plan
-		slow.fast = false
-		// The host may run it itself (offer.go).
-		if s.startOffered(at.deadline,
-			func() { s.dial(ctx, cancel, gen, host, port, cfg, at, plan) },
-			func() { s.dial(ctx, cancel, gen, host, port, cfg, at, slow) }) {
-			return nil
-		}
+	// The host may run a fast attempt itself (offer.go).
+	if plan.fast && s.startOffered(at.deadline, dialWith(plan), dialWith(slow)) {
+		return nil
 	}
-	if !plan.fast || !runOnConnector(func() { s.dial(ctx, cancel, gen, host, port, cfg, at, plan) }) { // connector_linux.go
-		plan.fast = false
-		runHandshake(func() { s.dial(ctx, cancel, gen, host, port, cfg, at, plan) })
+	if !plan.fast || !runOnConnector(dialWith(plan)) { // connector_linux.go
+		runHandshake(dialWith(slow))
 	}
 	return nil
 }
