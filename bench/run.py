@@ -49,7 +49,10 @@ FULL = {
     "rtt_trips": 5000,
     "rtt_size": 64,
     "handshakes": 200,
-    "reconnects": 200,
+    # 1,000 per round, the steady rate of a client that keeps reconnecting:
+    # a round of 200 lasted about 0.12 s, of which a Go client's first heap
+    # growth took a few percent (docs/benchmarks.md, "Reconnect rounds").
+    "reconnects": 1000,
     "rss_conns": 1000,
     "conc_conns": 5000,
     "settle_ms": 200,
