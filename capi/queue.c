@@ -46,6 +46,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 /* capi/events.go's //export (declared here rather than through cgo's
  * _cgo_export.h, so that this file also compiles alone: tests/cross). */
@@ -473,6 +474,8 @@ typedef struct ssi_tls {
   int streamed;          /* this thread's last pump decrypted a stream's batch */
   unsigned spin_skip;    /* waits left before this thread spins again */
   unsigned spin_backoff; /* the skip after the next spin that finds nothing */
+  unsigned pause_skip;    /* waits left before this thread pauses in a stream again */
+  unsigned pause_backoff; /* the skip after the next pause that finds nothing */
 } ssi_tls;
 
 static pthread_key_t tls_key;
@@ -800,7 +803,10 @@ static void note_streamed(int stream) {
  * thread's next waits skip it, 1, 2, 4 ... up to 64 waits (a peer slower than
  * the spin costs at most one spin in that many waits); one that finds an event
  * resets that. There is no spin with one processor online (it would hold the
- * peer's), or with SECURESOCKET_SPIN_US=0. */
+ * peer's), or with SECURESOCKET_SPIN_US=0.
+ *
+ * A thread whose last pump decrypted a stream's batch does not spin: it
+ * pauses (stream_pause). */
 static int spin_us = -1;
 
 static void spin_init(void) {
@@ -827,14 +833,61 @@ static int events_waiting(int *woken) {
   return got;
 }
 
+/* ---- pausing in a stream ------------------------------------------------------
+ * A stream arrives as one TLS record after another, each in a send of its own
+ * by most servers (OpenSSL, crypto/tls). A host that reads faster than the
+ * server sends finds the kernel empty after nearly every record, and a wait
+ * that sleeps on the descriptor is woken once per record: on loopback the
+ * sender's processor pays for each of those wake-ups (an interprocessor
+ * interrupt, costly in a virtual machine), and the receiver for its sleep, its
+ * wake-up and a pump of one record (docs/benchmarks.md, "Pausing in a
+ * stream"). So after a pump that decrypted a stream's batch, the thread's
+ * next wait first sleeps for the spin time without watching any descriptor
+ * (the sender wakes nobody meanwhile), then pumps what arrived in one batch.
+ * A pause that finds nothing makes the thread's next waits skip it, 1, 2, 4
+ * ... up to 64 waits (a stream that ended, or one slower than the pause, costs
+ * at most one pause in that many waits); one that finds an event resets that.
+ * A wake (ss_wake) or an event of another thread waits for the pause's end. */
+static int stream_pause(ssi_tls *t) {
+#if SSI_EPOLL
+  if (t->pause_skip > 0) {
+    t->pause_skip--;
+    return 0;
+  }
+  struct timespec ts = {0, (long)spin_us * 1000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+  int woken;
+  if (!events_waiting(&woken) && !woken) {
+    int stream;
+    if (pump_ready(&stream) > 0) {
+      /* A quiet pump (spin_events says why it settles). */
+      pthread_mutex_lock(&mu);
+      settle_locked();
+      pthread_mutex_unlock(&mu);
+    }
+  }
+  if (events_waiting(NULL)) {
+    t->pause_backoff = 0;
+    return 1;
+  }
+  t->pause_backoff = t->pause_backoff == 0 ? 1 : t->pause_backoff < 64 ? 2 * t->pause_backoff : 64;
+  t->pause_skip = t->pause_backoff;
+#else
+  (void)t;
+#endif
+  return 0;
+}
+
 /* Polls until an event waits (1), or the spin time passes or ss_wake() was
- * called (0). Never sleeps. */
+ * called (0). Sleeps only in a stream's pause. */
 static int spin_events(void) {
   pthread_once(&spin_once, spin_init);
   if (events_waiting(NULL)) return 1;
   if (spin_us <= 0) return 0;
   ssi_tls *t = tls_get();
-  if (t == NULL || t->streamed) return 0; /* a stream: its next batch is worth a sleep */
+  if (t == NULL) return 0;
+  if (t->streamed) return stream_pause(t); /* a stream: pause, do not spin */
   if (t->spin_skip > 0) {
     t->spin_skip--;
     return 0;

@@ -989,7 +989,15 @@ SS_API int ss_wake(void);
  * host-driven (not Linux). A spin that finds nothing makes the thread's
  * next calls return 0 at once, for 1, 2, 4 ... up to 64 calls, so a peer
  * slower than the spin costs at most one spin in 64 waits; a spin that finds
- * an event resets that. The spin burns the processor it runs on. */
+ * an event resets that. The spin burns the processor it runs on.
+ *
+ * A thread whose last pump decrypted a stream's batch (a full TLS record or
+ * more) pauses instead: it sleeps for the spin time (plus the kernel's timer
+ * slack: about 130 us for 50 here) without watching any connection, then
+ * decrypts what arrived meanwhile in one batch and returns 1 if that made an
+ * event. A stream thus wakes its reader once per batch of records, not once
+ * per record. A wake or another thread's event waits for the pause's end.
+ * Pauses that find nothing back off as spins do. */
 SS_API int ss_spin_events(void);
 
 #ifdef __cplusplus

@@ -566,16 +566,6 @@ static void *spin_times(void *arg) {
   return NULL;
 }
 
-/* Whether the library spins here: host-driven input (the event fd is an
- * epoll set, not the pipe build) and more than one processor. */
-static int spins_here(void) {
-  char path[64], link[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", ss_event_fd());
-  ssize_t n = readlink(path, link, sizeof link - 1);
-  if (n <= 0) return 0;
-  link[n] = '\0';
-  return strstr(link, "eventpoll") != NULL && sysconf(_SC_NPROCESSORS_ONLN) >= 2;
-}
 #endif
 
 /* ss_spin_events polls without sleeping for the spin time (1 ms in this
@@ -586,7 +576,7 @@ static void test_spin(void) {
   while (ss_next_event(&ev) > 0) {
   }
 #ifdef __linux__
-  if (spins_here()) {
+  if (tu_spins_here()) {
     /* A first spin lasts the spin time; 200 more that find nothing cost
      * about 9 spins (skipping 1, 2, 4 ... 64 calls between them), not 200
      * (200 ms). */

@@ -8,6 +8,7 @@
 #include "portable.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,92 @@ static void test_spin_leaves_fd_readable(void) {
   }
   ss_socket_free(s);
 }
+
+#ifdef __linux__
+static uint8_t pause_pat(size_t i) { return (uint8_t)(i * 7 + (i >> 9)); }
+
+/* Reads want bytes of the echo in 4 KiB reads, which take only what a pump
+ * decrypted (a read of 64 KiB or more would take input straight from the
+ * connection), pumping on this thread with ss_next_event. */
+static void read_echo(ss_socket *s, size_t want, size_t start) {
+  uint8_t buf[4096];
+  size_t got = 0;
+  int same = 1;
+  for (int64_t deadline = tu_now_ms() + 20000; got < want && tu_now_ms() < deadline;) {
+    size_t n = 0;
+    CHECK_OK(s, ss_read_bytes(s, buf, sizeof buf, 0, &n));
+    for (size_t i = 0; i < n; i++) same &= buf[i] == pause_pat(start + got + i);
+    got += n;
+    ss_event ev;
+    if (n == 0 && ss_next_event(&ev) == 0) fd_readable(1000);
+  }
+  CHECK(got == want && same);
+}
+
+static void *wake_later(void *arg) {
+  usleep(100 * 1000);
+  __atomic_store_n((int *)arg, 1, __ATOMIC_SEQ_CST);
+  ss_wake();
+  return NULL;
+}
+
+/* After a pump that decrypted a stream's batch, a wait pauses instead of
+ * spinning: ss_spin_events sleeps for the spin time without watching the
+ * descriptors, then pumps what arrived meanwhile and says that an event
+ * waits. Nothing is lost or held back by it, and a wait after a pause that
+ * found nothing still sleeps until input or a wake comes. */
+static void test_stream_pause(void) {
+  if (!tu_spins_here()) {
+    TU_SKIP("no spin or pause here (one processor or no host-driven input)");
+    return;
+  }
+  ss_socket *s = ss_socket_new();
+  /* Only socketData: the flushes' outputProgress would make ss_spin_events
+   * say 1 by itself. */
+  CHECK_OK(s, ss_set_event_mask(s, SS_MASK_ALL & ~SS_MASK_OF(SS_EVENT_OUTPUT_PROGRESS)));
+  CHECK(tu_connect(s, "echo"));
+  /* TLS sends a connection's first 128 KiB in small records (crypto/tls's
+   * dynamic record sizing), and the echo mirrors them: full records only
+   * after M. */
+  enum { M = 192 << 10, N = 64 << 10 };
+  static uint8_t out[M + N];
+  for (size_t i = 0; i < sizeof out; i++) out[i] = pause_pat(i);
+  CHECK_OK(s, ss_write_bytes(s, out, M, 0, 0));
+  CHECK_OK(s, ss_flush(s));
+  read_echo(s, M, 0); /* this thread's last pumps decrypted whole records: a stream */
+  ss_event ev;
+  while (ss_next_event(&ev) == 1) {
+  }
+  /* The next 64 KiB come back while this thread neither waits nor pumps. */
+  CHECK_OK(s, ss_write_bytes(s, out + M, N, 0, 0));
+  CHECK_OK(s, ss_flush(s));
+  usleep(300 * 1000);
+  /* A spin would return 0 at once for a thread in a stream; the pause
+   * pumps the input that waits. */
+  CHECK(ss_spin_events() == 1);
+  uint64_t avail = 0;
+  CHECK_OK(s, ss_get_bytes_available(s, &avail));
+  CHECK(avail > 0);
+  read_echo(s, N, M);
+  while (ss_next_event(&ev) == 1) {
+  }
+  /* Nothing more comes: a pause finds nothing (0), and the wait after it
+   * sleeps until a wake from another thread ends it. */
+  CHECK(ss_spin_events() == 0);
+  pthread_t th;
+  int woke = 0, waits = 0;
+  CHECK(pthread_create(&th, NULL, wake_later, &woke) == 0);
+  /* A signal (the Go runtime's) may end a wait early too: count them. */
+  for (int64_t deadline = tu_now_ms() + 20000; !__atomic_load_n(&woke, __ATOMIC_SEQ_CST) && tu_now_ms() < deadline;
+       waits++)
+    CHECK(ss_dispatch(20000) == 0);
+  pthread_join(th, NULL);
+  CHECK(woke && waits < 100);
+  ss_socket_free(s);
+}
+#else
+static void test_stream_pause(void) { TU_SKIP("host-driven input is Linux's"); }
+#endif
 
 /* One fd and one loop serve every socket. */
 static void test_many_sockets(void) {
@@ -334,6 +421,7 @@ static const tu_test tests[] = {
     {"unhandled_error_reported", test_unhandled_error_reported},
     {"fd_level", test_fd_level},
     {"spin_leaves_fd_readable", test_spin_leaves_fd_readable},
+    {"stream_pause", test_stream_pause},
     {"many_sockets", test_many_sockets},
     {"dispatch_callbacks", test_dispatch_callbacks},
     {"event_mask", test_event_mask},

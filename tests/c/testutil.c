@@ -257,3 +257,16 @@ int tu_wait_available(ss_socket *s, uint64_t n, int timeout_ms) {
     tu_wait_event(s, SS_EVENT_SOCKET_DATA, (int)(left < 200 ? left : 200), &e);
   }
 }
+
+int tu_spins_here(void) {
+#ifdef __linux__
+  char path[64], link[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", ss_event_fd());
+  ssize_t n = readlink(path, link, sizeof link - 1);
+  if (n <= 0) return 0;
+  link[n] = '\0';
+  return strstr(link, "eventpoll") != NULL && sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+#else
+  return 0;
+#endif
+}

@@ -108,4 +108,9 @@ int tu_memcheck(void);
 /* Milliseconds on a monotonic clock. */
 int64_t tu_now_ms(void);
 
+/* 1 where the library spins and pauses in its waits (ss_spin_events):
+ * host-driven input (the event fd is an epoll set, not the pipe build) and
+ * more than one processor. */
+int tu_spins_here(void);
+
 #endif

@@ -174,8 +174,11 @@ function uvWatcher() {
  * spin time (ss_spin_events, 50 us), but only when the loop would block
  * (uv_backend_timeout not 0: nothing else is due). A reply within that time
  * then costs no sleep and no wake-up of an idle processor; the poll handle
- * sees the descriptor readable at once. Unref'd: it never keeps the loop
- * alive. Null where it cannot be set up (the pump works without it).
+ * sees the descriptor readable at once. After a stream's batch the library
+ * pauses there instead (sleeps for the spin time, then decrypts the records
+ * that came meanwhile: one wake-up per batch, not per record). Unref'd: it
+ * never keeps the loop alive. Null where it cannot be set up (the pump works
+ * without it).
  */
 function spinner(self, loop, handleSize) {
   const { koffi } = native;

@@ -257,8 +257,10 @@ class _Hub:
         if timeout is not None and timeout <= 0:
             return 0
         # A reply that comes back within the library's spin time (50 us)
-        # costs no sleep and no wake-up of an idle processor
-        # (ss_spin_events; the GIL is released meanwhile).
+        # costs no sleep and no wake-up of an idle processor, and after a
+        # stream's batch the library pauses there so that the next records
+        # are decrypted in one batch (ss_spin_events; the GIL is released
+        # meanwhile).
         spin = self._spin
         if spin is None:
             spin = self._spin = _native.load().ss_spin_events
