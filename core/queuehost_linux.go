@@ -1,7 +1,9 @@
 package core
 
 import (
+	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,7 +30,29 @@ type queueHost struct {
 	ok      atomic.Bool  // ep and wake are open (init succeeded)
 	off     atomic.Bool  // Ready was called
 	blocked atomic.Int32 // goroutines blocked in epoll_wait
+
+	// A stream's pause (pause): streamed says that the last pump
+	// decrypted a stream's batch; skip and backoff are the back-off after
+	// pauses that found nothing; pauses counts them (for tests).
+	streamed      atomic.Bool
+	skip, backoff atomic.Int32
+	pauses        atomic.Int64
 }
+
+// pauseTime is how long a Wait pauses in a stream (pause), as the C ABI's
+// waits do (capi/queue.c, stream_pause): its spin time, 50 us, or
+// SECURESOCKET_SPIN_US microseconds (0 turns it off, at most 1000); none
+// with a single processor.
+var pauseTime = func() time.Duration {
+	us := 50
+	if v, err := strconv.Atoi(os.Getenv("SECURESOCKET_SPIN_US")); err == nil {
+		us = min(max(v, 0), 1000)
+	}
+	if runtime.NumCPU() < 2 {
+		us = 0
+	}
+	return time.Duration(us) * time.Microsecond
+}()
 
 func (q *Queue) initHost() bool {
 	h := &q.host
@@ -163,10 +187,53 @@ func (q *Queue) pumpReady(ms int) int {
 		}
 	}
 	h.mu.Unlock()
+	stream := false
 	for _, s := range socks[:k] {
-		s.Pump()
+		if _, st := s.PumpBatch(); st {
+			stream = true
+		}
+	}
+	if k > 0 {
+		h.streamed.Store(stream)
 	}
 	return k
+}
+
+// pause is a Wait's pause in a stream. A stream arrives as one TLS record
+// after another, and a host that reads faster than the server sends is
+// woken once per record when it waits on the descriptors: on loopback each
+// wake-up costs the sender's processor an interprocessor interrupt too. So
+// after a pump that decrypted a stream's batch, a wait that would block
+// first sleeps for pauseTime without watching any descriptor, then pumps
+// what arrived meanwhile in one batch. True when that made an event. A pause
+// that finds nothing makes the next waits skip it, 1, 2, 4 ... up to 64
+// waits (docs/benchmarks.md, "Pausing in a stream").
+func (q *Queue) pause() bool {
+	h := &q.host
+	if pauseTime <= 0 || !h.streamed.Load() {
+		return false
+	}
+	if h.skip.Load() > 0 {
+		h.skip.Add(-1)
+		return false
+	}
+	// The thread sleeps (not the goroutine): nothing else runs on it
+	// meanwhile, as in the C ABI's pause.
+	ts := unix.NsecToTimespec(int64(pauseTime))
+	for unix.Nanosleep(&ts, &ts) == unix.EINTR {
+	}
+	h.pauses.Add(1)
+	if q.Len() == 0 {
+		q.pumpReady(0)
+	}
+	if q.Len() > 0 {
+		h.backoff.Store(0)
+		return true
+	}
+	b := min(max(2*h.backoff.Load(), 1), 64)
+	h.backoff.Store(b)
+	h.skip.Store(b)
+	return false
 }
 
 // waitHost is Wait for a Queue that pumps its sockets' input.
@@ -194,6 +261,9 @@ func (q *Queue) waitHost(timeout time.Duration) (Event, bool) {
 				return q.waitChan(-1)
 			}
 			return q.waitChan(max(time.Until(deadline), 0))
+		}
+		if q.pause() {
+			continue
 		}
 		// Returns at once when a descriptor is already readable.
 		q.pumpReady(ms)
