@@ -46,7 +46,9 @@ FULL = {
     "upload_chunk": 64 << 10,
     "download_bytes": 256 << 20,
     "download_chunk": 1 << 20,
-    "rtt_trips": 5000,
+    # 20,000 per round, half a second or more: a round of 5,000 (0.1-0.2 s
+    # on the faster machines) let one pause of the machine move a median.
+    "rtt_trips": 20000,
     "rtt_size": 64,
     "handshakes": 200,
     # 1,000 per round, the steady rate of a client that keeps reconnecting:
