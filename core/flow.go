@@ -54,6 +54,10 @@ type flowConn struct {
 	// (hostread.go) reads only what the kernel already holds.
 	tryRead  func(p []byte) (int, error)
 	nonblock atomic.Bool
+	// heldOnly: Read (while nonblock is set) reads nothing from the kernel,
+	// so that a pump decrypts only what TLS already holds (readDirect).
+	// Owned by the pump, like rec.
+	heldOnly bool
 	// detached: the descriptor left Go's network poller (gopoller_linux.go):
 	// Read and Write wait in poll(2) instead (waitFor), until the deadlines
 	// recorded here (Unix nanoseconds, 0: none), or until Close (shut). Also
@@ -136,6 +140,8 @@ func (c *flowConn) Read(p []byte) (int, error) {
 	var n int
 	var err error
 	switch {
+	case c.nonblock.Load() && c.heldOnly:
+		n, err = 0, os.ErrDeadlineExceeded
 	case c.nonblock.Load():
 		n, err = c.tryRead(p)
 	case c.detached.Load():

@@ -291,9 +291,15 @@ func (s *Socket) readDirect(l *link, dst []byte) (n int, ok bool) {
 	s.mu.Unlock()
 	if err == nil && !drained {
 		// dst is full while more waits: TLS may hold the rest of a
-		// record, which no readiness of the descriptor would announce.
-		// The pump takes it into the input buffer.
+		// record, and whole records it read ahead, which no readiness of
+		// the descriptor would announce. The pump takes those into the
+		// input buffer, and only those: what the kernel holds keeps the
+		// descriptor readable, and the next large read takes it straight
+		// into its destination (a pump of a stream's batch here copied a
+		// fifth of a download twice).
+		l.flow.heldOnly = true
 		s.pumpLocked(l)
+		l.flow.heldOnly = false
 	}
 	return n, true
 }

@@ -602,3 +602,52 @@ func directReads(t *testing.T, s *Socket, q *Queue, total int) {
 		t.Fatalf("read %d, announced %d, available %d, want %d", got, loaded, s.BytesAvailable(), total)
 	}
 }
+
+// A bulk read that fills its buffer while the kernel holds more leaves the
+// kernel's input there (the descriptor stays readable) and takes into the
+// input buffer only what TLS itself holds: the rest of a record, records it
+// read ahead. The next bulk read then decrypts the kernel's input straight
+// into its destination, copied once, instead of through the input buffer.
+func TestDirectReadLeavesTheKernelsInput(t *testing.T) {
+	s, q := connected(t, "source")
+	if !hostDriven(s) {
+		t.Skip("this system's Queue does not pump input (not Linux)")
+	}
+	s.SetEventMask(MaskOf(EventSocketData))
+	const total = 1 << 20
+	s.WriteUnsignedInt(0)
+	s.WriteUnsignedInt(total)
+	s.Flush()
+	time.Sleep(300 * time.Millisecond) // the kernel holds what its window took
+	buffered := func() int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return len(s.in) - s.inR
+	}
+	big := make([]byte, directReadMin+1000) // not a multiple of a record
+	n, err := s.ReadBytesInto(big, 0)
+	if err != nil || n != len(big) {
+		t.Fatalf("the first read: %d bytes (%v), want %d", n, err, len(big))
+	}
+	checkPattern(t, big, 0)
+	if b := buffered(); b > 2*maxRecordPlaintext {
+		t.Fatalf("the read left %d bytes in the input buffer, more than TLS holds: the kernel's input was pumped (copied twice)", b)
+	}
+	got := n
+	for got < total {
+		n, err := s.ReadBytesInto(big, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPattern(t, big[:n], got)
+		got += n
+		if n == 0 {
+			if _, ok := q.Wait(5 * time.Second); !ok {
+				t.Fatalf("no event in 5 s with %d of %d bytes read", got, total)
+			}
+		}
+	}
+	if got != total {
+		t.Fatalf("read %d, want %d", got, total)
+	}
+}
