@@ -123,7 +123,7 @@ fuzz:
 #                   on the same loopback servers, alternating rounds: prints
 #                   the table, writes $(BUILD)/bench/results.json and the
 #                   table into docs/benchmarks.md. LANGS=go (or c,python ...)
-#                   runs some languages only. About 11 minutes for all four.
+#                   runs some languages only. About 9 minutes for all four.
 # bench-go, bench-c, bench-python, bench-node   the same, one language
 # test-bench-smoke  one round of tiny sizes (a few seconds): every metric of
 #                   every language must produce a positive number (RSS per
