@@ -833,6 +833,24 @@ static int events_waiting(int *woken) {
   return got;
 }
 
+/* Pumps the input that waits, quietly; what it posted then makes the event fd
+ * readable, for the host's poll (Node's loop, asyncio) as for this thread. */
+static void pump_settle(void) {
+  int stream;
+  if (pump_ready(&stream) > 0) {
+    pthread_mutex_lock(&mu);
+    settle_locked();
+    pthread_mutex_unlock(&mu);
+  }
+}
+
+/* After a spin or pause that found nothing: the thread's next waits skip
+ * it, 1, 2, 4 ... up to 64 of them. */
+static void back_off(unsigned *skip, unsigned *backoff) {
+  *backoff = *backoff == 0 ? 1 : *backoff < 64 ? 2 * *backoff : 64;
+  *skip = *backoff;
+}
+
 /* ---- pausing in a stream ------------------------------------------------------
  * A stream arrives as one TLS record after another, each in a send of its own
  * by most servers (OpenSSL, crypto/tls). A host that reads faster than the
@@ -859,20 +877,13 @@ static int stream_pause(ssi_tls *t) {
   }
   int woken;
   if (!events_waiting(&woken) && !woken) {
-    int stream;
-    if (pump_ready(&stream) > 0) {
-      /* A quiet pump (spin_events says why it settles). */
-      pthread_mutex_lock(&mu);
-      settle_locked();
-      pthread_mutex_unlock(&mu);
-    }
+    pump_settle();
   }
   if (events_waiting(NULL)) {
     t->pause_backoff = 0;
     return 1;
   }
-  t->pause_backoff = t->pause_backoff == 0 ? 1 : t->pause_backoff < 64 ? 2 * t->pause_backoff : 64;
-  t->pause_skip = t->pause_backoff;
+  back_off(&t->pause_skip, &t->pause_backoff);
 #else
   (void)t;
 #endif
@@ -900,17 +911,9 @@ static int spin_events(void) {
       return 1;
     }
     if (woken || ssi_now_us() - start > spin_us) break;
-    int stream;
-    if (pump_ready(&stream) > 0) {
-      /* A quiet pump: what it posted makes the event fd readable now, for
-       * the host's poll (Node's loop, asyncio) as for this thread. */
-      pthread_mutex_lock(&mu);
-      settle_locked();
-      pthread_mutex_unlock(&mu);
-    }
+    pump_settle();
   }
-  t->spin_backoff = t->spin_backoff == 0 ? 1 : t->spin_backoff < 64 ? 2 * t->spin_backoff : 64;
-  t->spin_skip = t->spin_backoff;
+  back_off(&t->spin_skip, &t->spin_backoff);
   return 0;
 }
 

@@ -581,9 +581,16 @@ func TestInputLimitLoweredWhileReading(t *testing.T) {
 // i % 251) as they arrive, and fails on any other byte.
 func readPattern(t *testing.T, s *Socket, q *Queue, total int) {
 	t.Helper()
+	readPatternFrom(t, s, q, 0, total)
+}
+
+// readPatternFrom is readPattern of a stream whose first from bytes were
+// read already.
+func readPatternFrom(t *testing.T, s *Socket, q *Queue, from, total int) {
+	t.Helper()
 	buf := make([]byte, 32<<10)
 	deadline := time.Now().Add(20 * time.Second)
-	for read := 0; read < total; {
+	for read := from; read < total; {
 		if time.Now().After(deadline) {
 			t.Fatalf("read %d of %d", read, total)
 		}
